@@ -1,0 +1,13 @@
+package run.caracal.engine.compile;
+
+import dev.cel.runtime.CelRuntime;
+import java.util.Set;
+import run.caracal.policy.model.Effect;
+
+/**
+ * One rule ready to run; {@code condition} is null when the rule has no {@code when}.
+ * Immutable and thread-safe (CEL programs are).
+ */
+record CompiledRule(
+    CompiledPolicy policy, String name, Effect effect, Set<String> scopes, boolean anyScope,
+    CelRuntime.Program condition, int ordinal) {}

@@ -1,0 +1,139 @@
+package run.caracal.engine.compile;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import run.caracal.engine.decision.Decision;
+import run.caracal.engine.decision.DecisionInput;
+import run.caracal.engine.decision.Phase;
+import run.caracal.engine.decision.PolicySetRef;
+import run.caracal.engine.decision.ReasonCode;
+import run.caracal.engine.decision.RuleEvaluation;
+import run.caracal.engine.decision.RuleEvaluation.Outcome;
+import run.caracal.engine.decision.RuleRef;
+import run.caracal.policy.input.Delegation;
+import run.caracal.policy.model.Effect;
+
+/**
+ * Applies the decision semantics to one input: deny by default, deny overrides allow, errors
+ * fail closed, structural checks add reasons without stopping rule evaluation, and at phase
+ * `issue` unknown allow conditions grant while unknown deny conditions are deferred.
+ * Used once, by one thread.
+ */
+final class Decider {
+  private static final String ANY = "*";
+
+  private final PolicySetRef ref;
+  private final DecisionInput input;
+  private final boolean resourceKnown;
+  private final RuleTable table;
+  private final Evaluation evaluation;
+
+  Decider(PolicySetRef ref, DecisionInput input, boolean resourceKnown, RuleTable table, Evaluation evaluation) {
+    this.ref = ref;
+    this.input = input;
+    this.resourceKnown = resourceKnown;
+    this.table = table;
+    this.evaluation = evaluation;
+  }
+
+  Decision decide(long start, LongSupplier nanoTime) {
+    List<String> requested = List.copyOf(new LinkedHashSet<>(input.request().getScopesList()));
+    Set<ReasonCode> reasons = EnumSet.noneOf(ReasonCode.class);
+    List<String> granted = new ArrayList<>();
+    List<RuleRef> allowedBy = new ArrayList<>();
+    List<RuleRef> deniedBy = new ArrayList<>();
+    boolean errorMattered = false;
+    if (requested.isEmpty()) {
+      reasons.add(ReasonCode.NO_SCOPES_REQUESTED);
+    }
+    if (!resourceKnown) {
+      reasons.add(ReasonCode.UNKNOWN_RESOURCE);
+    }
+    for (String scope : requested) {
+      boolean structuralOk = checkStructure(scope, reasons);
+      boolean allowed = false;
+      boolean denied = false;
+      boolean allowErrored = false;
+      for (CompiledRule rule : table.forScope(scope)) {
+        Evaluation.Result result = evaluation.outcome(rule);
+        RuleRef ref = new RuleRef(rule.policy().name(), rule.policy().version(), rule.name(), rule.effect(), scope);
+        if (rule.effect() == Effect.ALLOW) {
+          if (result.outcome() == Outcome.TRUE || (result.outcome() == Outcome.UNKNOWN && input.phase() == Phase.ISSUE)) {
+            allowed = true;
+            allowedBy.add(ref);
+          }
+          allowErrored |= result.outcome() == Outcome.ERROR;
+        } else if (result.outcome() == Outcome.TRUE || result.outcome() == Outcome.ERROR) {
+          denied = true;
+          deniedBy.add(ref);
+          errorMattered |= result.outcome() == Outcome.ERROR;
+        }
+      }
+      if (denied) {
+        reasons.add(ReasonCode.DENIED_BY_RULE);
+      } else if (!allowed) {
+        reasons.add(ReasonCode.NO_MATCHING_RULE);
+        errorMattered |= allowErrored;
+      }
+      if (allowed && !denied && structuralOk && resourceKnown) {
+        granted.add(scope);
+      }
+    }
+    boolean allow = !requested.isEmpty() && granted.size() == requested.size();
+    if (errorMattered) {
+      reasons.add(ReasonCode.CONDITION_ERROR);
+    }
+    List<ReasonCode> reasonList = allow ? List.of(ReasonCode.ALLOWED_BY_RULE) : orderedReasons(reasons);
+    List<RuleEvaluation> evaluated = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+    evaluation.results().entrySet().stream()
+        .sorted(Comparator.comparingInt(e -> e.getKey().ordinal()))
+        .forEach(e -> record(e.getKey(), e.getValue(), evaluated, errors));
+    long micros = Math.max(0, (nanoTime.getAsLong() - start) / 1000);
+    return new Decision(allow ? Effect.ALLOW : Effect.DENY, input.phase(), requested, granted,
+        allow ? allowedBy : deniedBy, reasonList, evaluated, errors, ref, micros);
+  }
+
+  /** Adds structural reasons for one scope; true when the scope passes them. */
+  private boolean checkStructure(String scope, Set<ReasonCode> reasons) {
+    boolean ok = true;
+    if (resourceKnown && !input.resource().getScopesList().contains(scope)) {
+      reasons.add(ReasonCode.SCOPE_NOT_DECLARED);
+      ok = false;
+    }
+    Delegation delegation = input.delegation();
+    boolean delegated = delegation.getDepth() > 0 || delegation.getParentScopesCount() > 0;
+    if (delegated && !delegation.getParentScopesList().contains(scope) && !delegation.getParentScopesList().contains(ANY)) {
+      reasons.add(ReasonCode.SCOPE_OUTSIDE_DELEGATION);
+      ok = false;
+    }
+    return ok;
+  }
+
+  private static List<ReasonCode> orderedReasons(Set<ReasonCode> reasons) {
+    List<ReasonCode> out = new ArrayList<>();
+    for (ReasonCode code : List.of(ReasonCode.UNKNOWN_RESOURCE, ReasonCode.NO_SCOPES_REQUESTED,
+        ReasonCode.SCOPE_NOT_DECLARED, ReasonCode.SCOPE_OUTSIDE_DELEGATION, ReasonCode.DENIED_BY_RULE,
+        ReasonCode.CONDITION_ERROR, ReasonCode.NO_MATCHING_RULE)) {
+      if (reasons.contains(code)) {
+        out.add(code);
+      }
+    }
+    return out;
+  }
+
+  private static void record(CompiledRule rule, Evaluation.Result result, List<RuleEvaluation> evaluated, List<String> errors) {
+    evaluated.add(new RuleEvaluation(rule.policy().name(), rule.policy().version(), rule.name(), rule.effect(),
+        result.outcome(), java.util.Optional.ofNullable(result.error())));
+    if (result.error() != null) {
+      errors.add(rule.policy().name() + "/" + rule.name() + ": " + result.error());
+    }
+  }
+
+}

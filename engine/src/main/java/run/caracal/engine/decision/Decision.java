@@ -1,0 +1,48 @@
+package run.caracal.engine.decision;
+
+import java.util.List;
+import run.caracal.policy.model.Effect;
+
+/**
+ * The result of one decision with its explanation. Immutable.
+ *
+ * @param effect allow or deny
+ * @param phase the phase it was decided at
+ * @param requested the requested scopes, in request order without duplicates
+ * @param granted the requested scopes that are granted (all of them when allowed)
+ * @param rules the determining rules: for an allow, the allow rules that granted each scope; for
+ *     a deny, the deny rules that held
+ * @param reasons reason codes, most specific first
+ * @param evaluated every candidate rule and how its condition came out
+ * @param errors evaluation errors (`policy/rule: message`)
+ * @param policySet the deciding policy-set version
+ * @param evaluationMicros time spent deciding
+ */
+public record Decision(
+    Effect effect,
+    Phase phase,
+    List<String> requested,
+    List<String> granted,
+    List<RuleRef> rules,
+    List<ReasonCode> reasons,
+    List<RuleEvaluation> evaluated,
+    List<String> errors,
+    PolicySetRef policySet,
+    long evaluationMicros) {
+  public Decision {
+    requested = List.copyOf(requested);
+    granted = List.copyOf(granted);
+    rules = List.copyOf(rules);
+    reasons = List.copyOf(reasons);
+    evaluated = List.copyOf(evaluated);
+    errors = List.copyOf(errors);
+  }
+
+  public boolean allowed() {
+    return effect == Effect.ALLOW;
+  }
+
+  public boolean has(ReasonCode reason) {
+    return reasons.contains(reason);
+  }
+}

@@ -1,0 +1,117 @@
+package run.caracal.policy.fmt;
+
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import run.caracal.policy.source.SourceFile;
+import run.caracal.policy.yaml.YamlReader;
+
+/**
+ * The one canonical layout of policy files: keys in the documented order, two-space indents,
+ * block mappings, scalar lists in flow style, single-line strings unquoted where YAML allows,
+ * multi-line strings as literal blocks, comments kept. Formatting is idempotent and never
+ * changes a document's canonical form. Stateless and thread-safe.
+ */
+public final class Formatter {
+  private static final List<String> KEY_ORDER = List.of(
+      "apiVersion", "kind", "metadata", "spec",
+      "name", "id", "description", "labels", "attributes",
+      "policySet", "policies", "resources", "variables", "upstream", "scopes", "operations",
+      "effect", "when", "reason", "method", "path", "scope",
+      "rules", "cases", "input", "expect", "decision", "reasons");
+
+  /** The formatted text, or empty when the file is not valid YAML (lint reports why). */
+  public Optional<String> format(SourceFile file) {
+    List<Node> documents = new ArrayList<>();
+    try {
+      for (Node node : new Yaml(YamlReader.loaderOptions(true)).composeAll(new StringReader(file.text()))) {
+        if (node != null) {
+          documents.add(node);
+        }
+      }
+    } catch (YAMLException | StackOverflowError e) {
+      return Optional.empty();
+    }
+    Yaml dumper = new Yaml(dumperOptions());
+    StringBuilder out = new StringBuilder();
+    for (Node document : documents) {
+      Node doc = normalize(document, false);
+      if (out.length() > 0) {
+        out.append("---\n");
+      }
+      out.append(dumper.serialize(doc));
+    }
+    return Optional.of(out.toString());
+  }
+
+  private static DumperOptions dumperOptions() {
+    DumperOptions options = new DumperOptions();
+    options.setIndent(2);
+    options.setIndicatorIndent(2);
+    options.setIndentWithIndicator(true);
+    options.setWidth(4096);
+    options.setSplitLines(false);
+    options.setProcessComments(true);
+    options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+    options.setLineBreak(DumperOptions.LineBreak.UNIX);
+    return options;
+  }
+
+  private static Node normalize(Node node, boolean inFlow) {
+    if (node instanceof MappingNode m) {
+      List<NodeTuple> tuples = new ArrayList<>();
+      for (NodeTuple t : m.getValue()) {
+        tuples.add(new NodeTuple(normalize(t.getKeyNode(), inFlow), normalize(t.getValueNode(), inFlow)));
+      }
+      tuples.sort(Comparator.comparingInt(Formatter::rank));
+      m.setValue(tuples);
+      m.setFlowStyle(inFlow ? DumperOptions.FlowStyle.FLOW : DumperOptions.FlowStyle.BLOCK);
+      return m;
+    }
+    if (node instanceof SequenceNode s) {
+      boolean flow = inFlow || s.getValue().stream().allMatch(ScalarNode.class::isInstance);
+      s.setFlowStyle(flow ? DumperOptions.FlowStyle.FLOW : DumperOptions.FlowStyle.BLOCK);
+      s.getValue().replaceAll(n -> normalize(n, flow));
+      return s;
+    }
+    ScalarNode scalar = (ScalarNode) node;
+    ScalarNode restyled = new ScalarNode(scalar.getTag(), scalar.getValue(), scalar.getStartMark(),
+        scalar.getEndMark(), styleOf(scalar));
+    restyled.setBlockComments(scalar.getBlockComments());
+    restyled.setInLineComments(scalar.getInLineComments());
+    restyled.setEndComments(scalar.getEndComments());
+    return restyled;
+  }
+
+  private static DumperOptions.ScalarStyle styleOf(ScalarNode scalar) {
+    String value = scalar.getValue();
+    if (value.contains("\n") && !value.endsWith(" ") && !value.contains("\t")) {
+      return DumperOptions.ScalarStyle.LITERAL;
+    }
+    if (scalar.getScalarStyle() == DumperOptions.ScalarStyle.DOUBLE_QUOTED && needsEscapes(value)) {
+      return DumperOptions.ScalarStyle.DOUBLE_QUOTED;
+    }
+    return DumperOptions.ScalarStyle.PLAIN;
+  }
+
+  private static boolean needsEscapes(String value) {
+    return value.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
+  }
+
+  private static int rank(NodeTuple t) {
+    String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : "";
+    int i = KEY_ORDER.indexOf(key);
+    return i < 0 ? KEY_ORDER.size() : i;
+  }
+
+}
