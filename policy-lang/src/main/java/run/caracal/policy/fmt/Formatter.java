@@ -25,10 +25,11 @@ import run.caracal.policy.yaml.YamlReader;
 public final class Formatter {
   private static final List<String> KEY_ORDER = List.of(
       "apiVersion", "kind", "metadata", "spec",
-      "name", "id", "description", "labels", "attributes",
-      "policySet", "policies", "resources", "variables", "upstream", "scopes", "operations",
-      "effect", "when", "reason", "method", "path", "scope",
-      "rules", "cases", "input", "expect", "decision", "reasons");
+      "name", "id", "description", "policySet", "policies", "resources", "variables",
+      "effect", "scopes", "labels", "attributes", "upstream", "operations", "when", "reason",
+      "method", "path", "scope", "decision", "rules", "reasons", "cases", "input", "expect");
+  /** Mappings whose keys are the user's own (names, input fields): their order is kept. */
+  private static final java.util.Set<String> USER_KEYED = java.util.Set.of("input", "variables", "labels", "attributes");
 
   /** The formatted text, or empty when the file is not valid YAML (lint reports why). */
   public Optional<String> format(SourceFile file) {
@@ -45,11 +46,13 @@ public final class Formatter {
     Yaml dumper = new Yaml(dumperOptions());
     StringBuilder out = new StringBuilder();
     for (Node document : documents) {
-      Node doc = normalize(document, false);
+      Node doc = normalize(document, false, true);
       if (out.length() > 0) {
         out.append("---\n");
       }
-      out.append(dumper.serialize(doc));
+      java.io.StringWriter text = new java.io.StringWriter();
+      dumper.serialize(doc, text);
+      out.append(text);
     }
     return Optional.of(out.toString());
   }
@@ -67,13 +70,16 @@ public final class Formatter {
     return options;
   }
 
-  private static Node normalize(Node node, boolean inFlow) {
+  private static Node normalize(Node node, boolean inFlow, boolean reorder) {
     if (node instanceof MappingNode m) {
       List<NodeTuple> tuples = new ArrayList<>();
       for (NodeTuple t : m.getValue()) {
-        tuples.add(new NodeTuple(normalize(t.getKeyNode(), inFlow), normalize(t.getValueNode(), inFlow)));
+        boolean keepOrder = !reorder || (t.getKeyNode() instanceof ScalarNode k && USER_KEYED.contains(k.getValue()));
+        tuples.add(new NodeTuple(normalize(t.getKeyNode(), inFlow, false), normalize(t.getValueNode(), inFlow, !keepOrder)));
       }
-      tuples.sort(Comparator.comparingInt(Formatter::rank));
+      if (reorder) {
+        tuples.sort(Comparator.comparingInt(Formatter::rank));
+      }
       m.setValue(tuples);
       m.setFlowStyle(inFlow ? DumperOptions.FlowStyle.FLOW : DumperOptions.FlowStyle.BLOCK);
       return m;
@@ -81,7 +87,7 @@ public final class Formatter {
     if (node instanceof SequenceNode s) {
       boolean flow = inFlow || s.getValue().stream().allMatch(ScalarNode.class::isInstance);
       s.setFlowStyle(flow ? DumperOptions.FlowStyle.FLOW : DumperOptions.FlowStyle.BLOCK);
-      s.getValue().replaceAll(n -> normalize(n, flow));
+      s.getValue().replaceAll(n -> normalize(n, flow, reorder));
       return s;
     }
     ScalarNode scalar = (ScalarNode) node;
@@ -98,10 +104,22 @@ public final class Formatter {
     if (value.contains("\n") && !value.endsWith(" ") && !value.contains("\t")) {
       return DumperOptions.ScalarStyle.LITERAL;
     }
-    if (scalar.getScalarStyle() == DumperOptions.ScalarStyle.DOUBLE_QUOTED && needsEscapes(value)) {
+    if (needsEscapes(value)) {
       return DumperOptions.ScalarStyle.DOUBLE_QUOTED;
     }
+    if (!plainSafe(value)) {
+      return value.contains("'") && !value.contains("\"") ? DumperOptions.ScalarStyle.DOUBLE_QUOTED
+          : DumperOptions.ScalarStyle.SINGLE_QUOTED;
+    }
     return DumperOptions.ScalarStyle.PLAIN;
+  }
+
+  /** Whether a value can be written unquoted (the emitter still quotes what YAML would misread). */
+  private static boolean plainSafe(String value) {
+    return !value.isEmpty()
+        && "-?:,[]{}#&*!|>'\"%@`".indexOf(value.charAt(0)) < 0
+        && !value.contains(": ") && !value.contains(" #") && !value.endsWith(":")
+        && value.equals(value.strip());
   }
 
   private static boolean needsEscapes(String value) {
