@@ -101,7 +101,7 @@ public final class PolicyEnvironment {
 
   /** A runtime that evaluates programs checked by these compilers, unknowns included. */
   public CelRuntime newRuntime() {
-    return CelRuntimeFactory.standardCelRuntimeBuilder()
+    return CelRuntimeFactory.plannerRuntimeBuilder()
         .setOptions(options)
         .addLibraries(CelExtensions.strings(), CelExtensions.sets(options))
         .addMessageTypes(InputSchema.MESSAGES.values())
