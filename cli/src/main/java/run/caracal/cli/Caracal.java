@@ -13,7 +13,7 @@ import run.caracal.cli.policy.PolicyCommand;
     mixinStandardHelpOptions = true,
     versionProvider = Caracal.Version.class,
     description = "Authority for AI agents: policies, tokens, gateway and ledger.",
-    subcommands = {PolicyCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {PolicyCommand.class, run.caracal.cli.server.ServeCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Caracal {
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));

@@ -58,6 +58,9 @@ final class EvalCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
+    if (!input.equals("-") && !Files.isRegularFile(Path.of(input))) {
+      throw new UsageException("input file `" + input + "` does not exist");
+    }
     String json = input.equals("-")
         ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
         : Files.readString(Path.of(input), StandardCharsets.UTF_8);

@@ -1,0 +1,252 @@
+package run.caracal.control;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import run.caracal.control.app.AppStore;
+import run.caracal.control.app.Application;
+import run.caracal.control.audit.AdminAudit;
+import run.caracal.control.crypto.ClientSecrets;
+import run.caracal.control.crypto.SecretBox;
+import run.caracal.control.db.ControlSchema;
+import run.caracal.control.db.Ids;
+import run.caracal.control.db.Jdbc;
+import run.caracal.control.db.StoreException;
+import run.caracal.control.keys.KeyRing;
+import run.caracal.control.policy.ActivePolicies;
+import run.caracal.control.policy.PolicyService;
+import run.caracal.control.policy.PolicyStore;
+import run.caracal.control.resource.ResourceBinding;
+import run.caracal.control.resource.ResourceStore;
+import run.caracal.control.session.SessionStore;
+import run.caracal.control.zone.Zone;
+import run.caracal.control.zone.ZoneStore;
+import run.caracal.ledger.Ledger;
+import run.caracal.policy.parse.Names;
+
+/**
+ * The control plane: zones, applications and their secrets, resources, policies and their
+ * activation, sessions and signing keys, over one database; every change is recorded in the
+ * ledger. The admin API and the STS call it. Thread-safe.
+ */
+public final class ControlPlane {
+  /** How long a rotated-out client secret keeps working unless told otherwise. */
+  public static final Duration DEFAULT_SECRET_GRACE = Duration.ofHours(24);
+
+  /** An app together with its one-time secret (never stored, never shown again). */
+  public record IssuedSecret(Application app, String secret) {}
+
+  private final Clock clock;
+  private final ZoneStore zones;
+  private final AppStore apps;
+  private final ResourceStore resources;
+  private final SessionStore sessions;
+  private final KeyRing keys;
+  private final PolicyService policies;
+  private final ActivePolicies active;
+  private final AdminAudit audit;
+
+  public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock) {
+    ControlSchema.migrate(jdbc.dataSource());
+    this.clock = clock;
+    this.audit = new AdminAudit(ledger);
+    this.zones = new ZoneStore(jdbc);
+    this.apps = new AppStore(jdbc);
+    this.resources = new ResourceStore(jdbc, box);
+    this.sessions = new SessionStore(jdbc);
+    this.keys = new KeyRing(jdbc, box, clock);
+    this.policies = new PolicyService(new PolicyStore(jdbc), resources, audit, clock);
+    this.active = new ActivePolicies(policies);
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public SessionStore sessions() {
+    return sessions;
+  }
+
+  public KeyRing keys() {
+    return keys;
+  }
+
+  public PolicyService policies() {
+    return policies;
+  }
+
+  public ActivePolicies active() {
+    return active;
+  }
+
+  public AdminAudit audit() {
+    return audit;
+  }
+
+  public ResourceStore resources() {
+    return resources;
+  }
+
+  // zones
+
+  public Zone createZone(String name, String actor) {
+    requireName(name, "zone name");
+    if (zones.find(name).isPresent()) {
+      throw new ControlException(ControlException.Kind.CONFLICT, "zone `" + name + "` already exists");
+    }
+    Zone zone = new Zone(Ids.newId("zone"), name, clock.instant());
+    try {
+      zones.insert(zone);
+    } catch (StoreException e) {
+      throw e.isDuplicate() ? new ControlException(ControlException.Kind.CONFLICT, "zone `" + name + "` already exists") : e;
+    }
+    keys.ensure(zone.id());
+    audit.record("zone.created", zone.id(), actor, Map.of("name", name));
+    return zone;
+  }
+
+  public List<Zone> zones() {
+    return zones.list();
+  }
+
+  /** A zone by id or name. */
+  public Zone zone(String idOrName) {
+    return zones.find(idOrName).orElseThrow(() -> ControlException.notFound("zone `" + idOrName + "`"));
+  }
+
+  public void deleteZone(String idOrName, String actor) {
+    Zone zone = zone(idOrName);
+    if (!apps.list(zone.id()).isEmpty() || !resources.list(zone.id()).isEmpty()) {
+      throw new ControlException(ControlException.Kind.CONFLICT, "zone `" + zone.name() + "` still has apps or resources; delete them first");
+    }
+    try {
+      zones.delete(zone.id());
+    } catch (StoreException e) {
+      throw new ControlException(ControlException.Kind.CONFLICT, "zone `" + zone.name() + "` still has policies, sessions or keys");
+    }
+    audit.record("zone.deleted", zone.id(), actor, Map.of("name", zone.name()));
+  }
+
+  // apps
+
+  public IssuedSecret createApp(String zoneIdOrName, String name, List<String> labels, Map<String, String> attributes, String actor) {
+    Zone zone = zone(zoneIdOrName);
+    requireName(name, "app name");
+    if (apps.list(zone.id()).stream().anyMatch(a -> a.name().equals(name))) {
+      throw new ControlException(ControlException.Kind.CONFLICT, "app `" + name + "` already exists in zone `" + zone.name() + "`");
+    }
+    Application app = new Application(Ids.newId("app"), zone.id(), name, labels, attributes, true, clock.instant());
+    String secret = ClientSecrets.generate();
+    apps.insert(app, ClientSecrets.hash(secret));
+    audit.record("app.created", zone.id(), actor, Map.of("app", app.id(), "name", name));
+    return new IssuedSecret(app, secret);
+  }
+
+  public List<Application> apps(String zoneIdOrName) {
+    return apps.list(zone(zoneIdOrName).id());
+  }
+
+  public Application app(String id) {
+    return apps.find(id).orElseThrow(() -> ControlException.notFound("app `" + id + "`"));
+  }
+
+  /** A new secret; the old one keeps working for {@code grace}. */
+  public IssuedSecret rotateSecret(String id, Duration grace, String actor) {
+    Application app = app(id);
+    String secret = ClientSecrets.generate();
+    apps.rotate(id, ClientSecrets.hash(secret), clock.instant().plus(grace));
+    audit.record("app.secret_rotated", app.zoneId(), actor, Map.of("app", id, "graceSeconds", grace.toSeconds()));
+    return new IssuedSecret(app, secret);
+  }
+
+  public void setAppEnabled(String id, boolean enabled, String actor) {
+    Application app = app(id);
+    apps.setEnabled(id, enabled);
+    audit.record(enabled ? "app.enabled" : "app.disabled", app.zoneId(), actor, Map.of("app", id));
+  }
+
+  public void deleteApp(String id, String actor) {
+    Application app = app(id);
+    try {
+      apps.delete(id);
+    } catch (StoreException e) {
+      throw new ControlException(ControlException.Kind.CONFLICT, "app `" + id + "` has sessions; disable it instead");
+    }
+    audit.record("app.deleted", app.zoneId(), actor, Map.of("app", id));
+  }
+
+  /**
+   * The enabled app these credentials belong to: the current secret, or the previous one within
+   * its grace period. Compares in constant time; empty for unknown, disabled or wrong.
+   */
+  public Optional<Application> authenticate(String appId, String secret) {
+    Instant now = clock.instant();
+    return apps.credentials(appId)
+        .filter(c -> c.app().enabled())
+        .filter(c -> ClientSecrets.matches(secret, c.secretHash())
+            | (c.previousHash().isPresent() && c.previousExpiresAt().map(now::isBefore).orElse(false)
+                && ClientSecrets.matches(secret, c.previousHash().get())))
+        .map(AppStore.Credentials::app);
+  }
+
+  /** Why authentication failed, for the authorization event (never shown to the client). */
+  public String authenticationFailure(String appId) {
+    return apps.credentials(appId).map(c -> c.app().enabled() ? "wrong_secret" : "app_disabled").orElse("unknown_app");
+  }
+
+  // resources
+
+  public ResourceBinding putResource(String zoneIdOrName, ResourceBinding spec, Optional<String> credential, boolean keepCredential,
+      String actor) {
+    Zone zone = zone(zoneIdOrName);
+    if (!Names.RESOURCE_ID.matcher(spec.id()).matches()) {
+      throw new ControlException(ControlException.Kind.INVALID_REQUEST, "resource id `" + spec.id() + "` must look like `resource://name`");
+    }
+    if (spec.scopes().isEmpty() || spec.scopes().stream().anyMatch(s -> !Names.SCOPE.matcher(s).matches() || s.equals("*"))) {
+      throw new ControlException(ControlException.Kind.INVALID_REQUEST, "a resource needs concrete scopes without spaces");
+    }
+    spec.upstream().filter(u -> !u.matches("https?://[^\\s/?#]+(/[^\\s]*)?")).ifPresent(u -> {
+      throw new ControlException(ControlException.Kind.INVALID_REQUEST, "upstream `" + u + "` must be an http or https URL");
+    });
+    for (ResourceBinding.Operation op : spec.operations()) {
+      if (!spec.scopes().contains(op.scope())) {
+        throw new ControlException(ControlException.Kind.INVALID_REQUEST, "operation scope `" + op.scope() + "` is not declared by the resource");
+      }
+    }
+    Optional<ResourceBinding> existing = resources.find(zone.id(), spec.id());
+    Instant now = clock.instant();
+    ResourceBinding stored = new ResourceBinding(zone.id(), spec.id(), spec.scopes(), spec.labels(), spec.attributes(),
+        spec.upstream(), spec.operations(), false, existing.map(ResourceBinding::createdAt).orElse(now), now);
+    resources.upsert(stored, credential, keepCredential && credential.isEmpty());
+    active.reload(zone.id());
+    audit.record(existing.isPresent() ? "resource.updated" : "resource.created", zone.id(), actor,
+        Map.of("resource", spec.id(), "scopes", spec.scopes(), "upstreamCredential", credential.isPresent()));
+    return resources.find(zone.id(), spec.id()).orElseThrow();
+  }
+
+  public List<ResourceBinding> resourcesOf(String zoneIdOrName) {
+    return resources.list(zone(zoneIdOrName).id());
+  }
+
+  public ResourceBinding resource(String zoneIdOrName, String id) {
+    Zone zone = zone(zoneIdOrName);
+    return resources.find(zone.id(), id).orElseThrow(() -> ControlException.notFound("resource `" + id + "` in zone `" + zone.name() + "`"));
+  }
+
+  public void deleteResource(String zoneIdOrName, String id, String actor) {
+    ResourceBinding r = resource(zoneIdOrName, id);
+    resources.delete(r.zoneId(), id);
+    active.reload(r.zoneId());
+    audit.record("resource.deleted", r.zoneId(), actor, Map.of("resource", id));
+  }
+
+  private static void requireName(String name, String what) {
+    if (name == null || !Names.NAME.matcher(name).matches()) {
+      throw new ControlException(ControlException.Kind.INVALID_REQUEST,
+          what + " `" + name + "` must be lowercase letters, digits, `-`, `_` or `.`");
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package run.caracal.control.resource;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import run.caracal.control.crypto.SecretBox;
+import run.caracal.control.db.Jdbc;
+import run.caracal.control.db.Json;
+
+/** Resources in the database; upstream credentials are sealed with the master key. Thread-safe. */
+public final class ResourceStore {
+  private final Jdbc jdbc;
+  private final SecretBox box;
+
+  public ResourceStore(Jdbc jdbc, SecretBox box) {
+    this.jdbc = jdbc;
+    this.box = box;
+  }
+
+  public void upsert(ResourceBinding r, Optional<String> credential, boolean keepCredential) {
+    jdbc.transaction(c -> {
+      Optional<String> sealed = credential.map(v -> box.seal(v, aad(r.zoneId(), r.id())));
+      int updated = Jdbc.update(c, "update resources set scopes = ?, labels = ?, attributes = ?, upstream = ?, operations = ?, updated_at = ?"
+              + (keepCredential ? "" : ", upstream_credential = ?") + " where zone_id = ? and id = ?",
+          keepCredential
+              ? new Object[] {Json.write(r.scopes()), Json.write(r.labels()), Json.write(r.attributes()), r.upstream().orElse(null),
+                  Json.write(r.operations()), r.updatedAt().toEpochMilli(), r.zoneId(), r.id()}
+              : new Object[] {Json.write(r.scopes()), Json.write(r.labels()), Json.write(r.attributes()), r.upstream().orElse(null),
+                  Json.write(r.operations()), r.updatedAt().toEpochMilli(), sealed.orElse(null), r.zoneId(), r.id()});
+      if (updated == 0) {
+        Jdbc.update(c, "insert into resources (zone_id, id, scopes, labels, attributes, upstream, operations, upstream_credential, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            r.zoneId(), r.id(), Json.write(r.scopes()), Json.write(r.labels()), Json.write(r.attributes()), r.upstream().orElse(null),
+            Json.write(r.operations()), sealed.orElse(null), r.createdAt().toEpochMilli(), r.updatedAt().toEpochMilli());
+      }
+      return null;
+    });
+  }
+
+  public List<ResourceBinding> list(String zoneId) {
+    return jdbc.query("select * from resources where zone_id = ? order by id", ResourceStore::map, zoneId);
+  }
+
+  public List<ResourceBinding> all() {
+    return jdbc.query("select * from resources order by zone_id, id", ResourceStore::map);
+  }
+
+  public Optional<ResourceBinding> find(String zoneId, String id) {
+    return jdbc.queryOne("select * from resources where zone_id = ? and id = ?", ResourceStore::map, zoneId, id);
+  }
+
+  /** The decrypted upstream credential, for the Gateway only. */
+  public Optional<String> credential(String zoneId, String id) {
+    return jdbc.queryOne("select upstream_credential from resources where zone_id = ? and id = ?",
+        rs -> Optional.ofNullable(rs.getString(1)), zoneId, id).flatMap(v -> v).map(v -> box.open(v, aad(zoneId, id)));
+  }
+
+  public boolean delete(String zoneId, String id) {
+    return jdbc.update("delete from resources where zone_id = ? and id = ?", zoneId, id) > 0;
+  }
+
+  private static String aad(String zoneId, String id) {
+    return "resource-credential:" + zoneId + ":" + id;
+  }
+
+  private static ResourceBinding map(ResultSet rs) throws SQLException {
+    return new ResourceBinding(rs.getString("zone_id"), rs.getString("id"), Json.stringList(rs.getString("scopes")),
+        Json.stringList(rs.getString("labels")), Json.stringMap(rs.getString("attributes")),
+        Optional.ofNullable(rs.getString("upstream")),
+        Json.read(rs.getString("operations"), new TypeReference<List<ResourceBinding.Operation>>() {}),
+        rs.getString("upstream_credential") != null,
+        Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("updated_at")));
+  }
+}

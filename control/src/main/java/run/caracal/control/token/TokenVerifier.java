@@ -1,0 +1,116 @@
+package run.caracal.control.token;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.Ed25519Verifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import run.caracal.control.keys.KeyRing;
+import run.caracal.control.keys.SigningKey;
+
+/**
+ * Checks Caracal JWTs: an explicit algorithm allow-list (EdDSA only: `none`, HMAC and RSA are
+ * refused before any key is looked at), the expected `typ`, a `kid` naming a published key of the
+ * token's own zone, the signature, `iss`, `aud`, and `exp`/`nbf`/`iat` with a small skew.
+ * Revocation is not checked here (callers check the session and `jti` every time). Thread-safe.
+ */
+public final class TokenVerifier {
+  private static final Set<JWSAlgorithm> ALLOWED = Set.of(JWSAlgorithm.EdDSA);
+  private static final int MAX_TOKEN_CHARS = 16 * 1024;
+
+  private final KeyRing keys;
+  private final String issuer;
+  private final Clock clock;
+  private final Duration skew;
+
+  public TokenVerifier(KeyRing keys, String issuer, Clock clock, Duration skew) {
+    this.keys = keys;
+    this.issuer = issuer;
+    this.clock = clock;
+    this.skew = skew;
+  }
+
+  public String issuer() {
+    return issuer;
+  }
+
+  /**
+   * Verifies a token of type {@code typ} for {@code audience}.
+   *
+   * @throws TokenRejected with the reason code when anything does not hold
+   */
+  public VerifiedToken verify(String token, String typ, String audience) throws TokenRejected {
+    if (token == null || token.isBlank() || token.length() > MAX_TOKEN_CHARS) {
+      throw new TokenRejected("token_malformed", "token is missing or too long");
+    }
+    SignedJWT jwt;
+    try {
+      jwt = SignedJWT.parse(token.trim());
+    } catch (ParseException e) {
+      throw new TokenRejected("token_malformed", "token is not a signed jwt");
+    }
+    JWSHeader header = jwt.getHeader();
+    if (!ALLOWED.contains(header.getAlgorithm())) {
+      throw new TokenRejected("token_alg_not_allowed", "token algorithm `" + header.getAlgorithm() + "` is not allowed");
+    }
+    if (header.getCriticalParams() != null && !header.getCriticalParams().isEmpty()) {
+      throw new TokenRejected("token_malformed", "token has critical header parameters");
+    }
+    if (header.getJWK() != null || header.getJWKURL() != null || header.getX509CertChain() != null) {
+      throw new TokenRejected("token_malformed", "token carries its own key; only published keys are trusted");
+    }
+    if (!new JOSEObjectType(typ).equals(header.getType())) {
+      throw new TokenRejected("token_type_invalid", "token type is not `" + typ + "`");
+    }
+    String kid = header.getKeyID();
+    Optional<SigningKey> key = kid == null ? Optional.empty() : keys.find(kid);
+    if (key.isEmpty()) {
+      throw new TokenRejected("token_unknown_key", "token is signed with an unknown or retired key");
+    }
+    try {
+      if (!jwt.verify(new Ed25519Verifier(key.get().publicJwk()))) {
+        throw new TokenRejected("token_signature_invalid", "token signature does not verify");
+      }
+    } catch (JOSEException e) {
+      throw new TokenRejected("token_signature_invalid", "token signature does not verify");
+    }
+    JWTClaimsSet claims;
+    try {
+      claims = jwt.getJWTClaimsSet();
+    } catch (ParseException e) {
+      throw new TokenRejected("token_malformed", "token claims are not valid json");
+    }
+    Object zone = claims.getClaim("zone");
+    if (!(zone instanceof String z) || !z.equals(key.get().zoneId())) {
+      throw new TokenRejected("token_zone_mismatch", "token zone does not match its signing key");
+    }
+    if (!issuer.equals(claims.getIssuer())) {
+      throw new TokenRejected("token_issuer_invalid", "token issuer is not this sts");
+    }
+    if (claims.getAudience() == null || !claims.getAudience().contains(audience)) {
+      throw new TokenRejected("token_audience_invalid", "token is not for `" + audience + "`");
+    }
+    Instant now = clock.instant();
+    if (claims.getExpirationTime() == null || !now.minus(skew).isBefore(claims.getExpirationTime().toInstant())) {
+      throw new TokenRejected("token_expired", "token has expired");
+    }
+    if (claims.getNotBeforeTime() != null && now.plus(skew).isBefore(claims.getNotBeforeTime().toInstant())) {
+      throw new TokenRejected("token_not_yet_valid", "token is not valid yet");
+    }
+    if (claims.getIssueTime() != null && now.plus(skew).isBefore(claims.getIssueTime().toInstant())) {
+      throw new TokenRejected("token_not_yet_valid", "token was issued in the future");
+    }
+    if (claims.getJWTID() == null || claims.getSubject() == null) {
+      throw new TokenRejected("token_malformed", "token lacks `jti` or `sub`");
+    }
+    return new VerifiedToken(typ, kid, claims);
+  }
+}

@@ -1,0 +1,39 @@
+package run.caracal.control.zone;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import run.caracal.control.db.Jdbc;
+
+/** Zones in the database. Thread-safe. */
+public final class ZoneStore {
+  private final Jdbc jdbc;
+
+  public ZoneStore(Jdbc jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  public void insert(Zone zone) {
+    jdbc.update("insert into zones (id, name, created_at) values (?, ?, ?)",
+        zone.id(), zone.name(), zone.createdAt().toEpochMilli());
+  }
+
+  public List<Zone> list() {
+    return jdbc.query("select * from zones order by name", ZoneStore::map);
+  }
+
+  /** By id or by name. */
+  public Optional<Zone> find(String idOrName) {
+    return jdbc.queryOne("select * from zones where id = ? or name = ?", ZoneStore::map, idOrName, idOrName);
+  }
+
+  public boolean delete(String id) {
+    return jdbc.update("delete from zones where id = ?", id) > 0;
+  }
+
+  private static Zone map(ResultSet rs) throws SQLException {
+    return new Zone(rs.getString("id"), rs.getString("name"), Instant.ofEpochMilli(rs.getLong("created_at")));
+  }
+}

@@ -1,0 +1,219 @@
+package run.caracal.ledger;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import javax.sql.DataSource;
+import run.caracal.ledger.checkpoint.SigningKey;
+import run.caracal.ledger.checkpoint.TrustedKeys;
+import run.caracal.ledger.event.AppendedEvent;
+import run.caracal.ledger.event.LedgerEvent;
+import run.caracal.ledger.event.SecretGuard;
+import run.caracal.ledger.export.NdjsonExporter;
+import run.caracal.ledger.query.EventFilter;
+import run.caracal.ledger.query.EventPage;
+import run.caracal.ledger.query.PageRequest;
+import run.caracal.ledger.store.DataSources;
+import run.caracal.ledger.store.JdbcLedgerStore;
+import run.caracal.ledger.store.LedgerStore;
+import run.caracal.ledger.store.SchemaMigrator;
+import run.caracal.ledger.writer.GroupCommitWriter;
+import run.caracal.ledger.verify.SnapshotVerifier;
+import run.caracal.ledger.verify.VerificationReport;
+
+/**
+ * The ledger: append-only, hash-chained, checkpointed event store.
+ *
+ * <p>{@link #append} is durable when its future completes: the event's transaction has
+ * committed (on H2 written to the file; see docs/ledger.md). This instance writes to its own
+ * chain, created (with a new id, registered in the chain registry) on the first append; a
+ * ledger that is only read never creates a chain. Queries, {@link #verify()} and
+ * {@link #export} read the database and see every writer's chains.
+ *
+ * <p>Thread-safe: share one instance per process. Closing writes what is queued and a final
+ * checkpoint; the ledger closes the connection pool it created (not an external data source).
+ */
+public final class Ledger implements AutoCloseable {
+  private final LedgerConfig config;
+  private final DataSource dataSource;
+  private final LedgerStore store;
+  private final SigningKey key;
+  private final Object writerLock = new Object();
+  private volatile GroupCommitWriter writer;
+  private volatile boolean closed;
+
+  private Ledger(LedgerConfig config, DataSource dataSource, LedgerStore store, SigningKey key) {
+    this.config = config;
+    this.dataSource = dataSource;
+    this.store = store;
+    this.key = key;
+  }
+
+  /**
+   * Opens the ledger: connects, migrates the schema (unless disabled) and loads or creates the
+   * checkpoint signing key.
+   *
+   * @throws LedgerException {@code ledger_storage_error}, {@code ledger_migration_failed},
+   *     {@code key_file_insecure} or {@code key_file_invalid}
+   */
+  public static Ledger open(LedgerConfig config) {
+    DataSource ds = dataSource(config);
+    try {
+      if (config.migrate()) {
+        SchemaMigrator.migrate(ds);
+      }
+      SigningKey key = SigningKey.loadOrCreate(config.keyDirectory());
+      return new Ledger(config, ds, new JdbcLedgerStore(ds), key);
+    } catch (RuntimeException e) {
+      if (ds instanceof HikariDataSource pool && !(config.database()
+          instanceof LedgerDatabase.External)) {
+        pool.close();
+      }
+      throw e;
+    }
+  }
+
+  private static DataSource dataSource(LedgerConfig config) {
+    try {
+      if (config.database() instanceof LedgerDatabase.H2File h2) {
+        Path dir = h2.directory();
+        Files.createDirectories(dir);
+        return DataSources.pool(DataSources.h2Url(dir), "sa", "", config.poolSize());
+      }
+      if (config.database() instanceof LedgerDatabase.Jdbc jdbc) {
+        return DataSources.pool(jdbc.url(), jdbc.user(), jdbc.password(), config.poolSize());
+      }
+      return ((LedgerDatabase.External) config.database()).dataSource();
+    } catch (Exception e) {
+      throw new LedgerException("ledger_storage_error",
+          "cannot open the ledger database: " + String.valueOf(e.getMessage()).lines()
+              .findFirst().orElse(""), e);
+    }
+  }
+
+  /**
+   * A builder for an event of {@code type} with a new random id and the current time from the
+   * configured clock.
+   */
+  public LedgerEvent.Builder newEvent(String type) {
+    return LedgerEvent.builder(type).id(UUID.randomUUID().toString())
+        .occurredAt(config.clock().instant());
+  }
+
+  /**
+   * Appends an event after {@link SecretGuard} has redacted its explanation.
+   *
+   * @return a future that completes with the recorded event once its batch has committed, or
+   *     exceptionally with a {@link LedgerException}: {@code ledger_write_failed} (the batch's
+   *     commit failed: treat the action as not recorded and fail closed),
+   *     {@code ledger_overloaded} (queue full past the enqueue timeout), {@code ledger_closed}
+   * @throws LedgerException {@code secret_in_field} or {@code invalid_explanation}, before
+   *     anything is queued
+   */
+  public CompletableFuture<AppendedEvent> append(LedgerEvent event) {
+    LedgerEvent guarded = SecretGuard.guard(event);
+    return writer().submit(guarded);
+  }
+
+  private GroupCommitWriter writer() {
+    var w = writer;
+    if (w != null) {
+      return w;
+    }
+    synchronized (writerLock) {
+      if (closed) {
+        throw new LedgerException("ledger_closed", "the ledger is closed");
+      }
+      if (writer == null) {
+        writer = new GroupCommitWriter(store, key,
+            UUID.randomUUID().toString(), writerName(), config.clock(), config.writer());
+      }
+      return writer;
+    }
+  }
+
+  private static String writerName() {
+    String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("localhost");
+    return "pid " + ProcessHandle.current().pid() + "@" + host;
+  }
+
+  /** This instance's chain id, once it has appended (or tried to). */
+  public Optional<String> chainId() {
+    var w = writer;
+    return w == null ? Optional.empty() : Optional.of(w.chainId());
+  }
+
+  /** Events with {@code requestId}, in time order (at most 10,000). */
+  public List<AppendedEvent> byRequestId(String requestId) {
+    return store.byRequestId(requestId);
+  }
+
+  /**
+   * The timeline of a trace: events with {@code traceId} plus events sharing a session id or
+   * token fingerprint with them, in time order (at most {@code limit}).
+   */
+  public List<AppendedEvent> byTraceId(String traceId, int limit) {
+    return store.byTraceId(traceId, true, limit);
+  }
+
+  /** One page of events matching {@code filter}. */
+  public EventPage list(EventFilter filter, PageRequest page) {
+    return store.list(filter, page);
+  }
+
+  /** Verifies the whole ledger, trusting this ledger's signing key. */
+  public VerificationReport verify() {
+    return verify(key.trusted());
+  }
+
+  /** Verifies the whole ledger from one consistent snapshot, trusting {@code keys}. */
+  public VerificationReport verify(TrustedKeys keys) {
+    return store.snapshot(snapshot -> SnapshotVerifier.verify(snapshot, keys));
+  }
+
+  /**
+   * Writes the whole ledger (one snapshot) as NDJSON to {@code out} (not closed).
+   *
+   * @return the number of events written
+   */
+  public long export(OutputStream out) {
+    Map<String, PublicKey> keys = Map.of(key.keyId(), key.publicKey());
+    return store.snapshot(s -> NdjsonExporter.export(s, keys, config.clock().instant(), out));
+  }
+
+  /** The public key that verifies this ledger's checkpoints. */
+  public PublicKey publicKey() {
+    return key.publicKey();
+  }
+
+  /** The store, for tools that need lower-level reads. */
+  public LedgerStore store() {
+    return store;
+  }
+
+  /** Drains the writer, writes a final checkpoint and closes the pool the ledger created. */
+  @Override
+  public void close() {
+    synchronized (writerLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    var w = writer;
+    if (w != null) {
+      w.close();
+    }
+    if (dataSource instanceof HikariDataSource pool
+        && !(config.database() instanceof LedgerDatabase.External)) {
+      pool.close();
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package run.caracal.ledger.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+
+/**
+ * Connection pools for the two supported databases. The H2 URL always carries
+ * {@code WRITE_DELAY=0}: H2 otherwise writes committed transactions to its file up to 500 ms
+ * later, so a crash could lose events whose futures had completed.
+ */
+public final class DataSources {
+  /** File name (without H2's {@code .mv.db}) of the embedded database. */
+  public static final String H2_NAME = "ledger";
+
+  private DataSources() {}
+
+  /** The JDBC URL of the embedded H2 database in {@code directory}. */
+  public static String h2Url(Path directory) {
+    return "jdbc:h2:file:" + directory.toAbsolutePath().resolve(H2_NAME)
+        + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
+  }
+
+  /**
+   * A pool for {@code jdbcUrl}: H2 ({@code jdbc:h2:}) or PostgreSQL ({@code jdbc:postgresql:},
+   * with batched inserts rewritten into multi-row statements).
+   */
+  public static HikariDataSource pool(String jdbcUrl, String user, String password, int size) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("caracal-ledger");
+    config.setJdbcUrl(jdbcUrl);
+    config.setUsername(user);
+    config.setPassword(password);
+    config.setMaximumPoolSize(size);
+    config.setMinimumIdle(1);
+    config.setConnectionTimeout(10_000);
+    config.setInitializationFailTimeout(10_000);
+    if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+      config.addDataSourceProperty("reWriteBatchedInserts", "true");
+    }
+    return new HikariDataSource(config);
+  }
+}

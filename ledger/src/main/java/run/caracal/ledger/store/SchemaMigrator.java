@@ -1,0 +1,40 @@
+package run.caracal.ledger.store;
+
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import run.caracal.ledger.LedgerException;
+
+/**
+ * Applies the ledger's Flyway migrations ({@code classpath:db/caracal/ledger}, history table
+ * {@code ledger_schema_history}, so the ledger can share a database with other modules).
+ */
+public final class SchemaMigrator {
+  /** Where the migrations live on the classpath. */
+  public static final String LOCATION = "classpath:db/caracal/ledger";
+  /** The Flyway history table of the ledger. */
+  public static final String HISTORY_TABLE = "ledger_schema_history";
+
+  private SchemaMigrator() {}
+
+  /**
+   * Migrates the schema to the latest version.
+   *
+   * @throws LedgerException {@code ledger_migration_failed}
+   */
+  public static void migrate(DataSource dataSource) {
+    try {
+      Flyway.configure(SchemaMigrator.class.getClassLoader())
+          .dataSource(dataSource)
+          .locations(LOCATION)
+          .table(HISTORY_TABLE)
+          .baselineOnMigrate(true)
+          .baselineVersion("0")
+          .load()
+          .migrate();
+    } catch (FlywayException e) {
+      throw new LedgerException("ledger_migration_failed",
+          "cannot migrate the ledger schema: " + e.getMessage().lines().findFirst().orElse(""), e);
+    }
+  }
+}

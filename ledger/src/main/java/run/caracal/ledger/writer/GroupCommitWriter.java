@@ -1,0 +1,224 @@
+package run.caracal.ledger.writer;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import run.caracal.ledger.LedgerException;
+import run.caracal.ledger.chain.ChainHead;
+import run.caracal.ledger.chain.EventHashing;
+import run.caracal.ledger.checkpoint.Checkpoint;
+import run.caracal.ledger.checkpoint.SigningKey;
+import run.caracal.ledger.event.AppendedEvent;
+import run.caracal.ledger.event.LedgerEvent;
+import run.caracal.ledger.store.LedgerStore;
+
+/**
+ * Appends events to one chain through a single writer thread that commits them in batches.
+ *
+ * <p>Callers {@link #submit} and get a future that completes only after the transaction holding
+ * their event has committed. The queue is bounded: a caller blocks up to the enqueue timeout
+ * and then gets a future failed with {@code ledger_overloaded}. A failed commit fails every
+ * future of that batch with {@code ledger_write_failed} and drops the in-memory chain head, so
+ * the next batch re-reads the head from the database and continues the chain without a gap or
+ * fork (also when the failed commit did in fact reach the database). The chain is registered in
+ * the chain registry before its first event. Checkpoints are written in the transaction of the
+ * batch that makes them due, or alone when the interval passes while idle, and once more on
+ * close. Thread-safe.
+ */
+public final class GroupCommitWriter implements AutoCloseable {
+  private static final long IDLE_POLL_MILLIS = 200;
+
+  private final LedgerStore store;
+  private final SigningKey key;
+  private final String chainId;
+  private final String writerName;
+  private final Clock clock;
+  private final WriterSettings settings;
+  private final BlockingQueue<Pending> queue;
+  private final Thread thread;
+  private volatile boolean closing;
+
+  // writer-thread state
+  private boolean registered;
+  private ChainHead head; // null: unknown, re-read before the next batch
+  private long sinceCheckpoint;
+  private long lastCheckpointSeq;
+  private Instant lastCheckpointTime;
+
+  public GroupCommitWriter(LedgerStore store, SigningKey key, String chainId, String writerName,
+      Clock clock, WriterSettings settings) {
+    this.store = store;
+    this.key = key;
+    this.chainId = chainId;
+    this.writerName = writerName;
+    this.clock = clock;
+    this.settings = settings;
+    this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+    this.lastCheckpointTime = clock.instant();
+    this.thread = new Thread(this::run, "caracal-ledger-writer");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /** The chain this writer appends to. */
+  public String chainId() {
+    return chainId;
+  }
+
+  /**
+   * Queues an event; blocks while the queue is full, up to the enqueue timeout.
+   *
+   * @return a future completing with the recorded event once committed, or exceptionally with a
+   *     {@link LedgerException} ({@code ledger_overloaded}, {@code ledger_closed},
+   *     {@code ledger_write_failed}); never null
+   */
+  public CompletableFuture<AppendedEvent> submit(LedgerEvent event) {
+    Pending pending = new Pending(event, new CompletableFuture<>());
+    if (closing) {
+      return failed(pending, new LedgerException("ledger_closed", "the ledger is closed"));
+    }
+    try {
+      if (!queue.offer(pending, settings.enqueueTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+        return failed(pending, new LedgerException("ledger_overloaded",
+            "the ledger queue stayed full for " + settings.enqueueTimeout().toMillis() + " ms"));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return failed(pending, new LedgerException("ledger_interrupted", "interrupted while queued"));
+    }
+    return pending.future();
+  }
+
+  private static CompletableFuture<AppendedEvent> failed(Pending p, LedgerException e) {
+    p.future().completeExceptionally(e);
+    return p.future();
+  }
+
+  private void run() {
+    List<Pending> batch = new ArrayList<>(settings.maxBatch());
+    while (!closing || !queue.isEmpty()) {
+      try {
+        Pending first = queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          checkpointIfIdleAndDue();
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, settings.maxBatch() - 1);
+        write(batch);
+      } catch (InterruptedException e) {
+        closing = true;
+      } catch (Throwable t) {
+        // write() already failed the batch; nothing may kill the writer thread
+      } finally {
+        batch.clear();
+      }
+    }
+    finalCheckpoint();
+  }
+
+  private void write(List<Pending> batch) {
+    List<AppendedEvent> rows = new ArrayList<>(batch.size());
+    try {
+      if (!registered) {
+        store.registerChain(chainId, clock.instant(), writerName);
+        registered = true;
+      }
+      if (head == null) {
+        head = store.chainHead(chainId);
+      }
+      long seq = head.seq();
+      String prev = head.hash();
+      for (Pending p : batch) {
+        seq++;
+        String hash = EventHashing.hash(p.event(), chainId, seq, prev);
+        rows.add(new AppendedEvent(p.event(), chainId, seq, prev, hash));
+        prev = hash;
+      }
+      Instant now = clock.instant();
+      boolean due = sinceCheckpoint + rows.size() >= settings.checkpointEvery()
+          || !now.isBefore(lastCheckpointTime.plus(settings.checkpointInterval()));
+      Optional<Checkpoint> checkpoint = due
+          ? Optional.of(key.sign(chainId, seq, prev, now, store.registryHead()))
+          : Optional.empty();
+      store.append(rows, checkpoint);
+      head = new ChainHead(seq, prev);
+      if (checkpoint.isPresent()) {
+        checkpointed(seq, now);
+      } else {
+        sinceCheckpoint += rows.size();
+      }
+    } catch (Throwable t) {
+      head = null;
+      LedgerException failure = new LedgerException("ledger_write_failed",
+          "the batch of " + batch.size() + " events was not committed", t);
+      for (Pending p : batch) {
+        p.future().completeExceptionally(failure);
+      }
+      throw t;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      batch.get(i).future().complete(rows.get(i));
+    }
+  }
+
+  private void checkpointIfIdleAndDue() {
+    Instant now = clock.instant();
+    if (sinceCheckpoint > 0 && head != null
+        && !now.isBefore(lastCheckpointTime.plus(settings.checkpointInterval()))) {
+      writeStandaloneCheckpoint(now);
+    }
+  }
+
+  private void finalCheckpoint() {
+    if (sinceCheckpoint > 0 && head != null) {
+      writeStandaloneCheckpoint(clock.instant());
+    }
+  }
+
+  private void writeStandaloneCheckpoint(Instant now) {
+    try {
+      ChainHead h = head;
+      if (h.seq() == lastCheckpointSeq) {
+        return;
+      }
+      store.appendCheckpoint(key.sign(chainId, h.seq(), h.hash(), now, store.registryHead()));
+      checkpointed(h.seq(), now);
+    } catch (RuntimeException e) {
+      lastCheckpointTime = now; // retry after the next interval
+    }
+  }
+
+  private void checkpointed(long seq, Instant now) {
+    sinceCheckpoint = 0;
+    lastCheckpointSeq = seq;
+    lastCheckpointTime = now;
+  }
+
+  /**
+   * Stops accepting events, writes what is queued, writes a final checkpoint and stops the
+   * thread. Futures submitted concurrently with close fail with {@code ledger_closed}.
+   */
+  @Override
+  public void close() {
+    closing = true;
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Pending left;
+    while ((left = queue.poll()) != null) {
+      left.future().completeExceptionally(
+          new LedgerException("ledger_closed", "the ledger is closed"));
+    }
+  }
+
+  private record Pending(LedgerEvent event, CompletableFuture<AppendedEvent> future) {}
+}

@@ -1,0 +1,81 @@
+package run.caracal.ledger.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import run.caracal.ledger.Ledger;
+import run.caracal.ledger.support.CrashAppender;
+import run.caracal.ledger.support.DbKind;
+import run.caracal.ledger.support.TestDatabase;
+import run.caracal.ledger.verify.VerificationReport;
+
+/**
+ * A separate JVM appends under load and is killed with SIGKILL; every event it saw
+ * acknowledged must be in the database afterwards, and the ledger must verify.
+ */
+class CrashDurabilityTest {
+  private static final int ACKS_BEFORE_KILL = 3_000;
+
+  @TempDir Path tmp;
+
+  @ParameterizedTest
+  @EnumSource(DbKind.class)
+  void append_processKilled_everyAcknowledgedEventSurvives(DbKind kind) throws Exception {
+    TestDatabase db = TestDatabase.create(kind, tmp);
+    try (Ledger ledger = db.open()) {
+      ledger.verify(); // migrate before the child starts
+    }
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        CrashAppender.class.getName(), db.url(), db.user(), db.keyDir().toString())
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+    Set<String> acked = new HashSet<>();
+    try (BufferedReader out = new BufferedReader(
+        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        if (line.startsWith("ack ")) {
+          acked.add(line.substring(4));
+          if (acked.size() == ACKS_BEFORE_KILL) {
+            child.destroyForcibly(); // SIGKILL: no shutdown hooks, no close
+            break;
+          }
+        }
+      }
+      assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(137, child.exitValue(), "killed by SIGKILL");
+    } catch (java.io.IOException streamClosedByKill) {
+      // destroyForcibly closes our end of the pipe; the acks read so far are the ones we know
+    }
+    assertTrue(acked.size() >= ACKS_BEFORE_KILL);
+    Set<String> stored = new HashSet<>();
+    try (Ledger ledger = db.open()) {
+      VerificationReport report = ledger.verify();
+      assertTrue(report.ok(), report.summary());
+      try (Connection c = db.connect();
+          ResultSet rs = c.createStatement().executeQuery("SELECT event_id FROM ledger_event")) {
+        while (rs.next()) {
+          stored.add(rs.getString(1));
+        }
+      }
+      assertEquals(report.events(), stored.size());
+    }
+    Set<String> lost = new HashSet<>(acked);
+    lost.removeAll(stored);
+    assertTrue(lost.isEmpty(), lost.size() + " acknowledged events lost, e.g. "
+        + lost.stream().limit(5).toList());
+  }
+}

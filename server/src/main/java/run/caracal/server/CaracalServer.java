@@ -1,0 +1,166 @@
+package run.caracal.server;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import run.caracal.control.ControlPlane;
+import run.caracal.control.crypto.SecretBox;
+import run.caracal.control.db.Jdbc;
+import run.caracal.control.token.TokenVerifier;
+import run.caracal.ledger.Ledger;
+import run.caracal.ledger.LedgerConfig;
+import run.caracal.ledger.store.DataSources;
+import run.caracal.server.admin.AdminContext;
+import run.caracal.sts.api.StsContext;
+import run.caracal.sts.limit.RateLimiter;
+import run.caracal.sts.session.SessionService;
+import run.caracal.sts.token.Introspection;
+import run.caracal.sts.token.Lifetimes;
+import run.caracal.sts.token.TokenMinter;
+import run.caracal.sts.token.TokenService;
+
+/**
+ * One Caracal process: opens the database (embedded H2 under the home, or the given JDBC URL),
+ * the ledger and the control plane, and serves the control + STS HTTP API. Writes the URLs to
+ * `$CARACAL_HOME/server.json` so other commands find it. Close to stop cleanly.
+ */
+public final class CaracalServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CaracalServer.class);
+
+  private final ServerSettings settings;
+  private final HikariDataSource dataSource;
+  private final Ledger ledger;
+  private final ControlPlane control;
+  private final ApplicationContext context;
+  private final EmbeddedServer http;
+  private final ScheduledExecutorService background;
+  private final String stsUrl;
+
+  private CaracalServer(ServerSettings settings, HikariDataSource dataSource, Ledger ledger, ControlPlane control,
+      ApplicationContext context, EmbeddedServer http, ScheduledExecutorService background, String stsUrl) {
+    this.settings = settings;
+    this.dataSource = dataSource;
+    this.ledger = ledger;
+    this.control = control;
+    this.context = context;
+    this.http = http;
+    this.background = background;
+    this.stsUrl = stsUrl;
+  }
+
+  public static CaracalServer start(ServerSettings settings) {
+    settings.home().ensure();
+    String adminToken = settings.home().adminToken();
+    String url = settings.dbUrl().orElse(DataSources.h2Url(settings.home().database()));
+    HikariDataSource dataSource = DataSources.pool(url, settings.dbUser().orElse(url.startsWith("jdbc:h2:") ? "sa" : null),
+        settings.dbPassword().orElse(url.startsWith("jdbc:h2:") ? "" : null), 16);
+    Ledger ledger = null;
+    try {
+      Clock clock = Clock.systemUTC();
+      ledger = Ledger.open(LedgerConfig.dataSource(dataSource, settings.home().keys()).withClock(clock));
+      ControlPlane control = new ControlPlane(new Jdbc(dataSource), SecretBox.open(settings.home().masterKeyFile()), ledger, clock);
+      int port = settings.stsPort() == 0 ? freePort() : settings.stsPort();
+      String stsUrl = settings.issuer().orElse("http://" + settings.host() + ":" + port);
+      Lifetimes lifetimes = Lifetimes.DEFAULTS;
+      TokenMinter minter = new TokenMinter(control.keys(), stsUrl);
+      TokenVerifier verifier = new TokenVerifier(control.keys(), stsUrl, clock, lifetimes.clockSkew());
+      SessionService sessions = new SessionService(control, minter, verifier, lifetimes, clock);
+      TokenService tokens = new TokenService(control, sessions, minter, lifetimes, clock);
+      Introspection introspection = new Introspection(control, verifier, sessions, clock);
+      RateLimiter limiter = new RateLimiter(200, 400, System::nanoTime);
+      Map<String, Object> props = new LinkedHashMap<>();
+      props.put("micronaut.server.port", port);
+      props.put("micronaut.server.host", settings.host());
+      props.put("micronaut.server.max-request-size", "1MB");
+      props.put("micronaut.application.name", "caracal");
+      ApplicationContext context = ApplicationContext.builder()
+          .properties(props)
+          .singletons(new StsContext(control, sessions, tokens, introspection, limiter, stsUrl),
+              new AdminContext(control, sessions, adminToken))
+          .deduceEnvironment(false)
+          .start();
+      EmbeddedServer http = context.getBean(EmbeddedServer.class);
+      http.start();
+      ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "caracal-refresh");
+        t.setDaemon(true);
+        return t;
+      });
+      background.scheduleWithFixedDelay(() -> refresh(control), 1, 1, TimeUnit.SECONDS);
+      CaracalServer server = new CaracalServer(settings, dataSource, ledger, control, context, http, background, stsUrl);
+      server.writeState(url);
+      LOG.info("caracal started sts_url={} database={}", stsUrl, url.startsWith("jdbc:h2:") ? "h2" : "postgresql");
+      return server;
+    } catch (RuntimeException e) {
+      if (ledger != null) {
+        ledger.close();
+      }
+      dataSource.close();
+      throw e;
+    }
+  }
+
+  private static void refresh(ControlPlane control) {
+    try {
+      if (control.active().refreshIfChanged()) {
+        control.keys().refresh();
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("policy refresh failed error={}", e.getMessage());
+    }
+  }
+
+  public String stsUrl() {
+    return stsUrl;
+  }
+
+  public ControlPlane control() {
+    return control;
+  }
+
+  public Ledger ledger() {
+    return ledger;
+  }
+
+  private void writeState(String dbUrl) {
+    Map<String, Object> state = new LinkedHashMap<>();
+    state.put("sts_url", stsUrl);
+    state.put("admin_url", stsUrl);
+    state.put("pid", ProcessHandle.current().pid());
+    state.put("database", dbUrl.startsWith("jdbc:h2:") ? "h2" : dbUrl.replaceAll("//[^@/]*@", "//"));
+    state.put("roles", settings.roles());
+    state.put("started_at", java.time.Instant.now().toString());
+    settings.home().writePrivate(settings.home().serverFile(), state);
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free port", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    background.shutdownNow();
+    try {
+      http.stop();
+      context.close();
+    } finally {
+      ledger.close();
+      dataSource.close();
+    }
+  }
+}

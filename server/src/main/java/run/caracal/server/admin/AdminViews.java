@@ -1,0 +1,86 @@
+package run.caracal.server.admin;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import run.caracal.control.app.Application;
+import run.caracal.control.policy.Activation;
+import run.caracal.control.policy.PolicySetVersion;
+import run.caracal.control.policy.PolicyVersion;
+import run.caracal.control.resource.ResourceBinding;
+import run.caracal.control.zone.Zone;
+
+/** JSON shapes of control-plane objects in the admin API (snake_case, secrets never included). */
+final class AdminViews {
+  private AdminViews() {}
+
+  static Map<String, Object> zone(Zone z) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", z.id());
+    out.put("name", z.name());
+    out.put("created_at", z.createdAt().toString());
+    return out;
+  }
+
+  static Map<String, Object> app(Application a) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", a.id());
+    out.put("zone_id", a.zoneId());
+    out.put("name", a.name());
+    out.put("labels", a.labels());
+    out.put("attributes", a.attributes());
+    out.put("enabled", a.enabled());
+    out.put("created_at", a.createdAt().toString());
+    return out;
+  }
+
+  static Map<String, Object> resource(ResourceBinding r) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", r.id());
+    out.put("zone_id", r.zoneId());
+    out.put("scopes", r.scopes());
+    out.put("labels", r.labels());
+    out.put("attributes", r.attributes());
+    out.put("upstream", r.upstream().orElse(null));
+    out.put("operations", r.operations().stream().map(o -> Map.of("method", o.method(), "path", o.path(), "scope", o.scope())).toList());
+    out.put("upstream_credential", r.hasUpstreamCredential() ? "set" : "none");
+    out.put("created_at", r.createdAt().toString());
+    out.put("updated_at", r.updatedAt().toString());
+    return out;
+  }
+
+  static Map<String, Object> policy(PolicyVersion p, boolean withSource) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", p.name());
+    out.put("version", p.version());
+    out.put("sha256", p.sha256());
+    out.put("created_at", p.createdAt().toString());
+    out.put("actor", p.actor());
+    if (withSource) {
+      out.put("source", p.source());
+    }
+    return out;
+  }
+
+  static Map<String, Object> set(PolicySetVersion s) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", s.name());
+    out.put("version", s.version());
+    out.put("sha256", s.sha256());
+    out.put("policies", s.manifest().policies().stream()
+        .map(p -> Map.of("name", p.name(), "version", p.version(), "sha256", p.sha256())).toList());
+    out.put("created_at", s.createdAt().toString());
+    out.put("actor", s.actor());
+    return out;
+  }
+
+  static Map<String, Object> activation(Activation a) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("seq", a.seq());
+    out.put("policy_set", a.setName().orElse(null));
+    out.put("version", a.setName().isPresent() ? a.setVersion() : null);
+    out.put("shadow", a.shadow());
+    out.put("activated_at", a.activatedAt().toString());
+    out.put("actor", a.actor());
+    return out;
+  }
+}

@@ -1,0 +1,92 @@
+package run.caracal.server.home;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * The state directory ({@code $CARACAL_HOME}, default {@code ~/.caracal}): the embedded
+ * database, the admin token, the master key, the ledger signing key, logs, and `server.json`
+ * with the running server's URLs. Secret files are created with mode 0600, directories 0700.
+ */
+public record CaracalHome(Path root) {
+  public static CaracalHome fromEnvironment() {
+    String env = System.getenv("CARACAL_HOME");
+    return new CaracalHome(env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".caracal"));
+  }
+
+  public Path database() {
+    return root.resolve("db");
+  }
+
+  public Path keys() {
+    return root.resolve("keys");
+  }
+
+  public Path logs() {
+    return root.resolve("logs");
+  }
+
+  public Path adminTokenFile() {
+    return root.resolve("admin.token");
+  }
+
+  public Path masterKeyFile() {
+    return keys().resolve("master.key");
+  }
+
+  public Path serverFile() {
+    return root.resolve("server.json");
+  }
+
+  /** Creates the directories (0700) when missing. */
+  public void ensure() {
+    for (Path dir : new Path[] {root, database(), keys(), logs()}) {
+      try {
+        if (!Files.isDirectory(dir)) {
+          Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create `" + dir + "`", e);
+      }
+    }
+  }
+
+  /** The admin token, created (256 random bits, mode 0600) on first use. */
+  public String adminToken() {
+    Path file = adminTokenFile();
+    try {
+      if (!Files.exists(file)) {
+        byte[] bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        try {
+          Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+          Files.writeString(file, "cat_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes) + "\n");
+        } catch (FileAlreadyExistsException raced) {
+          // created by another process meanwhile
+        }
+      }
+      return Files.readString(file).trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or create `" + file + "`", e);
+    }
+  }
+
+  /** Writes a small JSON file atomically with mode 0600. */
+  public void writePrivate(Path file, Map<String, ?> values) {
+    try {
+      Path tmp = Files.createTempFile(file.getParent(), ".tmp", ".json",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(tmp, run.caracal.control.db.Json.write(values) + "\n");
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write `" + file + "`", e);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package run.caracal.sts;
+
+/**
+ * A token-endpoint failure as RFC 6749 §5.2 names it ({@code invalid_client}, {@code invalid_grant},
+ * {@code invalid_scope}, {@code invalid_target}, {@code access_denied}, ...) with Caracal's reason
+ * code and the HTTP status. The description is safe to show the client.
+ */
+public final class OAuthException extends RuntimeException {
+  private final String error;
+  private final String reason;
+  private final int status;
+
+  public OAuthException(String error, String reason, int status, String description) {
+    super(description);
+    this.error = error;
+    this.reason = reason;
+    this.status = status;
+  }
+
+  public static OAuthException invalidClient(String reason) {
+    return new OAuthException("invalid_client", reason, 401, "client authentication failed");
+  }
+
+  public static OAuthException invalidGrant(String reason, String description) {
+    return new OAuthException("invalid_grant", reason, 400, description);
+  }
+
+  public static OAuthException invalidRequest(String reason, String description) {
+    return new OAuthException("invalid_request", reason, 400, description);
+  }
+
+  public static OAuthException invalidScope(String reason, String description) {
+    return new OAuthException("invalid_scope", reason, 400, description);
+  }
+
+  public static OAuthException invalidTarget(String reason, String description) {
+    return new OAuthException("invalid_target", reason, 400, description);
+  }
+
+  public static OAuthException accessDenied(String reason, String description) {
+    return new OAuthException("access_denied", reason, 403, description);
+  }
+
+  public String error() {
+    return error;
+  }
+
+  public String reason() {
+    return reason;
+  }
+
+  public int status() {
+    return status;
+  }
+}

@@ -1,0 +1,203 @@
+package run.caracal.sts.session;
+
+import com.nimbusds.jwt.JWTClaimsSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import run.caracal.control.ControlPlane;
+import run.caracal.control.app.Application;
+import run.caracal.control.db.Ids;
+import run.caracal.control.session.SessionRecord;
+import run.caracal.control.token.TokenRejected;
+import run.caracal.control.token.TokenVerifier;
+import run.caracal.control.token.VerifiedToken;
+import run.caracal.ledger.event.Decision;
+import run.caracal.sts.OAuthException;
+import run.caracal.sts.RequestContext;
+import run.caracal.sts.token.Lifetimes;
+import run.caracal.sts.token.TokenMinter;
+import run.caracal.sts.token.TokenTypes;
+
+/**
+ * Opens, reads and ends agent sessions. A delegated session needs its parent's token and may
+ * only narrow: scopes and resources within the parent's, depth within the limit, lifetime within
+ * the parent's. Ending a session ends every descendant. Thread-safe.
+ */
+public final class SessionService {
+  private final ControlPlane control;
+  private final TokenMinter minter;
+  private final TokenVerifier verifier;
+  private final Lifetimes lifetimes;
+  private final Clock clock;
+
+  public SessionService(ControlPlane control, TokenMinter minter, TokenVerifier verifier, Lifetimes lifetimes, Clock clock) {
+    this.control = control;
+    this.minter = minter;
+    this.verifier = verifier;
+    this.lifetimes = lifetimes;
+    this.clock = clock;
+  }
+
+  public OpenedSession open(Application app, SessionRequest request, RequestContext ctx) {
+    Instant now = clock.instant();
+    Duration ttl = request.ttlSeconds().map(Duration::ofSeconds).orElse(lifetimes.defaultSession());
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw OAuthException.invalidRequest("invalid_ttl", "ttl_seconds must be positive");
+    }
+    if (ttl.compareTo(lifetimes.maxSession()) > 0) {
+      ttl = lifetimes.maxSession();
+    }
+    Optional<SessionRecord> parent = Optional.empty();
+    if (request.parentSessionToken().isPresent()) {
+      parent = Optional.of(verifyActive(request.parentSessionToken().get()).session());
+    }
+    List<String> scopes = request.scopes();
+    List<String> resources = request.resources();
+    Instant expires = now.plus(ttl);
+    int depth = 0;
+    List<String> lineage = new ArrayList<>();
+    String rootId;
+    String id = Ids.newId("ses");
+    if (parent.isPresent()) {
+      SessionRecord p = parent.get();
+      if (!p.zoneId().equals(app.zoneId())) {
+        throw OAuthException.invalidGrant("zone_mismatch", "parent session belongs to another zone");
+      }
+      depth = p.depth() + 1;
+      if (depth > lifetimes.maxDepth()) {
+        throw OAuthException.accessDenied("delegation_depth_exceeded",
+            "delegation depth " + depth + " exceeds the limit of " + lifetimes.maxDepth());
+      }
+      scopes = narrow(scopes, p.scopes(), "scope");
+      resources = narrow(resources, p.resources(), "resource");
+      if (expires.isAfter(p.expiresAt())) {
+        expires = p.expiresAt();
+      }
+      lineage.addAll(p.lineage());
+      rootId = p.rootId();
+    } else {
+      rootId = id;
+    }
+    lineage.add(id);
+    SessionRecord session = new SessionRecord(id, app.zoneId(), app.id(), parent.map(SessionRecord::id), rootId, lineage, depth,
+        scopes, resources, false, now, expires, Optional.empty());
+    control.sessions().insert(session);
+    String token = sessionToken(session, delegators(session));
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("session", id);
+    details.put("parent", parent.map(SessionRecord::id).orElse(null));
+    details.put("depth", depth);
+    details.put("scopes", scopes);
+    details.put("resources", resources);
+    details.put("expiresAt", expires.toString());
+    record("session.opened", session, ctx, details);
+    return new OpenedSession(session, token);
+  }
+
+  /** A session token that verifies and whose session (and so its ancestors) is still active. */
+  public ActiveSession verifyActive(String token) {
+    VerifiedToken verified;
+    try {
+      verified = verifier.verify(token, TokenTypes.SESSION_TOKEN_TYP, verifier.issuer());
+    } catch (TokenRejected e) {
+      throw OAuthException.invalidGrant(e.reason(), e.getMessage());
+    }
+    SessionRecord session = control.sessions().find(verified.sessionId())
+        .orElseThrow(() -> OAuthException.invalidGrant("session_unknown", "session does not exist"));
+    if (session.terminatedAt().isPresent()) {
+      throw OAuthException.invalidGrant("session_revoked", "session has been terminated");
+    }
+    if (!clock.instant().isBefore(session.expiresAt())) {
+      throw OAuthException.invalidGrant("session_expired", "session has expired");
+    }
+    return new ActiveSession(session, verified);
+  }
+
+  /** A session checked together with the token that named it. */
+  public record ActiveSession(SessionRecord session, VerifiedToken token) {}
+
+  public Optional<SessionRecord> find(String id) {
+    return control.sessions().find(id);
+  }
+
+  /** Ends a session and its descendants; returns the ids ended now. */
+  public List<String> terminate(SessionRecord session, String actor, RequestContext ctx) {
+    List<String> ended = control.sessions().terminate(session.id(), clock.instant());
+    record("session.terminated", session, ctx, Map.of("session", session.id(), "ended", ended, "actor", actor));
+    return ended;
+  }
+
+  /** The apps and sessions that delegated to this one, nearest first. */
+  public List<Map<String, Object>> delegators(SessionRecord session) {
+    List<Map<String, Object>> chain = new ArrayList<>();
+    List<String> lineage = session.lineage();
+    for (int i = lineage.size() - 2; i >= 0; i--) {
+      SessionRecord ancestor = control.sessions().find(lineage.get(i)).orElseThrow(
+          () -> new IllegalStateException("ancestor session is missing"));
+      Map<String, Object> hop = new LinkedHashMap<>();
+      hop.put("sub", ancestor.appId());
+      hop.put("sid", ancestor.id());
+      chain.add(hop);
+    }
+    return chain;
+  }
+
+  /** One-shot sessions back `client_credentials` tokens, so every token has a session. */
+  public SessionRecord openOneShot(Application app, List<String> scopes, String resource, Duration ttl) {
+    Instant now = clock.instant();
+    String id = Ids.newId("ses");
+    SessionRecord session = new SessionRecord(id, app.zoneId(), app.id(), Optional.empty(), id, List.of(id), 0,
+        scopes, List.of(resource), true, now, now.plus(ttl), Optional.empty());
+    control.sessions().insert(session);
+    return session;
+  }
+
+  private String sessionToken(SessionRecord s, List<Map<String, Object>> delegators) {
+    JWTClaimsSet.Builder claims = minter.base(s.zoneId(), s.appId(), minter.issuer(), Ids.newId("jti"), s.createdAt(), s.expiresAt())
+        .claim("use", "session")
+        .claim("sid", s.id())
+        .claim("root_sid", s.rootId())
+        .claim("depth", s.depth());
+    if (!s.scopes().isEmpty()) {
+      claims.claim("scope", String.join(" ", s.scopes()));
+    }
+    if (!s.resources().isEmpty()) {
+      claims.claim("resources", s.resources());
+    }
+    if (!delegators.isEmpty()) {
+      claims.claim("act", TokenMinter.act(delegators));
+    }
+    return minter.sign(s.zoneId(), TokenTypes.SESSION_TOKEN_TYP, claims.build());
+  }
+
+  private static List<String> narrow(List<String> requested, List<String> parent, String what) {
+    if (parent.isEmpty()) {
+      return requested;
+    }
+    if (requested.isEmpty()) {
+      return parent;
+    }
+    for (String r : requested) {
+      if (!parent.contains(r)) {
+        throw OAuthException.invalidScope(what + "_escalation", what + " `" + r + "` is not held by the parent session");
+      }
+    }
+    return requested;
+  }
+
+  private void record(String type, SessionRecord s, RequestContext ctx, Map<String, ?> details) {
+    try {
+      control.audit().ledger().append(control.audit().ledger().newEvent(type)
+          .requestId(ctx.requestId()).traceId(ctx.traceId()).sessionId(s.id()).zone(s.zoneId()).app(s.appId())
+          .actor(s.appId()).decision(Decision.NONE).explanation(run.caracal.control.db.Json.write(details)).build()).join();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("ledger unavailable: " + e.getMessage(), e);
+    }
+  }
+
+}

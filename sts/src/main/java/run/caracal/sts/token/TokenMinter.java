@@ -1,0 +1,69 @@
+package run.caracal.sts.token;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.Ed25519Signer;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import run.caracal.control.keys.KeyRing;
+import run.caracal.control.keys.SigningKey;
+
+/** Signs session and access tokens with the zone's current Ed25519 key. Thread-safe. */
+public final class TokenMinter {
+  private final KeyRing keys;
+  private final String issuer;
+
+  public TokenMinter(KeyRing keys, String issuer) {
+    this.keys = keys;
+    this.issuer = issuer;
+  }
+
+  public String issuer() {
+    return issuer;
+  }
+
+  /** Claims every token shares; callers add the rest. */
+  public JWTClaimsSet.Builder base(String zoneId, String subject, String audience, String jti, Instant issuedAt, Instant expiresAt) {
+    return new JWTClaimsSet.Builder()
+        .issuer(issuer)
+        .subject(subject)
+        .audience(audience)
+        .jwtID(jti)
+        .issueTime(Date.from(issuedAt))
+        .notBeforeTime(Date.from(issuedAt))
+        .expirationTime(Date.from(expiresAt))
+        .claim("client_id", subject)
+        .claim("zone", zoneId);
+  }
+
+  public String sign(String zoneId, String typ, JWTClaimsSet claims) {
+    SigningKey key = keys.current(zoneId);
+    JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.EdDSA).type(new JOSEObjectType(typ)).keyID(key.kid()).build();
+    SignedJWT jwt = new SignedJWT(header, claims);
+    try {
+      jwt.sign(new Ed25519Signer(key.jwk()));
+    } catch (JOSEException e) {
+      throw new IllegalStateException("cannot sign a token for zone `" + zoneId + "`", e);
+    }
+    return jwt.serialize();
+  }
+
+  /** The RFC 8693 `act` claim for a delegation chain, nearest delegator outermost. */
+  public static Map<String, Object> act(List<Map<String, Object>> delegators) {
+    Map<String, Object> act = null;
+    for (int i = 0; i < delegators.size(); i++) {
+      Map<String, Object> hop = new java.util.LinkedHashMap<>(delegators.get(i));
+      if (act != null) {
+        hop.put("act", act);
+      }
+      act = hop;
+    }
+    return act;
+  }
+}
