@@ -1,0 +1,147 @@
+package run.caracal.cli.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import run.caracal.cli.UsageException;
+import run.caracal.server.home.CaracalHome;
+
+/**
+ * Talks to the running server's admin API, found through `$CARACAL_HOME/server.json` and
+ * authenticated with `$CARACAL_HOME/admin.token`. Errors from the server become
+ * {@link AdminException} with its error code and message.
+ */
+public final class AdminClient {
+  /** The server answered with an error. */
+  public static final class AdminException extends RuntimeException {
+    private final int status;
+    private final JsonNode body;
+
+    AdminException(int status, JsonNode body) {
+      super(body.path("message").asText(body.path("error_description").asText(body.path("error").asText("request failed (" + status + ")"))));
+      this.status = status;
+      this.body = body;
+    }
+
+    public int status() {
+      return status;
+    }
+
+    public JsonNode body() {
+      return body;
+    }
+  }
+
+  public static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final String baseUrl;
+  private final String token;
+
+  public AdminClient(String baseUrl, String token) {
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.token = token;
+  }
+
+  /** The client for the server recorded in {@code $CARACAL_HOME}; a usage error when none runs there. */
+  public static AdminClient fromHome() {
+    CaracalHome home = CaracalHome.fromEnvironment();
+    Path state = home.serverFile();
+    if (!Files.exists(state) || !Files.exists(home.adminTokenFile())) {
+      throw new UsageException("no Caracal server found in `" + home.root() + "` (start one with `caracal up` or `caracal serve`, or set CARACAL_HOME)");
+    }
+    try {
+      JsonNode json = JSON.readTree(Files.readString(state));
+      return new AdminClient(json.path("admin_url").asText(json.path("sts_url").asText()), Files.readString(home.adminTokenFile()).trim());
+    } catch (IOException e) {
+      throw new UsageException("cannot read `" + state + "`: " + e.getMessage());
+    }
+  }
+
+  public String baseUrl() {
+    return baseUrl;
+  }
+
+  public JsonNode get(String path) {
+    return send("GET", path, null);
+  }
+
+  public JsonNode post(String path, Object body) {
+    return send("POST", path, body);
+  }
+
+  public JsonNode put(String path, Object body) {
+    return send("PUT", path, body);
+  }
+
+  public JsonNode delete(String path) {
+    return send("DELETE", path, null);
+  }
+
+  /** A raw streaming GET (exports). */
+  public InputStream stream(String path) {
+    try {
+      HttpResponse<InputStream> r = http.send(request("GET", path, null), HttpResponse.BodyHandlers.ofInputStream());
+      if (r.statusCode() >= 400) {
+        JsonNode body = JSON.readTree(r.body().readAllBytes());
+        throw new AdminException(r.statusCode(), body);
+      }
+      return r.body();
+    } catch (IOException e) {
+      throw unreachable(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  public static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  private JsonNode send(String method, String path, Object body) {
+    try {
+      HttpResponse<String> r = http.send(request(method, path, body), HttpResponse.BodyHandlers.ofString());
+      JsonNode json = r.body() == null || r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
+      if (r.statusCode() >= 400) {
+        throw new AdminException(r.statusCode(), json);
+      }
+      return json;
+    } catch (IOException e) {
+      throw unreachable(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private HttpRequest request(String method, String path, Object body) throws IOException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path))
+        .timeout(Duration.ofSeconds(60))
+        .header("Authorization", "Bearer " + token)
+        .header("Accept", "application/json");
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+      b.method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    } else {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    return b.build();
+  }
+
+  private IllegalStateException unreachable(IOException e) {
+    String why = e instanceof ConnectException ? "connection refused" : String.valueOf(e.getMessage());
+    return new IllegalStateException("cannot reach the Caracal server at " + baseUrl + " (" + why + "); is it running? (`caracal status`)");
+  }
+}
