@@ -6,7 +6,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** `caracal version`. */
-@Command(name = "version", description = "Print the Caracal version.")
+@Command(name = "version", mixinStandardHelpOptions = true, description = "Print the Caracal version.")
 final class VersionCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;

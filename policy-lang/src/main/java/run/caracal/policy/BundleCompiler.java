@@ -118,6 +118,7 @@ public final class BundleCompiler {
     List<String> order = new ArrayList<>();
     ok &= orderVariables(declared, parsed, order, d);
     Map<String, CelType> types = new LinkedHashMap<>();
+    declared.keySet().forEach(name -> types.put(name, SimpleType.DYN)); // a variable in error or a cycle is still declared
     Map<String, CheckedVariable> variables = new LinkedHashMap<>();
     for (String name : order) {
       Variable v = declared.get(name);

@@ -155,14 +155,24 @@ public final class CompiledPolicySet {
     return new Decider(ref, bound, known, table, new Evaluation(bound)).decide(start, nanoTime);
   }
 
-  /** Fills a resource given only by id from the catalog. */
+  /** Completes the input's resource from the catalog: fields the input leaves empty come from the registration. */
   private DecisionInput bindResource(DecisionInput input) {
     Resource given = input.resource();
     Resource registered = catalog.get(given.getId());
-    if (registered != null && given.getScopesCount() == 0 && given.getLabelsCount() == 0 && given.getAttributesCount() == 0) {
-      return input.withResource(registered);
+    if (registered == null) {
+      return input;
     }
-    return input;
+    Resource.Builder merged = registered.toBuilder();
+    if (given.getScopesCount() > 0) {
+      merged.clearScopes().addAllScopes(given.getScopesList());
+    }
+    if (given.getLabelsCount() > 0) {
+      merged.clearLabels().addAllLabels(given.getLabelsList());
+    }
+    if (given.getAttributesCount() > 0) {
+      merged.clearAttributes().putAllAttributes(given.getAttributesMap());
+    }
+    return input.withResource(merged.build());
   }
 
   private boolean isKnown(Resource given, Resource bound) {

@@ -108,8 +108,8 @@ final class Decider {
       ok = false;
     }
     Delegation delegation = input.delegation();
-    boolean delegated = delegation.getDepth() > 0 || delegation.getParentScopesCount() > 0;
-    if (delegated && !delegation.getParentScopesList().contains(scope) && !delegation.getParentScopesList().contains(ANY)) {
+    boolean parentScopesGiven = delegation.getParentScopesCount() > 0;
+    if (parentScopesGiven && !delegation.getParentScopesList().contains(scope) && !delegation.getParentScopesList().contains(ANY)) {
       reasons.add(ReasonCode.SCOPE_OUTSIDE_DELEGATION);
       ok = false;
     }

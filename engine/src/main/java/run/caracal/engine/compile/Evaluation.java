@@ -6,12 +6,10 @@ import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelUnknownSet;
 import dev.cel.runtime.CelVariableResolver;
 import dev.cel.runtime.PartialVars;
-import java.util.AbstractMap;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import run.caracal.engine.decision.DecisionInput;
 import run.caracal.engine.decision.Phase;
 import run.caracal.engine.decision.RuleEvaluation.Outcome;
@@ -30,6 +28,8 @@ final class Evaluation {
   private final Phase phase;
   private final Timestamp now;
   private final Map<CompiledRule, Result> results = new IdentityHashMap<>();
+  private static final String VARIABLE_PREFIX = InputSchema.VARIABLES + ".";
+
   private final Map<CompiledPolicy, PolicyScope> scopes = new IdentityHashMap<>();
 
   Evaluation(DecisionInput input) {
@@ -78,10 +78,13 @@ final class Evaluation {
   }
 
   static String message(CelEvaluationException e) {
-    String m = e.getMessage() == null ? "evaluation failed" : e.getMessage();
-    m = m.replaceFirst("^evaluation error(?: at [^:]*:\\d+)?: ?", "");
-    if (e.getCause() != null && e.getCause().getMessage() != null && m.equals(e.getCause().getMessage())) {
-      return m;
+    String m = e.getMessage() == null ? "" : e.getMessage();
+    m = m.replaceFirst("^evaluation error(?: at [^:]*:\\d+)?: ?", "").trim();
+    if (e.getErrorCode() == dev.cel.common.CelErrorCode.ATTRIBUTE_NOT_FOUND && !m.startsWith("no such")) {
+      return "no such key: " + m;
+    }
+    if (e.getErrorCode() == dev.cel.common.CelErrorCode.ITERATION_BUDGET_EXCEEDED) {
+      return "iteration limit exceeded: " + m;
     }
     return m.isEmpty() ? "evaluation failed" : m;
   }
@@ -90,12 +93,16 @@ final class Evaluation {
     return value == null ? "null" : value.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
   }
 
-  /** Resolves the top-level names for one policy, with that policy's variables. */
+  /**
+   * Resolves the top-level names for one policy. Its variables are the namespaced identifiers
+   * {@code variables.NAME}, each evaluated on first read and at most once per decision.
+   */
   private final class PolicyScope implements CelVariableResolver {
-    private final LazyVariables variables;
+    private final CompiledPolicy policy;
+    private final Map<String, Object> variables = new HashMap<>();
 
     PolicyScope(CompiledPolicy policy) {
-      this.variables = new LazyVariables(policy, this);
+      this.policy = policy;
     }
 
     @Override
@@ -108,9 +115,30 @@ final class Evaluation {
         case InputSchema.REQUEST: return Optional.of(input.request());
         case InputSchema.CONTEXT: return Optional.of(input.context());
         case InputSchema.NOW: return Optional.of(now);
-        case InputSchema.VARIABLES: return Optional.of(variables);
-        default: return Optional.empty();
+        default: return name.startsWith(VARIABLE_PREFIX) ? variable(name.substring(VARIABLE_PREFIX.length())) : Optional.empty();
       }
+    }
+
+    private Optional<Object> variable(String key) {
+      CelRuntime.Program program = policy.variables().get(key);
+      if (program == null) {
+        return Optional.empty();
+      }
+      Object value = variables.get(key);
+      if (value == null) {
+        try {
+          value = phase == Phase.ISSUE && !policy.issueUnknowns().isEmpty()
+              ? program.eval(PartialVars.of(this, policy.issueUnknowns()))
+              : program.eval(this);
+        } catch (CelEvaluationException e) {
+          value = new VariableFailure("variable `" + key + "`: " + message(e));
+        }
+        variables.put(key, value);
+      }
+      if (value instanceof VariableFailure f) {
+        throw f;
+      }
+      return Optional.of(value);
     }
   }
 
@@ -118,49 +146,6 @@ final class Evaluation {
   static final class VariableFailure extends RuntimeException {
     VariableFailure(String message) {
       super(message, null, false, false);
-    }
-  }
-
-  /** `variables`: each one evaluated on first read, at most once per decision. */
-  private static final class LazyVariables extends AbstractMap<String, Object> {
-    private final CompiledPolicy policy;
-    private final CelVariableResolver scope;
-    private final Map<String, Object> values = new HashMap<>();
-
-    LazyVariables(CompiledPolicy policy, CelVariableResolver scope) {
-      this.policy = policy;
-      this.scope = scope;
-    }
-
-    @Override
-    public boolean containsKey(Object key) {
-      return policy.variables().containsKey(key);
-    }
-
-    @Override
-    public Object get(Object key) {
-      CelRuntime.Program program = policy.variables().get(key);
-      if (program == null) {
-        return null;
-      }
-      Object value = values.get(key);
-      if (value == null) {
-        try {
-          value = program.eval(scope);
-        } catch (CelEvaluationException e) {
-          value = new VariableFailure("variable `" + key + "`: " + message(e));
-        }
-        values.put((String) key, value);
-      }
-      if (value instanceof VariableFailure f) {
-        throw f;
-      }
-      return value;
-    }
-
-    @Override
-    public Set<Entry<String, Object>> entrySet() {
-      throw new UnsupportedOperationException("variables are read one at a time");
     }
   }
 }

@@ -53,6 +53,7 @@ public final class InputReader {
   private static final Set<String> KEYS = Set.of(InputSchema.PRINCIPAL, InputSchema.SESSION, InputSchema.DELEGATION,
       InputSchema.RESOURCE, InputSchema.REQUEST, InputSchema.CONTEXT, InputSchema.NOW);
   private static final JsonFormat.Parser PARSER = JsonFormat.parser();
+  private static final Set<String> PHASES = Set.of("", "issue", "request");
 
   /** Reads a YAML mapping node; {@code defaultNow} is used when the input has no `now`. */
   public DecisionInput fromYaml(Node node, Instant defaultNow) throws InvalidInputException {
@@ -102,12 +103,17 @@ public final class InputReader {
             Optional.ofNullable(nodes.get(InputSchema.NOW)));
       }
     }
+    Request request = message(values, InputSchema.REQUEST, Request.newBuilder(), nodes);
+    if (!PHASES.contains(request.getPhase())) {
+      throw new InvalidInputException("`request.phase` must be `issue` or `request`, not `" + request.getPhase() + "`",
+          Optional.ofNullable(nodes.get(InputSchema.REQUEST)));
+    }
     return new DecisionInput(
         message(values, InputSchema.PRINCIPAL, Principal.newBuilder(), nodes),
         message(values, InputSchema.SESSION, Session.newBuilder(), nodes),
         message(values, InputSchema.DELEGATION, Delegation.newBuilder(), nodes),
         message(values, InputSchema.RESOURCE, Resource.newBuilder(), nodes),
-        message(values, InputSchema.REQUEST, Request.newBuilder(), nodes),
+        request,
         message(values, InputSchema.CONTEXT, Context.newBuilder(), nodes),
         now);
   }

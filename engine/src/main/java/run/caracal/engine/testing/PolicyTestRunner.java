@@ -64,7 +64,8 @@ public final class PolicyTestRunner {
       return new CaseResult(test, c, Optional.empty(), List.of("invalid input: " + e.getMessage()));
     }
     for (RuleEvaluation e : decision.evaluated()) {
-      if (e.outcome() == RuleEvaluation.Outcome.TRUE || e.outcome() == RuleEvaluation.Outcome.UNKNOWN) {
+      boolean issuable = e.outcome() == RuleEvaluation.Outcome.UNKNOWN && e.effect() == run.caracal.policy.model.Effect.ALLOW;
+      if (e.outcome() == RuleEvaluation.Outcome.TRUE || issuable) {
         coverage.merge(e.qualifiedName(), 1, Integer::sum);
       }
     }

@@ -26,6 +26,7 @@ import run.caracal.policy.yaml.ScalarText;
 public final class ExpressionChecker {
   private static final Pattern UNDEFINED_FIELD = Pattern.compile("undefined field '([^']+)'");
   private static final Pattern UNDECLARED = Pattern.compile("undeclared reference to '([^']+)'");
+  private static final Pattern UNKNOWN_VARIABLE = Pattern.compile("variables\\s*\\.\\s*([A-Za-z_][A-Za-z0-9_]*)");
 
   private final PolicyEnvironment env;
 
@@ -86,15 +87,23 @@ public final class ExpressionChecker {
     return Optional.of(new CheckedExpression(source, ast, variablesRead(ast), readsRequestTime(root), readsInput(root)));
   }
 
-  /** The names read as {@code variables.NAME} in a parsed or checked AST. */
+  /**
+   * The names read as {@code variables.NAME}: a select on the identifier {@code variables} in a
+   * parsed AST, or the namespaced identifier {@code variables.NAME} the checker resolves it to.
+   */
   public static Set<String> variablesRead(CelAbstractSyntaxTree ast) {
     Set<String> names = new LinkedHashSet<>();
-    CelNavigableAst.fromAst(ast).getRoot().allNodes()
-        .filter(n -> n.getKind() == CelExpr.ExprKind.Kind.SELECT)
-        .map(n -> n.expr().select())
-        .filter(s -> s.operand().getKind() == CelExpr.ExprKind.Kind.IDENT
-            && s.operand().ident().name().equals(InputSchema.VARIABLES))
-        .forEach(s -> names.add(s.field()));
+    String prefix = InputSchema.VARIABLES + ".";
+    CelNavigableAst.fromAst(ast).getRoot().allNodes().forEach(n -> {
+      if (n.getKind() == CelExpr.ExprKind.Kind.SELECT) {
+        var s = n.expr().select();
+        if (s.operand().getKind() == CelExpr.ExprKind.Kind.IDENT && s.operand().ident().name().equals(InputSchema.VARIABLES)) {
+          names.add(s.field());
+        }
+      } else if (n.getKind() == CelExpr.ExprKind.Kind.IDENT && n.expr().ident().name().startsWith(prefix)) {
+        names.add(n.expr().ident().name().substring(prefix.length()));
+      }
+    });
     return names;
   }
 
@@ -109,7 +118,8 @@ public final class ExpressionChecker {
 
   private static boolean readsInput(CelNavigableExpr root) {
     return root.allNodes()
-        .anyMatch(n -> n.getKind() == CelExpr.ExprKind.Kind.IDENT && InputSchema.ROOTS.contains(n.expr().ident().name()));
+        .anyMatch(n -> n.getKind() == CelExpr.ExprKind.Kind.IDENT && (InputSchema.ROOTS.contains(n.expr().ident().name())
+            || n.expr().ident().name().startsWith(InputSchema.VARIABLES + ".")));
   }
 
   private static int comprehensionDepth(CelNavigableExpr node) {
@@ -139,6 +149,11 @@ public final class ExpressionChecker {
       } else if (undeclared.find()) {
         code = Code.CEL_UNKNOWN_REFERENCE;
         message = "undeclared reference to `" + undeclared.group(1) + "`";
+        Matcher variable = UNKNOWN_VARIABLE.matcher(source.value());
+        if (undeclared.group(1).equals(InputSchema.VARIABLES) && variable.find(Math.min(offset, source.value().length()))) {
+          offset = variable.start(1);
+          message = "unknown variable `" + variable.group(1) + "` (declare it under `spec.variables`)";
+        }
       } else if (message.contains("found no matching overload")) {
         code = Code.CEL_TYPE;
       } else if (parsing && (message.contains("recursion") || message.contains("exceeds"))) {

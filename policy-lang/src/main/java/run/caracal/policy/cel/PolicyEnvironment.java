@@ -1,13 +1,8 @@
 package run.caracal.policy.cel;
 
-import com.google.common.collect.ImmutableCollection;
-import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableSet;
 import dev.cel.common.CelOptions;
 import dev.cel.common.types.CelType;
-import dev.cel.common.types.CelTypeProvider;
 import dev.cel.common.types.SimpleType;
-import dev.cel.common.types.StructType;
 import dev.cel.common.types.StructTypeReference;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerBuilder;
@@ -16,9 +11,7 @@ import dev.cel.extensions.CelExtensions;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -73,8 +66,8 @@ public final class PolicyEnvironment {
   }
 
   /**
-   * A compiler where {@code variables} is a struct with exactly the given typed fields (empty:
-   * every {@code variables.x} is an undefined field).
+   * A compiler where each policy variable is declared as the namespaced identifier
+   * {@code variables.NAME} with its type; any other {@code variables.x} is an undeclared reference.
    */
   public CelCompiler compiler(Map<String, CelType> variables) {
     Map<String, CelType> key = Map.copyOf(variables);
@@ -82,21 +75,9 @@ public final class PolicyEnvironment {
   }
 
   private CelCompiler buildCompiler(Map<String, CelType> variables) {
-    Map<String, CelType> fields = new LinkedHashMap<>(variables);
-    StructType type = StructType.create("caracal.Variables", ImmutableSet.copyOf(fields.keySet()),
-        name -> Optional.ofNullable(fields.get(name)));
-    CelTypeProvider provider = new CelTypeProvider() {
-      @Override
-      public ImmutableCollection<CelType> types() {
-        return ImmutableList.of(type);
-      }
-
-      @Override
-      public Optional<CelType> findType(String typeName) {
-        return typeName.equals(type.name()) ? Optional.of(type) : Optional.empty();
-      }
-    };
-    return base.toCompilerBuilder().setTypeProvider(provider).addVar(InputSchema.VARIABLES, type).build();
+    CelCompilerBuilder builder = base.toCompilerBuilder();
+    variables.forEach((name, type) -> builder.addVar(InputSchema.VARIABLES + "." + name, type));
+    return builder.build();
   }
 
   /** A runtime that evaluates programs checked by these compilers, unknowns included. */

@@ -77,8 +77,10 @@ public final class Formatter {
         boolean keepOrder = !reorder || (t.getKeyNode() instanceof ScalarNode k && USER_KEYED.contains(k.getValue()));
         tuples.add(new NodeTuple(normalize(t.getKeyNode(), inFlow, false), normalize(t.getValueNode(), inFlow, !keepOrder)));
       }
-      if (reorder) {
+      if (reorder && !tuples.isEmpty()) {
+        Node firstKey = tuples.get(0).getKeyNode();
         tuples.sort(Comparator.comparingInt(Formatter::rank));
+        keepLeadingComments(firstKey, tuples.get(0).getKeyNode());
       }
       m.setValue(tuples);
       m.setFlowStyle(inFlow ? DumperOptions.FlowStyle.FLOW : DumperOptions.FlowStyle.BLOCK);
@@ -97,6 +99,19 @@ public final class Formatter {
     restyled.setInLineComments(scalar.getInLineComments());
     restyled.setEndComments(scalar.getEndComments());
     return restyled;
+  }
+
+  /** Comments above a mapping's first key belong to the mapping (a file header, a list item): they stay first. */
+  private static void keepLeadingComments(Node oldFirst, Node newFirst) {
+    if (oldFirst == newFirst || oldFirst.getBlockComments() == null || oldFirst.getBlockComments().isEmpty()) {
+      return;
+    }
+    List<org.yaml.snakeyaml.comments.CommentLine> comments = new ArrayList<>(oldFirst.getBlockComments());
+    if (newFirst.getBlockComments() != null) {
+      comments.addAll(newFirst.getBlockComments());
+    }
+    newFirst.setBlockComments(comments);
+    oldFirst.setBlockComments(null);
   }
 
   private static DumperOptions.ScalarStyle styleOf(ScalarNode scalar) {

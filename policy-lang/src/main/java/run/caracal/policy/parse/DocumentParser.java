@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import run.caracal.policy.diag.Code;
 import run.caracal.policy.diag.Diagnostics;
@@ -47,6 +48,11 @@ public final class DocumentParser {
 
   /** Parses one document node; empty when it is not a document at all. */
   public Optional<Document> parse(SourceFile file, Node node, Diagnostics d) {
+    if (!(node instanceof MappingNode) && !MapView.isNull(node)) {
+      d.add(MapView.positionOf(file, node), Code.INVALID_DOCUMENT,
+          "a document must be a mapping with `apiVersion`, `kind`, `metadata` and `spec`");
+      return Optional.empty();
+    }
     Optional<MapView> top = MapView.of(file, node, d, "a document");
     if (top.isEmpty()) {
       return Optional.empty();

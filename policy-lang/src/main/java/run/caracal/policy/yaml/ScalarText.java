@@ -16,6 +16,7 @@ public final class ScalarText {
   private final int startOffset;
   private final int endOffset;
   private final ScalarStyle style;
+  private final Position fixed;
 
   ScalarText(String value, SourceFile file, ScalarNode node) {
     this.value = value;
@@ -23,6 +24,7 @@ public final class ScalarText {
     this.startOffset = file.offsetOf(node.getStartMark().getLine() + 1, node.getStartMark().getColumn() + 1);
     this.endOffset = file.offsetOf(node.getEndMark().getLine() + 1, node.getEndMark().getColumn() + 1);
     this.style = node.getScalarStyle();
+    this.fixed = null;
   }
 
   /** A value with no source text behind it (built in code); positions point at its start. */
@@ -36,6 +38,7 @@ public final class ScalarText {
     this.startOffset = 0;
     this.endOffset = 0;
     this.style = ScalarStyle.PLAIN;
+    this.fixed = at;
   }
 
   public String value() {
@@ -43,7 +46,7 @@ public final class ScalarText {
   }
 
   public Position start() {
-    return file.positionOf(startOffset);
+    return fixed != null ? fixed : file.positionOf(startOffset);
   }
 
   /**
@@ -61,7 +64,7 @@ public final class ScalarText {
     for (int i = 0; i <= target && i < value.length(); i++) {
       char c = value.charAt(i);
       int q = p;
-      while (q < endOffset && !matches(src.charAt(q), c)) {
+      while (q < endOffset && !isEscape(src, q) && !matches(src.charAt(q), c)) {
         q++;
       }
       if (q >= endOffset) {
@@ -70,9 +73,24 @@ public final class ScalarText {
       if (i == target) {
         return file.positionOf(q);
       }
-      p = q + 1;
+      p = isEscape(src, q) ? q + escapeLength(src.charAt(q + 1)) : q + 1;
     }
     return file.positionOf(Math.min(p, endOffset));
+  }
+
+  /** Whether a double-quoted escape (one value character, like `\t` or `\x41`) starts at {@code q}. */
+  private boolean isEscape(String src, int q) {
+    return style == ScalarStyle.DOUBLE_QUOTED && src.charAt(q) == '\\' && q + 1 < endOffset
+        && src.charAt(q + 1) != '\n' && src.charAt(q + 1) != '\r';
+  }
+
+  private static int escapeLength(char kind) {
+    return switch (kind) {
+      case 'x' -> 4;
+      case 'u' -> 6;
+      case 'U' -> 10;
+      default -> 2;
+    };
   }
 
   private int contentStart(String src) {
