@@ -18,6 +18,10 @@ import run.caracal.control.ControlPlane;
 import run.caracal.control.crypto.SecretBox;
 import run.caracal.control.db.Jdbc;
 import run.caracal.control.token.TokenVerifier;
+import run.caracal.gateway.authz.GatewayAuthorizer;
+import run.caracal.gateway.net.UpstreamGuard;
+import run.caracal.gateway.proxy.GatewayServer;
+import run.caracal.gateway.proxy.GatewaySettings;
 import run.caracal.ledger.Ledger;
 import run.caracal.ledger.LedgerConfig;
 import run.caracal.ledger.store.DataSources;
@@ -46,9 +50,10 @@ public final class CaracalServer implements AutoCloseable {
   private final EmbeddedServer http;
   private final ScheduledExecutorService background;
   private final String stsUrl;
+  private final GatewayServer gateway;
 
   private CaracalServer(ServerSettings settings, HikariDataSource dataSource, Ledger ledger, ControlPlane control,
-      ApplicationContext context, EmbeddedServer http, ScheduledExecutorService background, String stsUrl) {
+      ApplicationContext context, EmbeddedServer http, ScheduledExecutorService background, String stsUrl, GatewayServer gateway) {
     this.settings = settings;
     this.dataSource = dataSource;
     this.ledger = ledger;
@@ -57,6 +62,7 @@ public final class CaracalServer implements AutoCloseable {
     this.http = http;
     this.background = background;
     this.stsUrl = stsUrl;
+    this.gateway = gateway;
   }
 
   public static CaracalServer start(ServerSettings settings) {
@@ -78,12 +84,24 @@ public final class CaracalServer implements AutoCloseable {
       SessionService sessions = new SessionService(control, minter, verifier, lifetimes, clock);
       TokenService tokens = new TokenService(control, sessions, minter, lifetimes, clock);
       Introspection introspection = new Introspection(control, verifier, sessions, clock);
-      RateLimiter limiter = new RateLimiter(200, 400, System::nanoTime);
+      double perSecond = Double.parseDouble(System.getProperty("caracal.rate-limit.per-app",
+          System.getenv().getOrDefault("CARACAL_RATE_LIMIT_PER_APP", "1000")));
+      RateLimiter limiter = new RateLimiter(perSecond, (int) Math.max(1, perSecond * 2), System::nanoTime);
       Map<String, Object> props = new LinkedHashMap<>();
       props.put("micronaut.server.port", port);
       props.put("micronaut.server.host", settings.host());
       props.put("micronaut.server.max-request-size", "1MB");
       props.put("micronaut.application.name", "caracal");
+      GatewayServer gateway = null;
+      if (settings.runs("gateway")) {
+        GatewayAuthorizer authorizer = new GatewayAuthorizer(control, verifier, new UpstreamGuard(true, true), clock);
+        try {
+          gateway = GatewayServer.start(settings.host(), settings.gatewayPort(), authorizer, ledger, GatewaySettings.DEFAULTS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while starting the gateway", e);
+        }
+      }
       ApplicationContext context = ApplicationContext.builder()
           .properties(props)
           .singletons(new StsContext(control, sessions, tokens, introspection, limiter, stsUrl),
@@ -98,9 +116,10 @@ public final class CaracalServer implements AutoCloseable {
         return t;
       });
       background.scheduleWithFixedDelay(() -> refresh(control), 1, 1, TimeUnit.SECONDS);
-      CaracalServer server = new CaracalServer(settings, dataSource, ledger, control, context, http, background, stsUrl);
+      CaracalServer server = new CaracalServer(settings, dataSource, ledger, control, context, http, background, stsUrl, gateway);
       server.writeState(url);
-      LOG.info("caracal started sts_url={} database={}", stsUrl, url.startsWith("jdbc:h2:") ? "h2" : "postgresql");
+      LOG.info("caracal started sts_url={} gateway_url={} database={}", stsUrl, server.gatewayUrl().orElse("-"),
+          url.startsWith("jdbc:h2:") ? "h2" : "postgresql");
       return server;
     } catch (RuntimeException e) {
       if (ledger != null) {
@@ -125,6 +144,11 @@ public final class CaracalServer implements AutoCloseable {
     return stsUrl;
   }
 
+  /** The Gateway's URL when this process runs the gateway role. */
+  public java.util.Optional<String> gatewayUrl() {
+    return java.util.Optional.ofNullable(gateway).map(g -> "http://" + settings.host() + ":" + g.port());
+  }
+
   public ControlPlane control() {
     return control;
   }
@@ -137,6 +161,7 @@ public final class CaracalServer implements AutoCloseable {
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("sts_url", stsUrl);
     state.put("admin_url", stsUrl);
+    gatewayUrl().ifPresent(u -> state.put("gateway_url", u));
     state.put("pid", ProcessHandle.current().pid());
     state.put("database", dbUrl.startsWith("jdbc:h2:") ? "h2" : dbUrl.replaceAll("//[^@/]*@", "//"));
     state.put("roles", settings.roles());
@@ -156,6 +181,9 @@ public final class CaracalServer implements AutoCloseable {
   public void close() {
     background.shutdownNow();
     try {
+      if (gateway != null) {
+        gateway.close();
+      }
       http.stop();
       context.close();
     } finally {

@@ -20,16 +20,22 @@ import run.caracal.control.keys.SigningKey;
  * Checks Caracal JWTs: an explicit algorithm allow-list (EdDSA only: `none`, HMAC and RSA are
  * refused before any key is looked at), the expected `typ`, a `kid` naming a published key of the
  * token's own zone, the signature, `iss`, `aud`, and `exp`/`nbf`/`iat` with a small skew.
- * Revocation is not checked here (callers check the session and `jti` every time). Thread-safe.
+ * Revocation is not checked here (callers check the session and `jti` every time). A token that
+ * verified is remembered by its sha-256 until it expires, so repeated presentations skip the
+ * signature check; type, audience and expiry are still checked each time. Thread-safe.
  */
 public final class TokenVerifier {
   private static final Set<JWSAlgorithm> ALLOWED = Set.of(JWSAlgorithm.EdDSA);
   private static final int MAX_TOKEN_CHARS = 16 * 1024;
 
+  private static final int MAX_CACHED = 50_000;
+
   private final KeyRing keys;
   private final String issuer;
   private final Clock clock;
   private final Duration skew;
+  /** Tokens whose signature and claims verified, by sha-256 of the token, until they expire. */
+  private final java.util.concurrent.ConcurrentHashMap<String, VerifiedToken> verified = new java.util.concurrent.ConcurrentHashMap<>();
 
   public TokenVerifier(KeyRing keys, String issuer, Clock clock, Duration skew) {
     this.keys = keys;
@@ -51,10 +57,69 @@ public final class TokenVerifier {
     if (token == null || token.isBlank() || token.length() > MAX_TOKEN_CHARS) {
       throw new TokenRejected("token_malformed", "token is missing or too long");
     }
+    String cacheKey = digest(token);
+    VerifiedToken cached = verified.get(cacheKey);
+    if (cached != null) {
+      Instant now = clock.instant();
+      if (!now.minus(skew).isBefore(cached.expiresAt())) {
+        verified.remove(cacheKey);
+        throw new TokenRejected("token_expired", "token has expired");
+      }
+      if (!cached.typ().equals(typ)) {
+        throw new TokenRejected("token_type_invalid", "token type is not `" + typ + "`");
+      }
+      if (!cached.audience().contains(audience)) {
+        throw new TokenRejected("token_audience_invalid", "token is not for `" + audience + "`");
+      }
+      if (keys.find(cached.kid()).isEmpty()) {
+        verified.remove(cacheKey);
+        throw new TokenRejected("token_unknown_key", "token is signed with an unknown or retired key");
+      }
+      return cached;
+    }
+    VerifiedToken fresh = verifyUncached(token, typ, audience);
+    if (verified.size() >= MAX_CACHED) {
+      Instant now = clock.instant();
+      verified.values().removeIf(v -> !now.isBefore(v.expiresAt()));
+      if (verified.size() >= MAX_CACHED) {
+        verified.clear();
+      }
+    }
+    verified.put(cacheKey, fresh);
+    return fresh;
+  }
+
+  /** Whether the token is an unsecured JWS (`alg: none`), which the parser refuses as malformed. */
+  private static boolean unsecured(String token) {
+    int dot = token.trim().indexOf('.');
+    if (dot <= 0) {
+      return false;
+    }
+    try {
+      return com.nimbusds.jose.Header.parse(new com.nimbusds.jose.util.Base64URL(token.trim().substring(0, dot)))
+          instanceof com.nimbusds.jose.PlainHeader;
+    } catch (ParseException e) {
+      return false;
+    }
+  }
+
+  private static String digest(String token) {
+    try {
+      return java.util.Base64.getEncoder().encodeToString(
+          java.security.MessageDigest.getInstance("SHA-256").digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("sha-256 is not available", e);
+    }
+  }
+
+  private VerifiedToken verifyUncached(String token, String typ, String audience) throws TokenRejected {
     SignedJWT jwt;
     try {
       jwt = SignedJWT.parse(token.trim());
     } catch (ParseException e) {
+      if (unsecured(token)) {
+        throw new TokenRejected("token_alg_not_allowed", "token algorithm `none` is not allowed");
+      }
       throw new TokenRejected("token_malformed", "token is not a signed jwt");
     }
     JWSHeader header = jwt.getHeader();

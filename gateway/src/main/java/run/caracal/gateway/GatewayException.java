@@ -1,0 +1,42 @@
+package run.caracal.gateway;
+
+/**
+ * A request the Gateway refuses: HTTP status, the short error word, and the stable reason code
+ * (`token_expired`, `denied_by_rule`, `unknown_resource`, `ambiguous_framing`, ...).
+ */
+public final class GatewayException extends Exception {
+  private final int status;
+  private final String error;
+  private final String reason;
+
+  public GatewayException(int status, String error, String reason, String message) {
+    super(message, null, false, false);
+    this.status = status;
+    this.error = error;
+    this.reason = reason;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String error() {
+    return error;
+  }
+
+  public String reason() {
+    return reason;
+  }
+
+  public static GatewayException badRequest(String reason, String message) {
+    return new GatewayException(400, "bad_request", reason, message);
+  }
+
+  public static GatewayException unauthorized(String reason, String message) {
+    return new GatewayException(401, "unauthorized", reason, message);
+  }
+
+  public static GatewayException forbidden(String reason, String message) {
+    return new GatewayException(403, "forbidden", reason, message);
+  }
+}

@@ -1,0 +1,274 @@
+package run.caracal.gateway.authz;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Timestamp;
+import com.nimbusds.jwt.SignedJWT;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import run.caracal.control.ControlPlane;
+import run.caracal.control.app.Application;
+import run.caracal.control.db.Json;
+import run.caracal.control.policy.ZonePolicies;
+import run.caracal.control.resource.ResourceBinding;
+import run.caracal.control.session.SessionRecord;
+import run.caracal.control.token.TokenRejected;
+import run.caracal.control.token.TokenVerifier;
+import run.caracal.control.token.VerifiedToken;
+import run.caracal.engine.decision.Decision;
+import run.caracal.engine.decision.DecisionInput;
+import run.caracal.engine.decision.DecisionJson;
+import run.caracal.engine.decision.ReasonCode;
+import run.caracal.gateway.GatewayException;
+import run.caracal.gateway.net.UpstreamGuard;
+import run.caracal.gateway.net.UpstreamPath;
+import run.caracal.ledger.event.Fingerprint;
+import run.caracal.policy.input.Context;
+import run.caracal.policy.input.Delegation;
+import run.caracal.policy.input.DelegationHop;
+import run.caracal.policy.input.Principal;
+import run.caracal.policy.input.Request;
+import run.caracal.policy.input.Session;
+
+/**
+ * Decides one Gateway request, in order: resource binding → token verification (signature,
+ * type, issuer, audience = this resource, times) → revocation of the session (and so its
+ * ancestors) and the `jti`, never cached → operation mapping → engine decision at phase
+ * `request` → the `gateway.decision` event made durable. Only then is the request authorized.
+ * Refusals are recorded too (when the ledger is up). Blocking: run it off the event loop.
+ * Thread-safe.
+ */
+public final class GatewayAuthorizer {
+  /** Headers a policy never sees (credentials), besides every `x-caracal-*`. */
+  private static final List<String> HIDDEN_HEADERS = List.of("authorization", "cookie", "proxy-authorization");
+
+  private final ControlPlane control;
+  private final TokenVerifier verifier;
+  private final UpstreamGuard guard;
+  private final Clock clock;
+
+  public GatewayAuthorizer(ControlPlane control, TokenVerifier verifier, UpstreamGuard guard, Clock clock) {
+    this.control = control;
+    this.verifier = verifier;
+    this.guard = guard;
+    this.clock = clock;
+  }
+
+  public Authorized authorize(GatewayRequest request) throws GatewayException {
+    Trail trail = new Trail(request);
+    try {
+      Authorized authorized = decide(request, trail);
+      trail.record(this, "allow");
+      return authorized;
+    } catch (GatewayException e) {
+      trail.refusal = e;
+      try {
+        trail.record(this, "deny");
+      } catch (GatewayException ledgerDown) {
+        // the refusal stands whether or not it could be recorded
+      }
+      throw e;
+    }
+  }
+
+  private Authorized decide(GatewayRequest request, Trail trail) throws GatewayException {
+    String resourceId = request.headers().get("x-caracal-resource");
+    if (resourceId == null || resourceId.isBlank()) {
+      throw GatewayException.badRequest("resource_header_missing", "X-Caracal-Resource names no resource");
+    }
+    trail.resourceId = resourceId;
+    String authorization = request.headers().get("authorization");
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw GatewayException.unauthorized("token_missing", "Authorization: Bearer <token> is required");
+    }
+    String token = authorization.substring(7).trim();
+    String zoneId = peekZone(token);
+    trail.zoneId = zoneId;
+    ResourceBinding binding = control.resources().find(zoneId, resourceId)
+        .orElseThrow(() -> new GatewayException(404, "not_found", "unknown_resource", "resource `" + resourceId + "` is not registered"));
+    VerifiedToken verified;
+    try {
+      verified = verifier.verify(token, "at+jwt", resourceId);
+    } catch (TokenRejected e) {
+      throw GatewayException.unauthorized(e.reason(), e.getMessage());
+    }
+    trail.appId = verified.clientId();
+    trail.sessionId = verified.sessionId();
+    trail.jti = verified.jti();
+    Instant now = clock.instant();
+    SessionRecord session = control.sessions().find(verified.sessionId())
+        .orElseThrow(() -> GatewayException.unauthorized("session_unknown", "the token's session does not exist"));
+    if (session.terminatedAt().isPresent()) {
+      throw GatewayException.unauthorized("session_revoked", "the token's session has been terminated");
+    }
+    if (!now.isBefore(session.expiresAt())) {
+      throw GatewayException.unauthorized("session_expired", "the token's session has expired");
+    }
+    if (control.sessions().tokenRevoked(verified.jti())) {
+      throw GatewayException.unauthorized("token_revoked", "the token has been revoked");
+    }
+    String path = UpstreamPath.decodedPath(request.target());
+    List<String> tokenScopes = verified.scopes();
+    List<String> candidates;
+    if (!binding.operations().isEmpty()) {
+      ResourceBinding.Operation op = OperationMatcher.match(binding.operations(), request.method(), path)
+          .orElseThrow(() -> GatewayException.forbidden("operation_not_declared",
+              request.method() + " " + path + " is not an operation of `" + resourceId + "`"));
+      if (!tokenScopes.contains(op.scope())) {
+        throw GatewayException.forbidden("scope_not_in_token", "this operation needs scope `" + op.scope() + "`, which the token lacks");
+      }
+      candidates = List.of(op.scope());
+    } else {
+      candidates = tokenScopes;
+    }
+    if (candidates.isEmpty()) {
+      throw GatewayException.forbidden("no_scopes_requested", "the token carries no scope");
+    }
+    Application app = control.app(verified.clientId());
+    ZonePolicies policies = control.active().forZone(zoneId);
+    if (policies.active().isEmpty()) {
+      trail.reasons = List.of(ReasonCode.NO_ACTIVE_POLICY_SET.id());
+      throw GatewayException.forbidden(ReasonCode.NO_ACTIVE_POLICY_SET.id(), "the zone has no active policy set");
+    }
+    DecisionInput input = input(request, app, session, binding, candidates, path, now);
+    List<String> used = new ArrayList<>();
+    for (String scope : candidates) {
+      Decision d = policies.active().get().decide(input.withRequest(input.request().toBuilder().clearScopes().addScopes(scope).build()));
+      trail.decisions.add(d);
+      if (d.allowed()) {
+        used.add(scope);
+        if (!binding.operations().isEmpty() || used.size() == 1) {
+          break;
+        }
+      }
+    }
+    if (used.isEmpty()) {
+      Decision last = trail.decisions.get(trail.decisions.size() - 1);
+      String reason = last.reasons().isEmpty() ? "denied" : last.reasons().get(0).id();
+      throw GatewayException.forbidden(reason, "policy denied the request (see `caracal explain " + request.requestId() + "`)");
+    }
+    trail.scopesUsed = used;
+    URI upstream = binding.upstream().map(URI::create)
+        .orElseThrow(() -> new GatewayException(502, "bad_gateway", "upstream_missing", "resource `" + resourceId + "` has no upstream"));
+    String upstreamPath = UpstreamPath.join(upstream, request.target());
+    return new Authorized(zoneId, app.id(), session.id(), verified.jti(), resourceId, upstream, guard.resolve(upstream),
+        upstreamPath, binding.hasUpstreamCredential() ? control.resources().credential(zoneId, resourceId) : Optional.empty(), used);
+  }
+
+  private DecisionInput input(GatewayRequest request, Application app, SessionRecord session, ResourceBinding binding,
+      List<String> scopes, String path, Instant now) {
+    Delegation.Builder delegation = Delegation.newBuilder().setDepth(session.depth());
+    List<String> lineage = session.lineage();
+    for (int i = 0; i < lineage.size() - 1; i++) {
+      control.sessions().find(lineage.get(i)).ifPresent(a ->
+          delegation.addChain(DelegationHop.newBuilder().setApp(a.appId()).setSession(a.id())));
+    }
+    session.parentId().flatMap(control.sessions()::find).ifPresent(p ->
+        delegation.addAllParentScopes(p.scopes().isEmpty() ? List.of("*") : p.scopes()));
+    Map<String, String> headers = new LinkedHashMap<>();
+    request.headers().forEach((k, v) -> {
+      if (!HIDDEN_HEADERS.contains(k) && !k.startsWith("x-caracal-")) {
+        headers.put(k, v);
+      }
+    });
+    Request.Builder req = Request.newBuilder().setPhase("request").addAllScopes(scopes)
+        .setMethod(request.method()).setPath(path).putAllHeaders(headers);
+    int q = request.target().indexOf('?');
+    if (q >= 0) {
+      io.netty.handler.codec.http.QueryStringDecoder decoder = new io.netty.handler.codec.http.QueryStringDecoder(request.target());
+      decoder.parameters().forEach((k, v) -> req.putQuery(k, v.isEmpty() ? "" : v.get(0)));
+    }
+    return new DecisionInput(
+        Principal.newBuilder().setId(app.id()).setName(app.name()).setZone(app.zoneId()).addAllLabels(app.labels())
+            .putAllAttributes(app.attributes()).build(),
+        Session.newBuilder().setId(session.id()).setRootId(session.rootId()).setDepth(session.depth())
+            .setExpiresAt(Timestamp.newBuilder().setSeconds(session.expiresAt().getEpochSecond())).build(),
+        delegation.build(), binding.toInput(), req.build(),
+        Context.newBuilder().setTraceId(request.traceId()).setClientIp(request.clientIp()).build(), now);
+  }
+
+  /** The zone a token claims, read before verification only to find the resource binding. */
+  private static String peekZone(String token) throws GatewayException {
+    try {
+      Object zone = SignedJWT.parse(token).getJWTClaimsSet().getClaim("zone");
+      if (zone instanceof String z && !z.isBlank()) {
+        return z;
+      }
+    } catch (java.text.ParseException e) {
+      throw GatewayException.unauthorized("token_malformed", "token is not a signed jwt");
+    }
+    throw GatewayException.unauthorized("token_malformed", "token names no zone");
+  }
+
+  /** What the decision event records, filled in as the checks proceed. */
+  private static final class Trail {
+    final GatewayRequest request;
+    String resourceId = "";
+    String zoneId = "";
+    String appId;
+    String sessionId;
+    String jti;
+    List<String> scopesUsed = List.of();
+    List<String> reasons = List.of();
+    final List<Decision> decisions = new ArrayList<>();
+    GatewayException refusal;
+
+    Trail(GatewayRequest request) {
+      this.request = request;
+    }
+
+    void record(GatewayAuthorizer g, String outcome) throws GatewayException {
+      ObjectNode explanation = Json.MAPPER.createObjectNode();
+      explanation.put("gateway", outcome);
+      explanation.put("method", request.method());
+      explanation.put("path", UpstreamPath.decodedPath(request.target()));
+      explanation.put("resource", resourceId);
+      if (appId != null) {
+        explanation.putObject("principal").put("app", appId);
+      }
+      if (sessionId != null) {
+        explanation.putObject("session").put("id", sessionId);
+      }
+      if (!scopesUsed.isEmpty()) {
+        scopesUsed.forEach(explanation.putArray("scopesUsed")::add);
+      }
+      if (refusal != null) {
+        explanation.put("status", refusal.status());
+        explanation.put("reason", refusal.reason());
+        explanation.put("message", refusal.getMessage());
+      }
+      if (!decisions.isEmpty()) {
+        explanation.set("decision", DecisionJson.toJson(decisions.get(decisions.size() - 1)));
+        if (decisions.size() > 1) {
+          decisions.forEach(d -> explanation.withArray("decisions").add(DecisionJson.toJson(d)));
+        }
+      } else if (!reasons.isEmpty()) {
+        explanation.putObject("decision").put("decision", "deny").putArray("reasons").add(reasons.get(0));
+      }
+      var event = g.control.audit().ledger().newEvent("gateway.decision")
+          .requestId(request.requestId()).traceId(request.traceId()).zone(zoneId).resource(resourceId)
+          .decision(outcome.equals("allow") ? run.caracal.ledger.event.Decision.ALLOW : run.caracal.ledger.event.Decision.DENY)
+          .explanation(explanation.toString());
+      if (appId != null) {
+        event.app(appId).actor(appId);
+      }
+      if (sessionId != null) {
+        event.sessionId(sessionId);
+      }
+      if (jti != null) {
+        event.token(Fingerprint.of(jti));
+      }
+      try {
+        g.control.audit().ledger().append(event.build()).get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new GatewayException(503, "unavailable", "ledger_unavailable", "the decision could not be recorded; nothing was forwarded");
+      }
+    }
+  }
+}

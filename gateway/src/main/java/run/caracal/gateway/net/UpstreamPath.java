@@ -1,0 +1,61 @@
+package run.caracal.gateway.net;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import run.caracal.gateway.GatewayException;
+
+/**
+ * Joins a resource's upstream URL and the client's request target: the client path is appended to
+ * the upstream's base path and the query kept. Targets that could escape the base (dot segments,
+ * encoded or not, backslashes, absolute-form URLs, control characters) are refused.
+ */
+public final class UpstreamPath {
+  private UpstreamPath() {}
+
+  /** The path + query to send upstream. */
+  public static String join(URI upstream, String requestTarget) throws GatewayException {
+    if (requestTarget.isEmpty() || requestTarget.charAt(0) != '/') {
+      throw GatewayException.badRequest("invalid_target", "request target must be an origin-form path");
+    }
+    int q = requestTarget.indexOf('?');
+    String path = q < 0 ? requestTarget : requestTarget.substring(0, q);
+    String query = q < 0 ? "" : requestTarget.substring(q);
+    checkPath(path);
+    String base = upstream.getRawPath() == null ? "" : upstream.getRawPath();
+    if (base.endsWith("/")) {
+      base = base.substring(0, base.length() - 1);
+    }
+    return base + path + query;
+  }
+
+  /** The decoded path the policy sees (`request.path`). */
+  public static String decodedPath(String requestTarget) {
+    int q = requestTarget.indexOf('?');
+    String path = q < 0 ? requestTarget : requestTarget.substring(0, q);
+    try {
+      return URLDecoder.decode(path.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return path;
+    }
+  }
+
+  private static void checkPath(String path) throws GatewayException {
+    String decoded;
+    try {
+      decoded = URLDecoder.decode(path.replace("+", "%2B"), StandardCharsets.UTF_8);
+      // a second pass catches double encoding such as %252e%252e
+      decoded = URLDecoder.decode(decoded.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw GatewayException.badRequest("invalid_target", "request path has invalid percent-encoding");
+    }
+    if (decoded.contains("\\") || decoded.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw GatewayException.badRequest("path_traversal", "request path holds backslashes or control characters");
+    }
+    for (String segment : decoded.split("/", -1)) {
+      if (segment.equals("..") || segment.equals(".")) {
+        throw GatewayException.badRequest("path_traversal", "request path holds dot segments");
+      }
+    }
+  }
+}

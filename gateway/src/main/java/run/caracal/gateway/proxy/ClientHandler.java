@@ -1,0 +1,489 @@
+package run.caracal.gateway.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import run.caracal.control.db.Ids;
+import run.caracal.gateway.GatewayException;
+import run.caracal.gateway.authz.Authorized;
+import run.caracal.gateway.authz.GatewayAuthorizer;
+import run.caracal.gateway.authz.GatewayRequest;
+
+/**
+ * One client connection. Each request is checked for framing, authorized off the event loop
+ * (reading paused meanwhile), and only then forwarded: head first, then the body streamed as it
+ * arrives, with back-pressure both ways; the upstream response streams back. Requests on one
+ * connection are handled one at a time (pipelined requests wait in order). Confined to the
+ * channel's event loop except for the authorization task.
+ */
+final class ClientHandler extends ChannelInboundHandlerAdapter {
+  private enum State { IDLE, AUTHORIZING, FORWARDING_BODY, AWAITING_RESPONSE, CLOSING }
+
+  private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}");
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final GatewayAuthorizer authorizer;
+  private final Executor blocking;
+  private final GatewaySettings settings;
+  private final ResultRecorder results;
+  private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
+
+  private ChannelHandlerContext ctx;
+  private State state = State.IDLE;
+  private Channel upstream;
+  private Exchange exchange;
+
+  ClientHandler(GatewayAuthorizer authorizer, Executor blocking, GatewaySettings settings, ResultRecorder results) {
+    this.authorizer = authorizer;
+    this.blocking = blocking;
+    this.settings = settings;
+    this.results = results;
+  }
+
+  /** The request in flight. */
+  static final class Exchange {
+    HttpRequest request;
+    String requestId;
+    String traceId;
+    Authorized authorized;
+    boolean keepAlive;
+    boolean responseStarted;
+    int status;
+    int upstreamStatus;
+    long bytesIn;
+    long bytesOut;
+    long started = System.nanoTime();
+    ScheduledFuture<?> firstByteTimer;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof HttpObject o) || state == State.CLOSING) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    inbound.add(o);
+    drain();
+  }
+
+  private void drain() {
+    while (!inbound.isEmpty() && state != State.CLOSING) {
+      HttpObject next = inbound.peek();
+      if (state == State.IDLE) {
+        inbound.poll();
+        if (next instanceof HttpRequest request) {
+          start(request);
+        } else {
+          ReferenceCountUtil.release(next);
+        }
+      } else if (state == State.FORWARDING_BODY && next instanceof HttpContent content) {
+        if (!upstream.isWritable()) {
+          ctx.channel().config().setAutoRead(false);
+          return;
+        }
+        inbound.poll();
+        forwardContent(content);
+      } else {
+        return;
+      }
+    }
+  }
+
+  private void start(HttpRequest request) {
+    exchange = new Exchange();
+    exchange.request = request;
+    exchange.requestId = Ids.newId("req");
+    exchange.traceId = traceId(request.headers());
+    exchange.keepAlive = HttpUtil.isKeepAlive(request);
+    try {
+      checkFraming(request);
+    } catch (GatewayException e) {
+      ReferenceCountUtil.release(request);
+      fail(e);
+      return;
+    }
+    state = State.AUTHORIZING;
+    ctx.channel().config().setAutoRead(false);
+    GatewayRequest gatewayRequest = new GatewayRequest(request.method().name(), request.uri(), headerMap(request.headers()),
+        clientIp(), exchange.requestId, exchange.traceId);
+    Exchange current = exchange;
+    blocking.execute(() -> {
+      Authorized authorized;
+      try {
+        authorized = authorizer.authorize(gatewayRequest);
+      } catch (GatewayException e) {
+        ctx.executor().execute(() -> fail(e));
+        return;
+      } catch (RuntimeException e) {
+        ctx.executor().execute(() -> fail(new GatewayException(503, "unavailable", "gateway_unavailable",
+            "the gateway could not decide (" + e.getClass().getSimpleName() + "); nothing was forwarded")));
+        return;
+      }
+      ctx.executor().execute(() -> {
+        if (current == exchange && state == State.AUTHORIZING) {
+          current.authorized = authorized;
+          connect(current);
+        }
+      });
+    });
+  }
+
+  private void checkFraming(HttpRequest request) throws GatewayException {
+    if (request.decoderResult().isFailure()) {
+      Throwable cause = request.decoderResult().cause();
+      String detail = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
+      if (cause instanceof StrictRequestDecoder.AmbiguousFraming || detail.contains("content-length")
+          || detail.contains("transfer-encoding")) {
+        throw GatewayException.badRequest("ambiguous_framing", "content-length together with transfer-encoding is refused");
+      }
+      if (cause instanceof TooLongFrameException) {
+        throw new GatewayException(431, "request_header_fields_too_large", "headers_too_large", "request line or headers are too large");
+      }
+      throw GatewayException.badRequest("malformed_request", "malformed request: " + detail);
+    }
+    if (request.protocolVersion() != HttpVersion.HTTP_1_1 && request.protocolVersion() != HttpVersion.HTTP_1_0) {
+      throw GatewayException.badRequest("malformed_request", "unsupported http version");
+    }
+    HttpHeaders h = request.headers();
+    var te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+    if (!te.isEmpty() && (te.size() > 1 || !te.get(0).equalsIgnoreCase("chunked"))) {
+      throw GatewayException.badRequest("ambiguous_framing", "transfer-encoding other than a single `chunked` is refused");
+    }
+    var cl = h.getAll(HttpHeaderNames.CONTENT_LENGTH);
+    if (cl.size() > 1) {
+      throw GatewayException.badRequest("ambiguous_framing", "duplicate content-length is refused");
+    }
+    if (cl.size() == 1) {
+      long length;
+      try {
+        length = Long.parseLong(cl.get(0).trim());
+      } catch (NumberFormatException e) {
+        throw GatewayException.badRequest("ambiguous_framing", "invalid content-length");
+      }
+      if (length > settings.maxBodyBytes()) {
+        throw new GatewayException(413, "payload_too_large", "body_too_large", "request body exceeds " + settings.maxBodyBytes() + " bytes");
+      }
+    }
+    if (h.getAll("X-Caracal-Resource").size() > 1 || h.getAll(HttpHeaderNames.AUTHORIZATION).size() > 1
+        || h.getAll(HttpHeaderNames.HOST).size() > 1) {
+      throw GatewayException.badRequest("duplicate_header", "Authorization, Host and X-Caracal-Resource must appear once");
+    }
+  }
+
+  private void connect(Exchange ex) {
+    Authorized a = ex.authorized;
+    Bootstrap b = new Bootstrap()
+        .group(ctx.channel().eventLoop())
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+        .option(ChannelOption.AUTO_READ, true)
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline().addLast(new IdleStateHandler(0, 0, settings.idleTimeout().toSeconds(), TimeUnit.SECONDS));
+            ch.pipeline().addLast(new HttpClientCodec(8192, 64 * 1024, 64 * 1024));
+            ch.pipeline().addLast(new UpstreamHandler(ClientHandler.this, ex));
+          }
+        });
+    b.connect(a.address()).addListener((ChannelFutureListener) f -> {
+      if (ex != exchange) {
+        f.channel().close();
+        return;
+      }
+      if (!f.isSuccess()) {
+        fail(new GatewayException(502, "bad_gateway", "upstream_unreachable", "cannot connect to the upstream"));
+        return;
+      }
+      upstream = f.channel();
+      upstream.write(upstreamRequest(ex));
+      state = State.FORWARDING_BODY;
+      if (HttpUtil.is100ContinueExpected(ex.request)) {
+        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+      }
+      drain();
+      upstream.flush();
+      if (state == State.FORWARDING_BODY) {
+        ctx.channel().config().setAutoRead(upstream.isWritable());
+      }
+    });
+  }
+
+  private HttpRequest upstreamRequest(Exchange ex) {
+    Authorized a = ex.authorized;
+    HttpRequest in = ex.request;
+    DefaultHttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), a.upstreamPath());
+    HttpHeaders h = out.headers();
+    h.set(in.headers());
+    boolean chunked = HttpUtil.isTransferEncodingChunked(in);
+    Hop.strip(h);
+    h.remove(HttpHeaderNames.AUTHORIZATION);
+    h.remove(HttpHeaderNames.EXPECT);
+    for (String name : h.names().toArray(String[]::new)) {
+      if (name.toLowerCase(Locale.ROOT).startsWith("x-caracal-") || name.toLowerCase(Locale.ROOT).startsWith("x-forwarded-")
+          || name.equalsIgnoreCase("forwarded")) {
+        h.remove(name);
+      }
+    }
+    if (chunked) {
+      h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    String host = a.upstream().getHost() + (a.upstream().getPort() > 0 ? ":" + a.upstream().getPort() : "");
+    h.set(HttpHeaderNames.HOST, host);
+    h.set("X-Request-Id", ex.requestId);
+    h.set("traceparent", "00-" + ex.traceId + "-" + randomHex(8) + "-01");
+    h.set("X-Forwarded-For", clientIp());
+    h.set("X-Forwarded-Proto", "http");
+    String clientHost = in.headers().get(HttpHeaderNames.HOST);
+    if (clientHost != null) {
+      h.set("X-Forwarded-Host", clientHost);
+    }
+    a.credential().ifPresent(c -> h.set(HttpHeaderNames.AUTHORIZATION, c.contains(" ") ? c : "Bearer " + c));
+    h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    return out;
+  }
+
+  private void forwardContent(HttpContent content) {
+    exchange.bytesIn += content.content().readableBytes();
+    if (exchange.bytesIn > settings.maxBodyBytes()) {
+      ReferenceCountUtil.release(content);
+      fail(new GatewayException(413, "payload_too_large", "body_too_large", "request body exceeds " + settings.maxBodyBytes() + " bytes"));
+      return;
+    }
+    boolean last = content instanceof LastHttpContent;
+    upstream.write(content);
+    if (last) {
+      upstream.flush();
+      state = State.AWAITING_RESPONSE;
+      Exchange ex = exchange;
+      ex.firstByteTimer = ctx.executor().schedule(() -> {
+        if (ex == exchange && !ex.responseStarted) {
+          fail(new GatewayException(504, "gateway_timeout", "upstream_timeout", "the upstream did not answer in time"));
+        }
+      }, settings.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } else if (!upstream.isWritable()) {
+      upstream.flush();
+    }
+  }
+
+  /** Upstream writability changed: resume reading the client when it drained. */
+  void upstreamWritable() {
+    if (state == State.FORWARDING_BODY && upstream != null && upstream.isWritable()) {
+      drain();
+      upstream.flush();
+      if (state == State.FORWARDING_BODY) {
+        ctx.channel().config().setAutoRead(true);
+      }
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (upstream != null) {
+      upstream.config().setAutoRead(ctx.channel().isWritable());
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  /** Called by the upstream handler for each response part. */
+  void fromUpstream(Exchange ex, HttpObject part) {
+    if (ex != exchange || state == State.CLOSING) {
+      ReferenceCountUtil.release(part);
+      return;
+    }
+    if (part instanceof io.netty.handler.codec.http.HttpResponse response) {
+      ex.responseStarted = true;
+      if (ex.firstByteTimer != null) {
+        ex.firstByteTimer.cancel(false);
+      }
+      ex.upstreamStatus = response.status().code();
+      ex.status = ex.upstreamStatus;
+      io.netty.handler.codec.http.HttpResponse out = new io.netty.handler.codec.http.DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
+      out.headers().set(response.headers());
+      boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+      Hop.strip(out.headers());
+      if (chunked || (!response.headers().contains(HttpHeaderNames.CONTENT_LENGTH) && !isBodiless(ex, response))) {
+        out.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      }
+      out.headers().set(Responses.REQUEST_ID, ex.requestId);
+      if (!ex.keepAlive) {
+        out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      }
+      ctx.write(out);
+    }
+    if (part instanceof HttpContent content) {
+      ex.bytesOut += content.content().readableBytes();
+      boolean last = content instanceof LastHttpContent;
+      if (last) {
+        ctx.writeAndFlush(content).addListener((ChannelFutureListener) f -> finish(ex, "completed"));
+      } else {
+        ctx.write(content);
+        if (!ctx.channel().isWritable()) {
+          ctx.flush();
+        }
+      }
+    }
+  }
+
+  private static boolean isBodiless(Exchange ex, io.netty.handler.codec.http.HttpResponse response) {
+    int code = response.status().code();
+    return ex.request.method().name().equals("HEAD") || code == 204 || code == 304 || (code >= 100 && code < 200);
+  }
+
+  void flushToClient() {
+    ctx.flush();
+  }
+
+  /** The upstream failed or closed early. */
+  void upstreamFailed(Exchange ex, GatewayException e) {
+    if (ex != exchange || state == State.CLOSING) {
+      return;
+    }
+    if (ex.responseStarted) {
+      results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut,
+          micros(ex), "aborted");
+      closeAll();
+    } else {
+      fail(e);
+    }
+  }
+
+  private void finish(Exchange ex, String outcome) {
+    if (ex != exchange) {
+      return;
+    }
+    results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex), outcome);
+    if (upstream != null) {
+      upstream.close();
+      upstream = null;
+    }
+    if (!ex.keepAlive || state != State.AWAITING_RESPONSE) {
+      closeAll();
+      return;
+    }
+    exchange = null;
+    state = State.IDLE;
+    drain();
+    if (state == State.IDLE) {
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  private static long micros(Exchange ex) {
+    return (System.nanoTime() - ex.started) / 1000;
+  }
+
+  private void fail(GatewayException e) {
+    if (state == State.CLOSING) {
+      return;
+    }
+    Exchange ex = exchange;
+    if (ex != null && ex.authorized != null) {
+      results.record(ex.requestId, ex.traceId, ex.authorized, e.status(), ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex),
+          e.reason());
+    }
+    state = State.CLOSING;
+    if (upstream != null) {
+      upstream.close();
+    }
+    inbound.forEach(ReferenceCountUtil::release);
+    inbound.clear();
+    if (ex != null && ex.responseStarted) {
+      ctx.close();
+      return;
+    }
+    ctx.writeAndFlush(Responses.error(e, ex == null ? null : ex.requestId)).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void closeAll() {
+    state = State.CLOSING;
+    if (upstream != null) {
+      upstream.close();
+    }
+    inbound.forEach(ReferenceCountUtil::release);
+    inbound.clear();
+    ctx.flush();
+    ctx.close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    state = State.CLOSING;
+    if (upstream != null) {
+      upstream.close();
+    }
+    inbound.forEach(ReferenceCountUtil::release);
+    inbound.clear();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+
+  private String clientIp() {
+    return ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        ? a.getAddress().getHostAddress() : "";
+  }
+
+  private static Map<String, String> headerMap(HttpHeaders headers) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : headers) {
+      out.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
+    }
+    return out;
+  }
+
+  private static String traceId(HttpHeaders headers) {
+    String tp = headers.get("traceparent");
+    if (tp != null) {
+      var m = TRACEPARENT.matcher(tp.trim());
+      if (m.matches() && !m.group(1).equals("0".repeat(32))) {
+        return m.group(1);
+      }
+    }
+    return randomHex(16);
+  }
+
+  private static String randomHex(int bytes) {
+    byte[] b = new byte[bytes];
+    RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+}

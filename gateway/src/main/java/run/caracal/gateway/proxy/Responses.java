@@ -1,0 +1,43 @@
+package run.caracal.gateway.proxy;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import run.caracal.control.db.Json;
+import run.caracal.gateway.GatewayException;
+
+/** The Gateway's own responses: JSON `{error, reason, message, request_id}`, connection closed. */
+final class Responses {
+  static final String REQUEST_ID = "X-Caracal-Request-Id";
+
+  private Responses() {}
+
+  static FullHttpResponse error(GatewayException e, String requestId) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", e.error());
+    body.put("reason", e.reason());
+    body.put("message", e.getMessage());
+    body.put("request_id", requestId);
+    byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(e.status()),
+        Unpooled.wrappedBuffer(bytes));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    if (requestId != null) {
+      r.headers().set(REQUEST_ID, requestId);
+    }
+    if (e.status() == 401) {
+      r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"caracal\", error=\"invalid_token\"");
+    }
+    return r;
+  }
+}

@@ -1,0 +1,45 @@
+package run.caracal.gateway.proxy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import run.caracal.control.db.Json;
+import run.caracal.gateway.authz.Authorized;
+import run.caracal.ledger.Ledger;
+import run.caracal.ledger.event.Decision;
+import run.caracal.ledger.event.Fingerprint;
+
+/** Writes the `gateway.result` event after a forwarded exchange (asynchronously, never blocking I/O). */
+final class ResultRecorder {
+  private static final Logger LOG = LoggerFactory.getLogger(ResultRecorder.class);
+  private final Ledger ledger;
+
+  ResultRecorder(Ledger ledger) {
+    this.ledger = ledger;
+  }
+
+  void record(String requestId, String traceId, Authorized a, int status, int upstreamStatus, long bytesIn, long bytesOut,
+      long latencyMicros, String outcome) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("outcome", outcome);
+    details.put("status", status);
+    details.put("upstream_status", upstreamStatus);
+    details.put("bytes_in", bytesIn);
+    details.put("bytes_out", bytesOut);
+    details.put("latency_ms", latencyMicros / 1000.0);
+    details.put("upstream", a.upstream().getScheme() + "://" + a.upstream().getHost() + (a.upstream().getPort() > 0 ? ":" + a.upstream().getPort() : ""));
+    try {
+      ledger.append(ledger.newEvent("gateway.result").requestId(requestId).traceId(traceId).zone(a.zoneId()).app(a.appId())
+          .actor(a.appId()).sessionId(a.sessionId()).token(Fingerprint.of(a.jti())).resource(a.resourceId())
+          .decision(Decision.NONE).explanation(Json.write(details)).build())
+          .whenComplete((ok, e) -> {
+            if (e != null) {
+              LOG.warn("gateway result not recorded request_id={} error={}", requestId, e.getMessage());
+            }
+          });
+    } catch (RuntimeException e) {
+      LOG.warn("gateway result not recorded request_id={} error={}", requestId, e.getMessage());
+    }
+  }
+}
