@@ -13,7 +13,7 @@ import run.caracal.cli.policy.PolicyCommand;
     mixinStandardHelpOptions = true,
     versionProvider = Caracal.Version.class,
     description = "Authority for AI agents: policies, tokens, gateway and ledger.",
-    subcommands = {PolicyCommand.class, run.caracal.cli.server.ServeCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {PolicyCommand.class, run.caracal.cli.admin.ZoneCommand.class, run.caracal.cli.admin.AppCommand.class, run.caracal.cli.admin.ResourceCommand.class, run.caracal.cli.admin.SessionCommand.class, run.caracal.cli.audit.ExplainCommand.class, run.caracal.cli.audit.TraceCommand.class, run.caracal.cli.audit.AuditCommand.class, run.caracal.cli.server.ServeCommand.class, run.caracal.cli.server.UpCommand.class, run.caracal.cli.server.DownCommand.class, run.caracal.cli.server.StatusCommand.class, run.caracal.cli.server.PurgeCommand.class, run.caracal.cli.runtime.SetupCommand.class, run.caracal.cli.runtime.RunCommand.class, run.caracal.cli.runtime.QuickstartCommand.class, run.caracal.cli.runtime.DemoUpstreamCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Caracal {
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));

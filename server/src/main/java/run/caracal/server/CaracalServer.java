@@ -26,6 +26,7 @@ import run.caracal.ledger.Ledger;
 import run.caracal.ledger.LedgerConfig;
 import run.caracal.ledger.store.DataSources;
 import run.caracal.server.admin.AdminContext;
+import run.caracal.server.status.StatusContext;
 import run.caracal.sts.api.StsContext;
 import run.caracal.sts.limit.RateLimiter;
 import run.caracal.sts.session.SessionService;
@@ -105,7 +106,9 @@ public final class CaracalServer implements AutoCloseable {
       ApplicationContext context = ApplicationContext.builder()
           .properties(props)
           .singletons(new StsContext(control, sessions, tokens, introspection, limiter, stsUrl),
-              new AdminContext(control, sessions, adminToken))
+              new AdminContext(control, sessions, adminToken),
+              new StatusContext(control, settings.roles(),
+                  java.util.Optional.ofNullable(gateway).map(g -> "http://" + settings.host() + ":" + g.port()), stsUrl))
           .deduceEnvironment(false)
           .start();
       EmbeddedServer http = context.getBean(EmbeddedServer.class);

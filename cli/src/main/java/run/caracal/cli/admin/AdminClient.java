@@ -92,7 +92,9 @@ public final class AdminClient {
   /** A raw streaming GET (exports). */
   public InputStream stream(String path) {
     try {
-      HttpResponse<InputStream> r = http.send(request("GET", path, null), HttpResponse.BodyHandlers.ofInputStream());
+      HttpRequest any = HttpRequest.newBuilder(request("GET", path, null), (name, value) -> !name.equalsIgnoreCase("Accept"))
+          .header("Accept", "*/*").build(); // exports are NDJSON, keys PEM
+      HttpResponse<InputStream> r = http.send(any, HttpResponse.BodyHandlers.ofInputStream());
       if (r.statusCode() >= 400) {
         JsonNode body = JSON.readTree(r.body().readAllBytes());
         throw new AdminException(r.statusCode(), body);

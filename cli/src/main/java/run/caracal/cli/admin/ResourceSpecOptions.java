@@ -1,0 +1,87 @@
+package run.caracal.cli.admin;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+import run.caracal.cli.UsageException;
+
+/** What `caracal resource create` and `update` send: the whole definition of one resource. */
+final class ResourceSpecOptions {
+  private static final long MAX_CREDENTIAL_BYTES = 64 * 1024;
+
+  @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "Zone name or id.")
+  String zone;
+
+  @Option(names = "--id", required = true, paramLabel = "ID", description = "Resource id, e.g. resource://billing-api.")
+  String id;
+
+  @Option(names = "--scopes", required = true, split = ",", paramLabel = "SCOPE", description = "Scopes the resource declares (comma-separated).")
+  List<String> scopes;
+
+  @Option(names = "--upstream", paramLabel = "URL", description = "Upstream base URL the gateway forwards to.")
+  String upstream;
+
+  @Option(names = "--label", paramLabel = "LABEL", description = "A label (`resource.labels` in policies); repeatable.")
+  List<String> labels = new ArrayList<>();
+
+  @Option(names = "--attribute", paramLabel = "KEY=VALUE", description = "An attribute (`resource.attributes`); repeatable.")
+  Map<String, String> attributes = new LinkedHashMap<>();
+
+  @Option(names = "--operation", paramLabel = "\"METHOD /path scope\"",
+      description = "An operation the gateway maps to a scope, e.g. \"GET /invoices/* billing:read\"; repeatable.")
+  List<String> operations = new ArrayList<>();
+
+  @Option(names = "--credential-file", paramLabel = "PATH",
+      description = "File holding the upstream credential the gateway injects (stored encrypted; never shown).")
+  Path credentialFile;
+
+  /** The JSON body of `PUT /admin/v1/zones/{zone}/resources`. */
+  Map<String, Object> body() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", id);
+    body.put("scopes", scopes.stream().map(String::strip).filter(s -> !s.isEmpty()).toList());
+    body.put("labels", labels);
+    body.put("attributes", attributes);
+    if (upstream != null) {
+      body.put("upstream", upstream);
+    }
+    body.put("operations", operations.stream().map(ResourceSpecOptions::operation).toList());
+    if (credentialFile != null) {
+      body.put("upstream_credential", credential(credentialFile));
+    }
+    return body;
+  }
+
+  private static Map<String, String> operation(String text) {
+    String[] parts = text.strip().split("\\s+");
+    if (parts.length != 3 || !parts[1].startsWith("/")) {
+      throw new UsageException("--operation `" + text + "` must look like \"METHOD /path scope\"");
+    }
+    return Map.of("method", parts[0], "path", parts[1], "scope", parts[2]);
+  }
+
+  /** The file's text without its final line break. */
+  private static String credential(Path file) {
+    try {
+      if (!Files.isRegularFile(file)) {
+        throw new UsageException("credential file `" + file + "` does not exist");
+      }
+      if (Files.size(file) > MAX_CREDENTIAL_BYTES) {
+        throw new UsageException("credential file `" + file + "` is larger than 64 KiB");
+      }
+      String text = Files.readString(file, StandardCharsets.UTF_8).replaceFirst("\\r?\\n\\z", "");
+      if (text.isEmpty()) {
+        throw new UsageException("credential file `" + file + "` is empty");
+      }
+      return text;
+    } catch (IOException e) {
+      throw new UsageException("cannot read credential file `" + file + "`: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,11 @@
+package run.caracal.cli.audit;
+
+import picocli.CommandLine.Command;
+
+/** `caracal audit ...`: list, verify and export the ledger. */
+@Command(
+    name = "audit",
+    description = "List, verify and export the ledger (the running server's, a database's, or an export file's).",
+    mixinStandardHelpOptions = true,
+    subcommands = {AuditListCommand.class, AuditVerifyCommand.class, AuditExportCommand.class})
+public final class AuditCommand {}

@@ -1,0 +1,186 @@
+package run.caracal.cli.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Renders a {@link RequestReport} for people: aligned `name: value` lines, ending with the
+ * reasons in plain words and the `fix:` line. Session ancestry comes from {@code sessions}
+ * (the control plane's session records), and is left out when they are gone.
+ */
+final class ExplainText {
+  private static final int MAX_CHAIN = 16;
+  private final RequestReport report;
+  private final Function<String, Optional<JsonNode>> sessions;
+  private final Function<String, Optional<JsonNode>> zones;
+  private final Map<String, List<String>> lines = new LinkedHashMap<>();
+
+  /**
+   * @param sessions the control plane's session record by id (`parent_session_id`, `application_id`)
+   * @param zones the control plane's zone by id (`name`)
+   */
+  ExplainText(RequestReport report, Function<String, Optional<JsonNode>> sessions,
+      Function<String, Optional<JsonNode>> zones) {
+    this.report = report;
+    this.sessions = sessions;
+    this.zones = zones;
+  }
+
+  /** The lines to print. */
+  List<String> render() {
+    JsonNode first = report.decisionEvent().orElse(report.events().get(0));
+    put("request", report.requestId());
+    put("time", first.path("occurred_at").asText());
+    put("trace", first.path("trace_id").asText("-"));
+    if (report.decisionEvent().isEmpty()) {
+      put("events", report.events().stream().map(e -> e.path("type").asText()).toList());
+      put("decision", "none recorded (this request made no access decision)");
+      put("fix", "nothing to explain: no authorization or gateway.decision event has this request id");
+      return format();
+    }
+    JsonNode d = report.decision();
+    String zoneName = report.zone().isEmpty() ? "" : zones.apply(report.zone()).map(z -> z.path("name").asText("")).orElse("");
+    put("zone", report.zone() + (zoneName.isEmpty() ? "" : " (" + zoneName + ")"));
+    put("application", report.appId() + (report.appName().isEmpty() ? "" : " (" + report.appName() + ")"));
+    session();
+    put("resource", report.resource());
+    put("requested", scopes(d.at("/scopes/requested")));
+    put("granted", scopes(d.at("/scopes/granted")));
+    rules(d);
+    JsonNode set = d.path("policySet");
+    put("policy set", set.isObject() ? set.path("name").asText() + " v" + set.path("version").asText()
+        + " (sha256 " + set.path("sha256").asText() + ")" : "none active in this zone");
+    gateway();
+    List<String> errors = new ArrayList<>();
+    d.path("errors").forEach(e -> errors.add(e.asText()));
+    if (!errors.isEmpty()) {
+      put("errors", errors);
+    }
+    report.events().stream().filter(e -> e.path("type").asText().equals("policyset.shadow_disagreement")).findFirst()
+        .ifPresent(e -> put("shadow", "the shadow policy set decides "
+            + e.at("/explanation/shadow/decision").asText("differently") + " (active: " + e.at("/explanation/active").asText() + ")"));
+    put("decision", report.finalDecision());
+    List<String> reasons = report.reasons().stream().map(r -> r + ": " + Reasons.describe(r)).toList();
+    put("reasons", reasons.isEmpty() ? List.of("none recorded") : reasons);
+    put("fix", FixHint.of(report));
+    return format();
+  }
+
+  private void session() {
+    JsonNode s = report.explanation().path("session");
+    String id = report.sessionId();
+    if (id.isEmpty()) {
+      put("session", "none recorded");
+      return;
+    }
+    int depth = s.path("depth").asInt(0);
+    if (s.path("oneShot").asBoolean(false)) {
+      put("session", id + " (one-shot, client_credentials)");
+      put("delegation", "none (one-shot session)");
+      return;
+    }
+    put("session", id + " (depth " + depth + (depth > 0 ? ", root " + s.path("root").asText("?") : "") + ")");
+    put("delegation", depth == 0 ? "none (root session)" : chain(id) + ", depth " + depth);
+  }
+
+  /** `ses_root (app) -> ... -> ses_this (app)`, from the control plane's session records. */
+  private String chain(String sessionId) {
+    List<String> hops = new ArrayList<>();
+    String current = sessionId;
+    while (current != null && hops.size() < MAX_CHAIN) {
+      Optional<JsonNode> s = sessions.apply(current);
+      if (s.isEmpty()) {
+        hops.add(0, current + (hops.isEmpty() ? "" : " (ancestors no longer on record)"));
+        break;
+      }
+      hops.add(0, current + " (" + s.get().path("application_id").asText("?") + ")");
+      JsonNode parent = s.get().path("parent_session_id");
+      current = parent.isTextual() && !parent.asText().isEmpty() ? parent.asText() : null;
+    }
+    return String.join(" -> ", hops);
+  }
+
+  private void rules(JsonNode d) {
+    List<String> rules = new ArrayList<>();
+    d.path("rules").forEach(r -> rules.add(r.path("effect").asText() + " " + ruleName(r)
+        + (r.path("scope").asText("").isEmpty() ? "" : " (scope " + r.path("scope").asText() + ")")));
+    if (!rules.isEmpty()) {
+      put("rules", rules);
+      return;
+    }
+    List<String> evaluated = new ArrayList<>();
+    d.path("evaluated").forEach(r -> evaluated.add(r.path("effect").asText() + " " + ruleName(r) + ": "
+        + r.path("outcome").asText() + (r.has("error") ? " (" + r.path("error").asText() + ")" : "")));
+    put("rules", "none determined the decision");
+    if (!evaluated.isEmpty()) {
+      put("evaluated", evaluated);
+    }
+  }
+
+  static String ruleName(JsonNode r) {
+    return r.path("policy").asText() + " v" + r.path("version").asText() + " rule " + r.path("rule").asText();
+  }
+
+  private void gateway() {
+    if (report.gatewayDecision().isEmpty()) {
+      put("gateway", "not called (no gateway.decision event: this request was decided by the STS)");
+    } else {
+      JsonNode g = report.gatewayDecision().get();
+      JsonNode req = g.path("explanation").path("request");
+      String call = (req.path("method").asText("") + " " + req.path("path").asText("")).trim();
+      put("gateway", g.path("decision").asText() + (call.isEmpty() ? "" : " " + call));
+    }
+    put("upstream", report.gatewayResult().map(ExplainText::result).orElse("none (the request was not forwarded)"));
+  }
+
+  static String result(JsonNode event) {
+    JsonNode x = event.path("explanation");
+    List<String> parts = new ArrayList<>();
+    if (x.has("upstream_status")) {
+      parts.add("status " + x.path("upstream_status").asText());
+    }
+    if (x.has("status")) {
+      parts.add("gateway " + x.path("status").asText());
+    }
+    if (x.has("bytes")) {
+      parts.add(x.path("bytes").asText() + " bytes");
+    }
+    if (x.has("latency_ms")) {
+      parts.add(x.path("latency_ms").asText() + " ms");
+    }
+    if (x.path("reason").isTextual()) {
+      parts.add(x.path("reason").asText());
+    }
+    return parts.isEmpty() ? "recorded without details" : String.join(", ", parts);
+  }
+
+  private static String scopes(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(s -> out.add(s.asText()));
+    return out.isEmpty() ? "none" : String.join(" ", out);
+  }
+
+  private void put(String name, String value) {
+    lines.put(name, List.of(value == null || value.isEmpty() ? "-" : value));
+  }
+
+  private void put(String name, List<String> values) {
+    lines.put(name, List.copyOf(values));
+  }
+
+  private List<String> format() {
+    int width = lines.keySet().stream().mapToInt(String::length).max().orElse(0) + 2;
+    List<String> out = new ArrayList<>();
+    lines.forEach((name, values) -> {
+      for (int i = 0; i < values.size(); i++) {
+        out.add(String.format("%-" + width + "s%s", i == 0 ? name + ":" : "", values.get(i)));
+      }
+    });
+    return out;
+  }
+}

@@ -1,0 +1,97 @@
+package run.caracal.cli.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The `fix:` line of `caracal explain`: the layer to change (runtime config, policy, resource
+ * routing, upstream), then what in it, from the request's reasons and recorded decision.
+ */
+final class FixHint {
+  private FixHint() {}
+
+  static String of(RequestReport report) {
+    FixLayer layer = report.layer();
+    String reason = report.reasonFor(layer).orElse("");
+    return layer.label() + ": " + detail(report, layer, reason);
+  }
+
+  private static String detail(RequestReport r, FixLayer layer, String reason) {
+    JsonNode d = r.decision();
+    String resource = "`" + r.resource() + "`";
+    return switch (layer) {
+      case NONE -> "the request was allowed" + (r.gatewayResult().isPresent() ? " and the upstream answered" : "");
+      case UPSTREAM -> "the upstream of " + resource + " failed (" + r.gatewayResult().map(ExplainText::result).orElse(reason)
+          + "); check the service behind the resource's upstream URL, not the policy";
+      case RESOURCE_ROUTING -> switch (reason) {
+        case "unknown_resource", "resource_unknown" -> "resource " + resource + " is not registered in zone `" + r.zone()
+            + "`; register it, or correct the resource id the agent asks for";
+        case "scope_not_declared" -> "resource " + resource + " does not declare a requested scope (not granted: "
+            + scopes(notGranted(d)) + "); declare the scope on the resource, or request one it declares";
+        default -> Reasons.describe(reason) + "; check the resource's registration (id, scopes, operations, upstream)";
+      };
+      case POLICY -> policy(r, reason);
+      case RUNTIME_CONFIG -> Reasons.describe(reason)
+          + "; check the agent's configuration (application id and secret, session, token, requested scopes and resource)";
+      case UNKNOWN -> r.reasons().isEmpty() ? "no reason was recorded; look at the events with `--json`"
+          : "reason `" + String.join("`, `", r.reasons()) + "` is not one explain knows; look at the events with `--json`";
+    };
+  }
+
+  private static String policy(RequestReport r, String reason) {
+    JsonNode d = r.decision();
+    String set = d.path("policySet").isObject()
+        ? "policy set `" + d.at("/policySet/name").asText() + "` v" + d.at("/policySet/version").asText() : "the active policy set";
+    switch (reason) {
+      case "denied_by_rule": {
+        List<String> rules = new ArrayList<>();
+        d.path("rules").forEach(rule -> {
+          if (rule.path("effect").asText().equals("deny")) {
+            rules.add("rule `" + rule.path("rule").asText() + "` of policy `" + rule.path("policy").asText() + "` v"
+                + rule.path("version").asText() + " denies `" + rule.path("scope").asText() + "`");
+          }
+        });
+        return (rules.isEmpty() ? "a deny rule holds" : String.join(", ", rules))
+            + "; change that rule or its condition, or request another scope";
+      }
+      case "no_matching_rule":
+        return "no allow rule in " + set + " grants " + scopes(d.at("/scopes/requested")) + " on `" + r.resource()
+            + "`; add or widen an allow rule, or request a scope that is granted";
+      case "condition_error": {
+        List<String> failed = new ArrayList<>();
+        d.path("evaluated").forEach(e -> {
+          if (e.path("outcome").asText().equals("error")) {
+            failed.add("`" + e.path("rule").asText() + "` of `" + e.path("policy").asText() + "` v" + e.path("version").asText());
+          }
+        });
+        return "the condition of " + (failed.isEmpty() ? "a rule" : String.join(", ", failed))
+            + " failed to evaluate (it fails closed); fix the condition";
+      }
+      case "no_active_policy_set":
+        return "zone `" + r.zone() + "` has no active policy set, so everything is denied; push and activate one";
+      case "scope_outside_delegation":
+        return "the delegated session asks for a scope its parent session does not hold; widen the parent's scopes or ask for less";
+      default:
+        return Reasons.describe(reason) + "; review " + set;
+    }
+  }
+
+  private static JsonNode notGranted(JsonNode d) {
+    var out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+    List<String> granted = new ArrayList<>();
+    d.at("/scopes/granted").forEach(s -> granted.add(s.asText()));
+    d.at("/scopes/requested").forEach(s -> {
+      if (!granted.contains(s.asText())) {
+        out.add(s.asText());
+      }
+    });
+    return out;
+  }
+
+  private static String scopes(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(s -> out.add("`" + s.asText() + "`"));
+    return out.isEmpty() ? "the requested scopes" : String.join(", ", out);
+  }
+}

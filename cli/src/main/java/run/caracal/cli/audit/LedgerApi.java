@@ -1,0 +1,88 @@
+package run.caracal.cli.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.StringJoiner;
+import run.caracal.cli.admin.AdminClient;
+
+/**
+ * The running server's ledger API (`/admin/v1/ledger`), found through `$CARACAL_HOME`. An id the
+ * ledger does not know is {@link Optional#empty()}; other server errors stay
+ * {@link AdminClient.AdminException}.
+ */
+final class LedgerApi {
+  private static final String BASE = "/admin/v1/ledger";
+  private final AdminClient client;
+
+  LedgerApi(AdminClient client) {
+    this.client = client;
+  }
+
+  static LedgerApi fromHome() {
+    return new LedgerApi(AdminClient.fromHome());
+  }
+
+  AdminClient client() {
+    return client;
+  }
+
+  /** `{request_id, events}` of one request. */
+  Optional<JsonNode> request(String requestId) {
+    return found(() -> client.get(BASE + "/requests/" + AdminClient.encode(requestId)));
+  }
+
+  /** `{id, trace_id, events}` of a trace id, or of a request id's trace. */
+  Optional<JsonNode> trace(String id, int limit) {
+    return found(() -> client.get(BASE + "/traces/" + AdminClient.encode(id) + "?limit=" + limit));
+  }
+
+  /** `{events, next_cursor}` matching the query parameters (absent values are left out). */
+  JsonNode events(Map<String, String> query) {
+    StringJoiner q = new StringJoiner("&", "?", "").setEmptyValue("");
+    query.forEach((k, v) -> {
+      if (v != null && !v.isEmpty()) {
+        q.add(k + "=" + AdminClient.encode(v));
+      }
+    });
+    return client.get(BASE + "/events" + q);
+  }
+
+  /** The NDJSON export, streamed; the caller closes it. */
+  InputStream export() {
+    return client.stream(BASE + "/export");
+  }
+
+  /** The PEM of the server's checkpoint public key. */
+  String publicKeyPem() {
+    try (InputStream in = client.stream(BASE + "/public-key")) {
+      return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the server's public key: " + e.getMessage(), e);
+    }
+  }
+
+  /** A session of the control plane (`/admin/v1/sessions/{id}`), when it still exists. */
+  Optional<JsonNode> session(String sessionId) {
+    return found(() -> client.get("/admin/v1/sessions/" + AdminClient.encode(sessionId)));
+  }
+
+  /** A zone of the control plane (`/admin/v1/zones/{id}`), when it still exists. */
+  Optional<JsonNode> zone(String zoneId) {
+    return found(() -> client.get("/admin/v1/zones/" + AdminClient.encode(zoneId)));
+  }
+
+  private static Optional<JsonNode> found(java.util.function.Supplier<JsonNode> call) {
+    try {
+      return Optional.of(call.get());
+    } catch (AdminClient.AdminException e) {
+      if (e.status() == 404) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+}

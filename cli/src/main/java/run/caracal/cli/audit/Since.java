@@ -1,0 +1,45 @@
+package run.caracal.cli.audit;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import run.caracal.cli.UsageException;
+
+/** Parses `--since`: a duration back from now (`90s`, `15m`, `2h`, `7d`, `PT30M`) or a time (`2026-01-31T09:00:00Z`, `2026-01-31`). */
+final class Since {
+  private static final Pattern SHORT = Pattern.compile("(\\d+)([smhd])");
+
+  private Since() {}
+
+  static Instant parse(String value, Instant now) {
+    String v = value.trim();
+    Matcher m = SHORT.matcher(v.toLowerCase(Locale.ROOT));
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      Duration d = switch (m.group(2)) {
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+      return now.minus(d);
+    }
+    try {
+      if (v.toUpperCase(Locale.ROOT).startsWith("P")) {
+        return now.minus(Duration.parse(v.toUpperCase(Locale.ROOT)));
+      }
+      if (v.length() == 10) {
+        return LocalDate.parse(v).atStartOfDay().toInstant(ZoneOffset.UTC);
+      }
+      return OffsetDateTime.parse(v).toInstant();
+    } catch (DateTimeParseException | ArithmeticException e) {
+      throw new UsageException("--since `" + value + "` is neither a duration (15m, 2h, 7d) nor a time (2026-01-31T09:00:00Z)");
+    }
+  }
+}

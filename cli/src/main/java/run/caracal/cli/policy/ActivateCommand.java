@@ -1,0 +1,85 @@
+package run.caracal.cli.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import run.caracal.cli.ExitCode;
+import run.caracal.cli.UsageException;
+import run.caracal.cli.admin.AdminClient;
+import run.caracal.cli.admin.AdminOutput;
+import run.caracal.cli.admin.AdminPaths;
+import run.caracal.cli.admin.OutputOptions;
+
+/**
+ * `caracal policy activate SET --zone Z`: makes a pushed policy-set version the one a zone
+ * decides with (an earlier version rolls back), or the shadow candidate evaluated beside it.
+ */
+@Command(name = "activate", mixinStandardHelpOptions = true,
+    description = {"Activate a pushed policy set in a zone: the latest version, or --version N (an earlier one rolls back).",
+        "With --shadow the set is evaluated beside the active one and disagreements are recorded; --clear-shadow stops that."},
+    exitCodeListHeading = "Exit codes:%n",
+    exitCodeList = {"0:activated", "1:unknown zone, set or version, or the set does not compile", "2:usage error"})
+final class ActivateCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  OutputOptions output;
+
+  @Parameters(arity = "0..1", paramLabel = "SET", description = "Policy set name (omit with --clear-shadow).")
+  String set;
+
+  @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "Zone name or id.")
+  String zone;
+
+  @Option(names = "--version", paramLabel = "N", description = "Set version to activate (default: the latest).")
+  Integer version;
+
+  @Option(names = "--shadow", description = "Make it the shadow candidate instead of the active set.")
+  boolean shadow;
+
+  @Option(names = "--clear-shadow", description = "Stop shadow evaluation in the zone.")
+  boolean clearShadow;
+
+  @Override
+  public Integer call() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    if (clearShadow) {
+      if (set != null || version != null || shadow) {
+        throw new UsageException("--clear-shadow takes no SET, --version or --shadow");
+      }
+      body.put("shadow", true);
+      body.put("clear", true);
+    } else {
+      if (set == null) {
+        throw new UsageException("missing SET: the policy set to activate (or --clear-shadow)");
+      }
+      if (version != null && version < 1) {
+        throw new UsageException("--version must be 1 or more");
+      }
+      body.put("policy_set", set);
+      if (version != null) {
+        body.put("version", version);
+      }
+      body.put("shadow", shadow);
+    }
+    JsonNode result = AdminClient.fromHome().post(AdminPaths.activate(zone), body);
+    AdminOutput out = new AdminOutput(spec, output);
+    if (out.isJson()) {
+      out.json(result);
+    } else if (clearShadow) {
+      out.line("cleared the shadow policy set of zone `" + zone + "`");
+    } else {
+      out.line((shadow ? "shadowing" : "activated") + " policy set `" + result.path("policy_set").asText() + "` version "
+          + result.path("version").asText() + " in zone `" + zone + "`");
+    }
+    return ExitCode.OK.code();
+  }
+}

@@ -1,0 +1,215 @@
+package run.caracal.cli.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.Console;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import run.caracal.cli.ExitCode;
+import run.caracal.cli.UsageException;
+import run.caracal.cli.admin.AdminClient;
+import run.caracal.server.home.CaracalHome;
+
+/**
+ * `caracal setup`: zone → app → resource → starter policy and set (activated) → runtime profile
+ * and secret file, then the exact first request to run. Asks for what is missing on a terminal;
+ * with flags (and `--yes`) it runs unattended for scripts and CI.
+ */
+@Command(name = "setup", mixinStandardHelpOptions = true,
+    description = "Set up a zone, an agent app, a resource and a starter policy; write the runtime profile.")
+public final class SetupCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--zone", description = "Zone name (created when missing).")
+  String zone;
+
+  @Option(names = "--app", description = "Agent application name (new).")
+  String app;
+
+  @Option(names = "--resource-id", description = "Resource id, e.g. resource://billing-api.")
+  String resourceId;
+
+  @Option(names = "--scopes", split = ",", description = "Scopes the resource declares, comma-separated.")
+  List<String> scopes;
+
+  @Option(names = "--upstream", description = "Upstream URL the Gateway forwards to.")
+  String upstream;
+
+  @Option(names = "--profile", description = "Where to write the runtime profile (default: ./caracal.toml).")
+  Path profile;
+
+  @Option(names = "--secret-file", description = "Where to write the app secret, mode 0600 (default: next to the profile).")
+  Path secretFile;
+
+  @Option(names = "--first-path", defaultValue = "/", description = "Path of the first request to suggest (default: ${DEFAULT-VALUE}).")
+  String firstPath;
+
+  @Option(names = "--yes", description = "Do not ask for confirmation.")
+  boolean yes;
+
+  @Option(names = "--json", description = "Print the result as JSON.")
+  boolean json;
+
+  /** Extra policy documents to push with the starter policy (used by `caracal quickstart`). */
+  List<String> extraPolicyNames = List.of();
+  String extraPolicyYaml = "";
+
+  @Override
+  public Integer call() throws Exception {
+    Console console = System.console();
+    zone = ask(console, zone, "zone name", "default");
+    app = ask(console, app, "agent app name", null);
+    resourceId = ask(console, resourceId, "resource id (resource://...)", null);
+    if (scopes == null || scopes.isEmpty()) {
+      scopes = List.of(ask(console, null, "scopes (comma-separated)", null).split("\\s*,\\s*"));
+    }
+    upstream = ask(console, upstream, "upstream URL", null);
+    Path profilePath = profile != null ? profile : Path.of("caracal.toml");
+    Path secretPath = secretFile != null ? secretFile
+        : profilePath.toAbsolutePath().getParent().resolve(app + ".secret");
+    if (Files.exists(secretPath)) {
+      throw new UsageException("secret file `" + secretPath + "` already exists; choose another --secret-file or remove it");
+    }
+    if (!yes && console != null) {
+      String answer = console.readLine("create zone `%s`, app `%s`, resource `%s` (%s) → %s and write %s? [y/N] ",
+          zone, app, resourceId, String.join(",", scopes), upstream, profilePath);
+      if (answer == null || !answer.trim().toLowerCase(java.util.Locale.ROOT).startsWith("y")) {
+        spec.commandLine().getErr().println("caracal setup: nothing changed");
+        return ExitCode.FINDINGS.code();
+      }
+    }
+    Result result = apply(AdminClient.fromHome(), profilePath, secretPath);
+    print(result);
+    return ExitCode.OK.code();
+  }
+
+  /** What setup created. */
+  record Result(String zoneId, String zoneName, String appId, String resourceId, String policySet, int setVersion,
+      Path profile, Path secretFile, String gatewayUrl, String stsUrl, String envName, String firstPath) {}
+
+  Result apply(AdminClient admin, Path profilePath, Path secretPath) throws Exception {
+    JsonNode z;
+    try {
+      z = admin.get("/admin/v1/zones/" + AdminClient.encode(zone));
+    } catch (AdminClient.AdminException e) {
+      if (e.status() != 404) {
+        throw e;
+      }
+      z = admin.post("/admin/v1/zones", Map.of("name", zone));
+    }
+    String zoneId = z.get("id").asText();
+    JsonNode created = admin.post("/admin/v1/zones/" + zoneId + "/apps", Map.of("name", app));
+    String appId = created.get("id").asText();
+    writePrivate(secretPath, created.get("client_secret").asText() + "\n");
+    admin.put("/admin/v1/zones/" + zoneId + "/resources", Map.of("id", resourceId, "scopes", scopes, "upstream", upstream));
+    String starter = app + "-starter";
+    String policyYaml = "apiVersion: caracal.run/v1\nkind: Policy\nmetadata:\n  name: " + starter
+        + "\n  description: Starter policy written by caracal setup\nspec:\n  resources: [" + quote(resourceId) + "]\n  rules:\n"
+        + "    - name: app-may-use-declared-scopes\n      effect: allow\n      scopes: [" + String.join(", ", scopes.stream().map(SetupCommand::quote).toList())
+        + "]\n      when: " + quote("principal.id == '" + appId + "'") + "\n";
+    Set<String> setPolicies = new LinkedHashSet<>();
+    admin.get("/admin/v1/zones/" + zoneId + "/policies").path("policies").forEach(p -> setPolicies.add(p.get("name").asText()));
+    setPolicies.add(starter);
+    setPolicies.addAll(extraPolicyNames);
+    String setYaml = "---\napiVersion: caracal.run/v1\nkind: PolicySet\nmetadata: {name: default}\nspec:\n  policies: ["
+        + String.join(", ", setPolicies) + "]\n";
+    List<Map<String, String>> files = new ArrayList<>();
+    files.add(Map.of("name", starter + ".yaml", "content", policyYaml + extraPolicyYaml + setYaml));
+    admin.post("/admin/v1/zones/" + zoneId + "/policies", Map.of("files", files));
+    JsonNode activation = admin.post("/admin/v1/zones/" + zoneId + "/activate", Map.of("policy_set", "default"));
+    JsonNode state = new ObjectMapper().readTree(Files.readString(CaracalHome.fromEnvironment().serverFile()));
+    String gateway = state.path("gateway_url").asText("");
+    String sts = state.path("sts_url").asText();
+    String envName = Profile.defaultEnv(resourceId);
+    String profileText = Profile.toToml(sts, gateway, zoneId, appId, secretPath, 1800,
+        List.of(new Profile.Credential(envName, resourceId, scopes, Optional.of(upstream))));
+    writePrivate(profilePath, profileText);
+    return new Result(zoneId, zone, appId, resourceId, "default", activation.path("version").asInt(), profilePath.toAbsolutePath(),
+        secretPath.toAbsolutePath(), gateway, sts, envName, firstPath);
+  }
+
+  private void print(Result r) throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("zone_id", r.zoneId());
+      m.put("application_id", r.appId());
+      m.put("resource_id", r.resourceId());
+      m.put("policy_set", r.policySet());
+      m.put("policy_set_version", r.setVersion());
+      m.put("profile", r.profile().toString());
+      m.put("secret_file", r.secretFile().toString());
+      m.put("gateway_url", r.gatewayUrl());
+      m.put("first_request", firstRequest(r));
+      out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));
+    } else {
+      out.println("setup complete");
+      out.println("  zone:         " + r.zoneName() + " (" + r.zoneId() + ")");
+      out.println("  app:          " + app + " (" + r.appId() + ")");
+      out.println("  resource:     " + r.resourceId());
+      out.println("  policy set:   " + r.policySet() + " v" + r.setVersion() + " (active)");
+      out.println("  profile:      " + r.profile());
+      out.println("  secret file:  " + r.secretFile() + " (mode 0600, shown nowhere else)");
+      out.println();
+      out.println("first request:");
+      out.println("  " + firstRequest(r));
+      out.println("or by hand, with a token in $TOKEN:");
+      out.println("  curl -H \"Authorization: Bearer $TOKEN\" -H \"X-Caracal-Resource: " + r.resourceId() + "\" " + r.gatewayUrl() + r.firstPath());
+    }
+    out.flush();
+  }
+
+  static String firstRequest(Result r) {
+    return "CARACAL_CONFIG=" + r.profile() + " caracal run -- sh -c 'curl -s -H \"Authorization: Bearer $" + r.envName()
+        + "\" -H \"X-Caracal-Resource: " + r.resourceId() + "\" " + r.gatewayUrl() + r.firstPath() + "'";
+  }
+
+  private static String ask(Console console, String value, String what, String fallback) {
+    if (value != null && !value.isBlank()) {
+      return value;
+    }
+    if (console == null) {
+      if (fallback != null) {
+        return fallback;
+      }
+      throw new UsageException("missing " + what + " (give it as an option; there is no terminal to ask on)");
+    }
+    String answer = console.readLine("%s%s: ", what, fallback == null ? "" : " [" + fallback + "]");
+    if ((answer == null || answer.isBlank()) && fallback != null) {
+      return fallback;
+    }
+    if (answer == null || answer.isBlank()) {
+      throw new UsageException("missing " + what);
+    }
+    return answer.trim();
+  }
+
+  static void writePrivate(Path file, String content) throws java.io.IOException {
+    if (file.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+    }
+    Files.deleteIfExists(file);
+    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, content, StandardOpenOption.TRUNCATE_EXISTING);
+  }
+
+  static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+}
