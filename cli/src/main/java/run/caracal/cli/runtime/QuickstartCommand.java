@@ -50,6 +50,12 @@ public final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--dir", defaultValue = "quickstart", description = "Where to write the profile and secret (default: ./${DEFAULT-VALUE}).")
   Path dir;
 
+  @Option(names = "--sts-port", defaultValue = "7070", description = "Control + STS port for `up` (default: ${DEFAULT-VALUE}; 0 = any free port).")
+  int stsPort;
+
+  @Option(names = "--gateway-port", defaultValue = "7080", description = "Gateway port for `up` (default: ${DEFAULT-VALUE}; 0 = any free port).")
+  int gatewayPort;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -58,7 +64,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     cli.setErr(spec.commandLine().getErr());
     out.println("== 1. start caracal");
     out.flush();
-    if (cli.execute("up") != 0) {
+    if (cli.execute("up", "--sts-port", String.valueOf(stsPort), "--gateway-port", String.valueOf(gatewayPort)) != 0) {
       return ExitCode.FINDINGS.code();
     }
     out.println("== 2. start a demo upstream (it echoes each request)");

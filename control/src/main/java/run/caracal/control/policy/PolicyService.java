@@ -45,7 +45,8 @@ public final class PolicyService {
   /** Stores new versions of the changed policies and sets in {@code files}. */
   public PushResult push(String zoneId, List<SourceFile> files, String actor) {
     PolicyBundle bundle = compiler.compile(files);
-    List<Diagnostic> errors = bundle.diagnostics().stream().filter(Diagnostic::isError).toList();
+    List<Diagnostic> errors = bundle.diagnostics().stream().filter(Diagnostic::isError)
+        .filter(d -> !refersToPushedPolicy(zoneId, d)).toList();
     if (!errors.isEmpty()) {
       throw new ControlException(ControlException.Kind.LINT_FAILED,
           "push refused: " + errors.size() + " lint error(s), first: " + errors.get(0).format(), errors);
@@ -162,6 +163,17 @@ public final class PolicyService {
     return CompiledPolicySet.compile(set.manifest(), checked,
         resources.list(set.zoneId()).stream().map(r -> r.toInput()).toList());
   }
+
+  /** A set in the push may name policies pushed earlier to the zone: not a missing reference then. */
+  private boolean refersToPushedPolicy(String zoneId, Diagnostic d) {
+    if (d.code() != run.caracal.policy.diag.Code.MISSING_REFERENCE) {
+      return false;
+    }
+    java.util.regex.Matcher m = UNKNOWN_POLICY.matcher(d.message());
+    return m.find() && store.jdbc().transaction(c -> store.latestPolicy(c, zoneId, m.group(1))).isPresent();
+  }
+
+  private static final java.util.regex.Pattern UNKNOWN_POLICY = java.util.regex.Pattern.compile("names unknown policy `([^`]+)`");
 
   /** The YAML text of one document, from its first key to its end. */
   private static String sourceOf(PolicyBundle bundle, Document doc) {
