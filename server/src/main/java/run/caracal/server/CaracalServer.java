@@ -103,16 +103,20 @@ public final class CaracalServer implements AutoCloseable {
           throw new IllegalStateException("interrupted while starting the gateway", e);
         }
       }
-      ApplicationContext context = ApplicationContext.builder()
-          .properties(props)
-          .singletons(new StsContext(control, sessions, tokens, introspection, limiter, stsUrl),
-              new AdminContext(control, sessions, adminToken),
-              new StatusContext(control, settings.roles(),
-                  java.util.Optional.ofNullable(gateway).map(g -> "http://" + settings.host() + ":" + g.port()), stsUrl))
-          .deduceEnvironment(false)
-          .start();
-      EmbeddedServer http = context.getBean(EmbeddedServer.class);
-      http.start();
+      ApplicationContext context = null;
+      EmbeddedServer http = null;
+      if (settings.runs("control") || settings.runs("sts")) {
+        context = ApplicationContext.builder()
+            .properties(props)
+            .singletons(new StsContext(control, sessions, tokens, introspection, limiter, stsUrl),
+                new AdminContext(control, sessions, adminToken),
+                new StatusContext(control, settings.roles(),
+                    java.util.Optional.ofNullable(gateway).map(g -> "http://" + settings.host() + ":" + g.port()), stsUrl))
+            .deduceEnvironment(false)
+            .start();
+        http = context.getBean(EmbeddedServer.class);
+        http.start();
+      }
       ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "caracal-refresh");
         t.setDaemon(true);
@@ -187,8 +191,10 @@ public final class CaracalServer implements AutoCloseable {
       if (gateway != null) {
         gateway.close();
       }
-      http.stop();
-      context.close();
+      if (http != null) {
+        http.stop();
+        context.close();
+      }
     } finally {
       ledger.close();
       dataSource.close();

@@ -2,7 +2,8 @@ package run.caracal.gateway.authz;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Timestamp;
-import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.JWTParser;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
@@ -39,10 +40,10 @@ import run.caracal.policy.input.Session;
 /**
  * Decides one Gateway request, in order: resource binding → token verification (signature,
  * type, issuer, audience = this resource, times) → revocation of the session (and so its
- * ancestors) and the `jti`, never cached → operation mapping → engine decision at phase
- * `request` → the `gateway.decision` event made durable. Only then is the request authorized.
- * Refusals are recorded too (when the ledger is up). Blocking: run it off the event loop.
- * Thread-safe.
+ * ancestors) and the `jti`, never cached → the token's application still enabled → operation
+ * mapping → engine decision at phase `request` → the `gateway.decision` event made durable.
+ * Only then is the request authorized. Refusals are recorded too (when the ledger is up).
+ * Blocking: run it off the event loop. Thread-safe.
  */
 public final class GatewayAuthorizer {
   /** Headers a policy never sees (credentials), besides every `x-caracal-*`. */
@@ -58,6 +59,16 @@ public final class GatewayAuthorizer {
     this.verifier = verifier;
     this.guard = guard;
     this.clock = clock;
+  }
+
+  /** Whether the Gateway can decide: the database answers and the ledger is open. */
+  public boolean ready() {
+    try {
+      control.zones();
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   public Authorized authorize(GatewayRequest request) throws GatewayException {
@@ -113,6 +124,10 @@ public final class GatewayAuthorizer {
     if (control.sessions().tokenRevoked(verified.jti())) {
       throw GatewayException.unauthorized("token_revoked", "the token has been revoked");
     }
+    Application app = control.app(verified.clientId());
+    if (!app.enabled()) {
+      throw GatewayException.unauthorized("app_disabled", "the token's application is disabled");
+    }
     String path = UpstreamPath.decodedPath(request.target());
     List<String> tokenScopes = verified.scopes();
     List<String> candidates;
@@ -130,7 +145,6 @@ public final class GatewayAuthorizer {
     if (candidates.isEmpty()) {
       throw GatewayException.forbidden("no_scopes_requested", "the token carries no scope");
     }
-    Application app = control.app(verified.clientId());
     ZonePolicies policies = control.active().forZone(zoneId);
     if (policies.active().isEmpty()) {
       trail.reasons = List.of(ReasonCode.NO_ACTIVE_POLICY_SET.id());
@@ -196,8 +210,9 @@ public final class GatewayAuthorizer {
   /** The zone a token claims, read before verification only to find the resource binding. */
   private static String peekZone(String token) throws GatewayException {
     try {
-      Object zone = SignedJWT.parse(token).getJWTClaimsSet().getClaim("zone");
-      if (zone instanceof String z && !z.isBlank()) {
+      // any JWT form, so that an unsecured (`alg: none`) token reaches the verifier and is refused as such
+      JWTClaimsSet claims = JWTParser.parse(token).getJWTClaimsSet();
+      if (claims != null && claims.getClaim("zone") instanceof String z && !z.isBlank()) {
         return z;
       }
     } catch (java.text.ParseException e) {

@@ -8,7 +8,8 @@ import run.caracal.gateway.GatewayException;
 /**
  * Joins a resource's upstream URL and the client's request target: the client path is appended to
  * the upstream's base path and the query kept. Targets that could escape the base (dot segments,
- * encoded or not, backslashes, absolute-form URLs, control characters) are refused.
+ * encoded or not, with or without a `;` path parameter, backslashes, absolute-form URLs, control
+ * characters) are refused.
  */
 public final class UpstreamPath {
   private UpstreamPath() {}
@@ -53,7 +54,10 @@ public final class UpstreamPath {
       throw GatewayException.badRequest("path_traversal", "request path holds backslashes or control characters");
     }
     for (String segment : decoded.split("/", -1)) {
-      if (segment.equals("..") || segment.equals(".")) {
+      // a path parameter does not hide a dot segment: servlet containers read `..;x` as `..`
+      int parameter = segment.indexOf(';');
+      String name = parameter < 0 ? segment : segment.substring(0, parameter);
+      if (name.equals("..") || name.equals(".")) {
         throw GatewayException.badRequest("path_traversal", "request path holds dot segments");
       }
     }

@@ -141,6 +141,23 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     state = State.AUTHORIZING;
     ctx.channel().config().setAutoRead(false);
+    if (isHealthCheck(request)) {
+      ReferenceCountUtil.release(request);
+      boolean readiness = request.uri().startsWith("/.caracal/ready");
+      blocking.execute(() -> {
+        boolean ok = !readiness || authorizer.ready();
+        ctx.executor().execute(() -> {
+          byte[] body = ("{\"status\":\"" + (ok ? "ok" : "not ready: database unreachable") + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+              ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, io.netty.buffer.Unpooled.wrappedBuffer(body));
+          r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json").set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+              .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE).set(Responses.REQUEST_ID, exchange.requestId);
+          state = State.CLOSING;
+          ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        });
+      });
+      return;
+    }
     GatewayRequest gatewayRequest = new GatewayRequest(request.method().name(), request.uri(), headerMap(request.headers()),
         clientIp(), exchange.requestId, exchange.traceId);
     Exchange current = exchange;
@@ -165,13 +182,21 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     });
   }
 
+  /** `GET /.caracal/health|ready` without a resource header: the Gateway's own liveness and readiness. */
+  private static boolean isHealthCheck(HttpRequest request) {
+    return request.method().name().equals("GET") && !request.headers().contains("X-Caracal-Resource")
+        && (request.uri().equals("/.caracal/health") || request.uri().equals("/.caracal/ready"));
+  }
+
   private void checkFraming(HttpRequest request) throws GatewayException {
     if (request.decoderResult().isFailure()) {
       Throwable cause = request.decoderResult().cause();
       String detail = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
-      if (cause instanceof StrictRequestDecoder.AmbiguousFraming || detail.contains("content-length")
-          || detail.contains("transfer-encoding")) {
+      if (cause instanceof StrictRequestDecoder.AmbiguousFraming) {
         throw GatewayException.badRequest("ambiguous_framing", "content-length together with transfer-encoding is refused");
+      }
+      if (detail.contains("content-length") || detail.contains("transfer-encoding")) {
+        throw GatewayException.badRequest("ambiguous_framing", "ambiguous message framing: " + detail);
       }
       if (cause instanceof TooLongFrameException) {
         throw new GatewayException(431, "request_header_fields_too_large", "headers_too_large", "request line or headers are too large");
@@ -280,6 +305,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void forwardContent(HttpContent content) {
+    if (content.decoderResult().isFailure()) {
+      // the decoder ends a broken body (say, an invalid chunk size) with an empty last part:
+      // forwarding it would hand the upstream a truncated body framed as complete
+      ReferenceCountUtil.release(content);
+      fail(GatewayException.badRequest("malformed_request", "malformed request body"));
+      return;
+    }
     exchange.bytesIn += content.content().readableBytes();
     if (exchange.bytesIn > settings.maxBodyBytes()) {
       ReferenceCountUtil.release(content);

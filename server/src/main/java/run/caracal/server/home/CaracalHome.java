@@ -37,8 +37,10 @@ public record CaracalHome(Path root) {
     return root.resolve("admin.token");
   }
 
+  /** The master key sealing secrets at rest; replicas share one through {@code CARACAL_MASTER_KEY_FILE}. */
   public Path masterKeyFile() {
-    return keys().resolve("master.key");
+    String shared = System.getenv("CARACAL_MASTER_KEY_FILE");
+    return shared != null && !shared.isBlank() ? Path.of(shared) : keys().resolve("master.key");
   }
 
   public Path serverFile() {
