@@ -1,0 +1,89 @@
+package run.caracal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the built CLI jar as a user does ({@code java -jar caracal.jar ...}) in a working folder,
+ * capturing stdout, stderr and the exit code. The jar and repository root come from the
+ * failsafe system properties {@code caracal.jar} and {@code caracal.root}.
+ */
+final class CaracalProcess {
+  /** Bound on one run: only a guard against hangs, not a performance check. */
+  private static final long HANG_GUARD_SECONDS = 60;
+
+  /** What one run printed and returned. */
+  record Result(int exit, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
+    }
+  }
+
+  private CaracalProcess() {}
+
+  static Path jar() {
+    return Path.of(property("caracal.jar"));
+  }
+
+  static Path root() {
+    return Path.of(property("caracal.root")).toAbsolutePath().normalize();
+  }
+
+  static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+    return runWithInput(workDir, "", args);
+  }
+
+  static Result runWithInput(Path workDir, String stdin, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar().toString()));
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile("caracal-out", ".txt");
+    Path err = Files.createTempFile("caracal-err", ".txt");
+    try {
+      Process process = new ProcessBuilder(command)
+          .directory(workDir.toFile())
+          .redirectOutput(out.toFile())
+          .redirectError(err.toFile())
+          .start();
+      try (OutputStream in = process.getOutputStream()) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+      if (!process.waitFor(HANG_GUARD_SECONDS, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        fail("caracal " + String.join(" ", args) + " did not finish in " + HANG_GUARD_SECONDS + "s");
+      }
+      return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  /** Bad input must give a message, never a Java stack trace. */
+  static void assertNoStackTrace(Result r) {
+    for (String stream : List.of(r.out(), r.err())) {
+      assertFalse(stream.contains("Exception"), () -> "stack trace or exception name printed:\n" + r);
+      assertFalse(stream.contains("\tat "), () -> "stack trace printed:\n" + r);
+    }
+  }
+
+  private static String property(String name) {
+    String value = System.getProperty(name);
+    if (value == null) {
+      fail("system property `" + name + "` is not set (run with `./mvnw verify`)");
+    }
+    return value;
+  }
+}
