@@ -16,6 +16,9 @@ import run.caracal.policy.model.PolicyTest;
 import run.caracal.policy.model.Resource;
 import run.caracal.policy.model.ResourceGlob;
 import run.caracal.policy.model.Rule;
+import run.caracal.policy.source.SourceFile;
+import run.caracal.policy.testing.InputParser;
+import run.caracal.policy.yaml.MapView;
 import run.caracal.policy.yaml.ScalarText;
 
 /**
@@ -60,7 +63,38 @@ public final class Linter {
       }
       Optional.ofNullable(bundle.policies().get(policy.name())).ifPresent(checked -> checkExpressions(checked, d));
     }
+    checkTests(bundle, d);
     return bundle.withDiagnostics(d.sorted());
+  }
+
+  /** Test inputs must match the input types; expected rules must name rules of the tested set. */
+  private static void checkTests(PolicyBundle bundle, Diagnostics d) {
+    InputParser parser = new InputParser();
+    for (PolicyTest test : bundle.tests()) {
+      Optional<SourceFile> file = bundle.files().stream().filter(f -> f.name().equals(test.position().file())).findFirst();
+      Set<String> rules = new HashSet<>();
+      bundle.set(test.policySet().value()).ifPresent(set -> set.policies().forEach(p -> {
+        CheckedPolicy policy = bundle.policies().get(p.value());
+        if (policy != null) {
+          policy.rules().forEach(r -> rules.add(policy.name() + "/" + r.name()));
+        }
+      }));
+      for (PolicyTest.Case c : test.cases()) {
+        try {
+          parser.fromYaml(c.input());
+        } catch (InputParser.InvalidInputException e) {
+          var at = e.node().flatMap(n -> file.map(f -> MapView.positionOf(f, n))).orElse(c.inputPosition());
+          d.add(at, Code.INVALID_TEST_INPUT, "case `" + c.name().value() + "`: " + e.getMessage());
+        }
+        boolean setChecked = bundle.set(test.policySet().value()).map(s -> s.policies().stream()
+            .allMatch(p -> bundle.policies().containsKey(p.value()))).orElse(false);
+        if (setChecked) {
+          c.rules().ifPresent(expected -> expected.stream().filter(r -> !rules.contains(r.value())).forEach(r ->
+              d.add(r.start(), Code.MISSING_REFERENCE, "expected rule `" + r.value() + "` is not a `policy/rule` of policy set `"
+                  + test.policySet().value() + "`")));
+        }
+      }
+    }
   }
 
   private static void checkExpressions(CheckedPolicy policy, Diagnostics d) {
