@@ -139,9 +139,8 @@ public final class CaracalServer implements AutoCloseable {
 
   private static void refresh(ControlPlane control) {
     try {
-      if (control.active().refreshIfChanged()) {
-        control.keys().refresh();
-      }
+      control.active().refreshIfChanged();
+      control.keys().refresh();
     } catch (RuntimeException e) {
       LOG.warn("policy refresh failed error={}", e.getMessage());
     }

@@ -68,6 +68,6 @@ public final class FormBody {
 
   /** Space-separated scopes. */
   public List<String> scopes() {
-    return single("scope").map(s -> List.of(s.trim().split("\\s+"))).orElse(List.of());
+    return single("scope").map(s -> s.trim().isEmpty() ? List.<String>of() : List.of(s.trim().split("\\s+"))).orElse(List.of());
   }
 }

@@ -34,6 +34,7 @@ import run.caracal.sts.token.TokenRequest;
  */
 @Controller
 public final class StsController {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StsController.class);
   private final StsContext sts;
 
   public StsController(StsContext sts) {
@@ -137,7 +138,11 @@ public final class StsController {
         .orElseThrow(() -> OAuthException.invalidClient("client_auth_missing"));
     Optional<Application> app = sts.control().authenticate(credentials.clientId(), credentials.secret());
     if (app.isEmpty()) {
-      throw OAuthException.invalidClient(sts.control().authenticationFailure(credentials.clientId()));
+      // unknown, disabled and wrong-secret look alike to the caller; the log says which it was
+      LOG.info("client authentication failed request_id={} client_id={} failure={}", RequestIds.of(request).requestId(),
+          credentials.clientId().length() > 128 ? credentials.clientId().substring(0, 128) : credentials.clientId(),
+          sts.control().authenticationFailure(credentials.clientId()));
+      throw OAuthException.invalidClient("client_auth_failed");
     }
     sts.limiter().tryAcquire(app.get().zoneId() + "/" + app.get().id()).ifPresent(wait -> {
       throw new RateLimited(wait);

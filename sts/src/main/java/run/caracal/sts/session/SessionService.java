@@ -184,7 +184,9 @@ public final class SessionService {
     }
     for (String r : requested) {
       if (!parent.contains(r)) {
-        throw OAuthException.invalidScope(what + "_escalation", what + " `" + r + "` is not held by the parent session");
+        String reason = what + "_escalation";
+        String description = what + " `" + r + "` is not held by the parent session";
+        throw what.equals("resource") ? OAuthException.invalidTarget(reason, description) : OAuthException.invalidScope(reason, description);
       }
     }
     return requested;

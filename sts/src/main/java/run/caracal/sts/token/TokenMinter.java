@@ -57,7 +57,7 @@ public final class TokenMinter {
   /** The RFC 8693 `act` claim for a delegation chain, nearest delegator outermost. */
   public static Map<String, Object> act(List<Map<String, Object>> delegators) {
     Map<String, Object> act = null;
-    for (int i = 0; i < delegators.size(); i++) {
+    for (int i = delegators.size() - 1; i >= 0; i--) {
       Map<String, Object> hop = new java.util.LinkedHashMap<>(delegators.get(i));
       if (act != null) {
         hop.put("act", act);

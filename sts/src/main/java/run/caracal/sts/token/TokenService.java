@@ -38,6 +38,8 @@ import run.caracal.sts.session.SessionService;
  * event before the answer is returned. Thread-safe.
  */
 public final class TokenService {
+  /** Longest resource id (the control plane's column width). */
+  private static final int MAX_RESOURCE_CHARS = 512;
   private final ControlPlane control;
   private final SessionService sessions;
   private final TokenMinter minter;
@@ -53,15 +55,25 @@ public final class TokenService {
   }
 
   public IssuedToken issue(Application app, TokenRequest request, RequestContext ctx) {
-    return switch (request.grantType()) {
-      case TokenTypes.GRANT_TOKEN_EXCHANGE -> exchange(app, request, ctx);
-      case TokenTypes.GRANT_CLIENT_CREDENTIALS -> clientCredentials(app, request, ctx);
-      default -> throw new OAuthException("unsupported_grant_type", "grant_type_unsupported", 400,
-          "grant_type must be token-exchange or client_credentials");
-    };
+    Prepared prepared;
+    try {
+      prepared = switch (request.grantType()) {
+        case TokenTypes.GRANT_TOKEN_EXCHANGE -> exchange(app, request);
+        case TokenTypes.GRANT_CLIENT_CREDENTIALS -> clientCredentials(app, request);
+        default -> throw new OAuthException("unsupported_grant_type", "grant_type_unsupported", 400,
+            "grant_type must be token-exchange or client_credentials");
+      };
+    } catch (OAuthException e) {
+      recordRefused(app, request, e, ctx);
+      throw e;
+    }
+    return decideAndMint(app, prepared.session(), prepared.resourceId(), prepared.scopes(), request.ttlSeconds(), ctx);
   }
 
-  private IssuedToken exchange(Application app, TokenRequest request, RequestContext ctx) {
+  /** A request that passed the protocol checks and goes to the engine. */
+  private record Prepared(SessionRecord session, String resourceId, List<String> scopes) {}
+
+  private Prepared exchange(Application app, TokenRequest request) {
     String subject = request.subjectToken().orElseThrow(() -> OAuthException.invalidRequest("subject_token_missing", "subject_token is required"));
     String type = request.subjectTokenType().orElseThrow(() -> OAuthException.invalidRequest("subject_token_type_missing", "subject_token_type is required"));
     if (!type.equals(TokenTypes.URN_JWT) && !type.equals(TokenTypes.URN_ACCESS_TOKEN)) {
@@ -94,17 +106,17 @@ public final class TokenService {
         throw OAuthException.invalidScope("scope_outside_session", "scope `" + s + "` is outside the session's scopes");
       }
     }
-    return decideAndMint(app, session, resourceId, scopes, request.ttlSeconds(), ctx);
+    return new Prepared(session, resourceId, scopes);
   }
 
-  private IssuedToken clientCredentials(Application app, TokenRequest request, RequestContext ctx) {
+  private Prepared clientCredentials(Application app, TokenRequest request) {
     String resourceId = singleResource(request);
     if (request.scopes().isEmpty()) {
       throw OAuthException.invalidScope("scope_missing", "scope is required");
     }
     Duration ttl = tokenTtl(request.ttlSeconds());
     SessionRecord session = sessions.openOneShot(app, request.scopes(), resourceId, ttl);
-    return decideAndMint(app, session, resourceId, request.scopes(), request.ttlSeconds(), ctx);
+    return new Prepared(session, resourceId, request.scopes());
   }
 
   private IssuedToken decideAndMint(Application app, SessionRecord session, String resourceId, List<String> scopes,
@@ -141,6 +153,7 @@ public final class TokenService {
         .claim("scope", String.join(" ", requested))
         .claim("sid", session.id())
         .claim("root_sid", session.rootId())
+        .claim("depth", session.depth())
         .claim("policy_set", decision.get().policySet().name() + "@" + decision.get().policySet().version());
     if (!delegators.isEmpty()) {
       claims.claim("act", TokenMinter.act(delegators));
@@ -164,7 +177,11 @@ public final class TokenService {
     if (request.resources().size() > 1) {
       throw OAuthException.invalidTarget("resource_multiple", "exactly one resource per token");
     }
-    return request.resources().get(0);
+    String resource = request.resources().get(0);
+    if (resource.length() > MAX_RESOURCE_CHARS || !run.caracal.policy.parse.Names.RESOURCE_ID.matcher(resource).matches()) {
+      throw OAuthException.invalidTarget("resource_invalid", "resource must be a resource id like `resource://name`");
+    }
+    return resource;
   }
 
   private DecisionInput input(Application app, SessionRecord session, List<Map<String, Object>> delegators,
@@ -214,6 +231,33 @@ public final class TokenService {
         .explanation(explanation.toString());
     if (jti != null) {
       builder.token(Fingerprint.of(jti));
+    }
+    try {
+      control.audit().ledger().append(builder.build()).join();
+    } catch (RuntimeException e) {
+      throw new OAuthException("temporarily_unavailable", "ledger_unavailable", 503, "the decision could not be recorded; try again");
+    }
+  }
+
+  /**
+   * An attempt refused before the engine was asked (bad grant, dead session, scope outside the
+   * session...) is an issue attempt too: recorded as a denial with the refusal as its reason.
+   */
+  private void recordRefused(Application app, TokenRequest request, OAuthException refusal, RequestContext ctx) {
+    ObjectNode explanation = Json.MAPPER.createObjectNode();
+    explanation.putObject("principal").put("app", app.id()).put("name", app.name()).put("zone", app.zoneId());
+    explanation.put("grantType", request.grantType());
+    request.resources().forEach(explanation.putArray("resources")::add);
+    request.scopes().forEach(explanation.putArray("scopes")::add);
+    ObjectNode decision = explanation.putObject("decision").put("decision", "deny").put("phase", "issue");
+    decision.putArray("reasons").add(refusal.reason());
+    explanation.putObject("refused").put("error", refusal.error()).put("reason", refusal.reason())
+        .put("description", String.valueOf(refusal.getMessage()));
+    var builder = control.audit().ledger().newEvent("authorization")
+        .requestId(ctx.requestId()).traceId(ctx.traceId()).zone(app.zoneId()).app(app.id()).actor(app.id())
+        .decision(run.caracal.ledger.event.Decision.DENY).explanation(explanation.toString());
+    if (request.resources().size() == 1 && request.resources().get(0).length() <= 1024) {
+      builder.resource(request.resources().get(0));
     }
     try {
       control.audit().ledger().append(builder.build()).join();
