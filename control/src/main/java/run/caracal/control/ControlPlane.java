@@ -125,8 +125,9 @@ public final class ControlPlane {
     try {
       zones.delete(zone.id());
     } catch (StoreException e) {
-      throw new ControlException(ControlException.Kind.CONFLICT, "zone `" + zone.name() + "` still has policies, sessions or keys");
+      throw new ControlException(ControlException.Kind.CONFLICT, "zone `" + zone.name() + "` still has policies or sessions");
     }
+    keys.refresh();
     audit.record("zone.deleted", zone.id(), actor, Map.of("name", zone.name()));
   }
 

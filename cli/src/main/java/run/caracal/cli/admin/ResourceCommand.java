@@ -2,6 +2,7 @@ package run.caracal.cli.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -76,11 +77,17 @@ public final class ResourceCommand {
         body.put("clear_upstream_credential", true);
       }
       AdminClient client = AdminClient.fromHome();
-      if (find(client, resource.zone, resource.id) == null) {
+      JsonNode existing = find(client, resource.zone, resource.id);
+      if (existing == null) {
         throw new IllegalStateException("resource `" + resource.id + "` not found in zone `" + resource.zone
             + "` (add it with `caracal resource create`)");
       }
-      printResource(new AdminOutput(spec, output), client.put(AdminPaths.resources(resource.zone), body));
+      AdminOutput out = new AdminOutput(spec, output);
+      printResource(out, client.put(AdminPaths.resources(resource.zone), body));
+      List<String> cleared = cleared(existing, body);
+      if (!cleared.isEmpty()) {
+        out.note("note: cleared " + String.join(", ", cleared) + " (update replaces the whole definition; repeat the options to keep them)");
+      }
       return ExitCode.OK.code();
     }
   }
@@ -174,6 +181,21 @@ public final class ResourceCommand {
     }
     client.get(AdminPaths.zone(zone));
     return null;
+  }
+
+  /** The optional parts the resource had that this update leaves out, and so removes. */
+  private static List<String> cleared(JsonNode before, Map<String, Object> body) {
+    List<String> cleared = new ArrayList<>();
+    for (String field : List.of("upstream", "labels", "attributes", "operations")) {
+      JsonNode had = before.path(field);
+      Object now = body.get(field);
+      boolean hadSome = had.isTextual() || had.isContainerNode() && had.size() > 0;
+      boolean nowNone = now == null || now instanceof Collection<?> c && c.isEmpty() || now instanceof Map<?, ?> m && m.isEmpty();
+      if (hadSome && nowNone) {
+        cleared.add(field);
+      }
+    }
+    return cleared;
   }
 
   private static void printResource(AdminOutput out, JsonNode resource) {

@@ -29,8 +29,12 @@ public final class ZoneStore {
     return jdbc.queryOne("select * from zones where id = ? or name = ?", ZoneStore::map, idOrName, idOrName);
   }
 
+  /** Deletes the zone with its signing keys, which live and die with it (one transaction). */
   public boolean delete(String id) {
-    return jdbc.update("delete from zones where id = ?", id) > 0;
+    return jdbc.transaction(c -> {
+      Jdbc.update(c, "delete from signing_keys where zone_id = ?", id);
+      return Jdbc.update(c, "delete from zones where id = ?", id) > 0;
+    });
   }
 
   private static Zone map(ResultSet rs) throws SQLException {
