@@ -75,15 +75,14 @@ final class PolicyTestCommandIT {
   }
 
   @Test
-  void test_invalidCaseInput_failsThatCaseNamingTheField() throws Exception {
+  void test_invalidCaseInput_isALintErrorNamingTheField() throws Exception {
     write(dir, "p/files.yaml", PolicyFiles.RESOURCE_AND_POLICY);
     write(dir, "p/tests.yaml", PolicyFiles.PASSING_TESTS.replace("principal: {labels: [reader]}", "principal: {lables: [reader]}"));
 
     Result r = run(dir, "policy", "test", "p");
 
-    assertEquals(3, r.exit(), r::toString);
-    assertTrue(r.out().contains("FAIL files-tests/reader reads"), r.out());
-    assertTrue(r.out().contains("invalid input: `principal`: unknown field lables"), r.out());
+    assertEquals(1, r.exit(), r::toString);
+    assertTrue(r.err().contains("error invalid_test_input case `reader reads`: `principal`: unknown field lables"), r.err());
     assertNoStackTrace(r);
   }
 

@@ -65,23 +65,26 @@ final class EventTable {
   private static String decision(JsonNode x) {
     JsonNode d = x.path("decision");
     StringBuilder sb = new StringBuilder();
-    JsonNode req = x.path("request");
-    if (req.isObject()) {
-      sb.append((req.path("method").asText("") + " " + req.path("path").asText("")).trim()).append(" ");
+    String call = ExplainText.call(x);
+    if (!call.isEmpty()) {
+      sb.append(call).append(" ");
     }
-    sb.append("scopes ").append(join(d.at("/scopes/requested")));
+    if (x.has("status")) {
+      sb.append("-> ").append(x.path("status").asText()).append(" ");
+    }
+    if (d.at("/scopes/requested").size() > 0) {
+      sb.append("scopes ").append(join(d.at("/scopes/requested")));
+    }
     if (d.at("/scopes/granted").size() > 0) {
       sb.append(" granted ").append(join(d.at("/scopes/granted")));
     }
     List<String> reasons = new ArrayList<>();
     d.path("reasons").forEach(r -> reasons.add(r.asText()));
-    if (x.path("reason").isTextual()) {
+    if (x.path("reason").isTextual() && !reasons.contains(x.path("reason").asText())) {
       reasons.add(x.path("reason").asText());
     }
-    if (!reasons.isEmpty()) {
-      sb.append(": ").append(String.join(", ", reasons));
-    }
-    return sb.toString();
+    String head = sb.toString().strip();
+    return reasons.isEmpty() ? head : head + ": " + String.join(", ", reasons);
   }
 
   private static String generic(JsonNode x) {

@@ -39,6 +39,9 @@ public final class ExplainCommand implements Callable<Integer> {
       return ExitCode.FINDINGS.code();
     }
     RequestReport report = RequestReport.of(requestId, found.get().path("events"));
+    if (report.gatewayToken().isPresent()) {
+      report = report.withIssueFrom(api.trace(requestId, 1_000).map(t -> t.path("events")).orElse(AdminClient.JSON.createArrayNode()));
+    }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(AuditJson.pretty(summary(report, found.get())));

@@ -49,12 +49,15 @@ final class ExplainText {
     put("application", report.appId() + (report.appName().isEmpty() ? "" : " (" + report.appName() + ")"));
     session();
     put("resource", report.resource());
+    report.issue().ifPresent(e -> put("token", "issued by request " + e.path("request_id").asText("?") + " at "
+        + e.path("occurred_at").asText("?") + " (authorization " + e.path("decision").asText() + ")"));
     put("requested", scopes(d.at("/scopes/requested")));
     put("granted", scopes(d.at("/scopes/granted")));
     rules(d);
     JsonNode set = d.path("policySet");
     put("policy set", set.isObject() ? set.path("name").asText() + " v" + set.path("version").asText()
-        + " (sha256 " + set.path("sha256").asText() + ")" : "none active in this zone");
+        + " (sha256 " + set.path("sha256").asText() + ")"
+        : d.isObject() ? "none active in this zone" : "not evaluated (no policy decision was recorded)");
     gateway();
     List<String> errors = new ArrayList<>();
     d.path("errors").forEach(e -> errors.add(e.asText()));
@@ -72,19 +75,28 @@ final class ExplainText {
   }
 
   private void session() {
-    JsonNode s = report.explanation().path("session");
+    JsonNode s = report.session();
     String id = report.sessionId();
     if (id.isEmpty()) {
       put("session", "none recorded");
       return;
     }
-    int depth = s.path("depth").asInt(0);
-    if (s.path("oneShot").asBoolean(false)) {
+    Optional<JsonNode> record = s.has("depth") ? Optional.empty() : sessions.apply(id);
+    boolean oneShot = s.has("oneShot") ? s.path("oneShot").asBoolean(false)
+        : record.map(r -> r.path("one_shot").asBoolean(false)).orElse(false);
+    if (oneShot) {
       put("session", id + " (one-shot, client_credentials)");
       put("delegation", "none (one-shot session)");
       return;
     }
-    put("session", id + " (depth " + depth + (depth > 0 ? ", root " + s.path("root").asText("?") : "") + ")");
+    if (!s.has("depth") && record.isEmpty()) {
+      put("session", id);
+      put("delegation", "unknown (the session is no longer on record)");
+      return;
+    }
+    int depth = s.has("depth") ? s.path("depth").asInt(0) : record.get().path("depth").asInt(0);
+    String root = s.has("root") ? s.path("root").asText("?") : record.map(r -> r.path("root_session_id").asText("?")).orElse("?");
+    put("session", id + " (depth " + depth + (depth > 0 ? ", root " + root : "") + ")");
     put("delegation", depth == 0 ? "none (root session)" : chain(id) + ", depth " + depth);
   }
 
@@ -106,6 +118,10 @@ final class ExplainText {
   }
 
   private void rules(JsonNode d) {
+    if (!d.isObject()) {
+      put("rules", "none (no policy decision was recorded)");
+      return;
+    }
     List<String> rules = new ArrayList<>();
     d.path("rules").forEach(r -> rules.add(r.path("effect").asText() + " " + ruleName(r)
         + (r.path("scope").asText("").isEmpty() ? "" : " (scope " + r.path("scope").asText() + ")")));
@@ -131,18 +147,26 @@ final class ExplainText {
       put("gateway", "not called (no gateway.decision event: this request was decided by the STS)");
     } else {
       JsonNode g = report.gatewayDecision().get();
-      JsonNode req = g.path("explanation").path("request");
-      String call = (req.path("method").asText("") + " " + req.path("path").asText("")).trim();
-      put("gateway", g.path("decision").asText() + (call.isEmpty() ? "" : " " + call));
+      JsonNode x = g.path("explanation");
+      String call = call(x);
+      String refusal = x.has("status") ? " -> " + x.path("status").asText() + " " + x.path("reason").asText("") : "";
+      put("gateway", (g.path("decision").asText() + (call.isEmpty() ? "" : " " + call) + refusal).trim());
     }
     put("upstream", report.gatewayResult().map(ExplainText::result).orElse("none (the request was not forwarded)"));
   }
 
+  /** `METHOD /path` of a Gateway explanation (top level, or under `request`). */
+  static String call(JsonNode x) {
+    JsonNode r = x.has("method") ? x : x.path("request");
+    return (r.path("method").asText("") + " " + r.path("path").asText("")).trim();
+  }
+
+  /** A `gateway.result` in a few words: statuses, bytes, latency, outcome, upstream. */
   static String result(JsonNode event) {
     JsonNode x = event.path("explanation");
     List<String> parts = new ArrayList<>();
-    if (x.has("upstream_status")) {
-      parts.add("status " + x.path("upstream_status").asText());
+    if (x.path("upstream_status").asInt(0) > 0) {
+      parts.add("upstream status " + x.path("upstream_status").asText());
     }
     if (x.has("status")) {
       parts.add("gateway " + x.path("status").asText());
@@ -150,11 +174,20 @@ final class ExplainText {
     if (x.has("bytes")) {
       parts.add(x.path("bytes").asText() + " bytes");
     }
-    if (x.has("latency_ms")) {
-      parts.add(x.path("latency_ms").asText() + " ms");
+    if (x.has("bytes_in") || x.has("bytes_out")) {
+      parts.add(x.path("bytes_in").asLong(0) + " bytes in, " + x.path("bytes_out").asLong(0) + " bytes out");
     }
-    if (x.path("reason").isTextual()) {
-      parts.add(x.path("reason").asText());
+    if (x.has("latency_ms")) {
+      double ms = x.path("latency_ms").asDouble();
+      parts.add((ms == Math.rint(ms) ? String.valueOf((long) ms) : String.format(java.util.Locale.ROOT, "%.1f", ms)) + " ms");
+    }
+    for (String field : List.of("outcome", "reason")) {
+      if (x.path(field).isTextual()) {
+        parts.add(x.path(field).asText());
+      }
+    }
+    if (x.path("upstream").isTextual()) {
+      parts.add("from " + x.path("upstream").asText());
     }
     return parts.isEmpty() ? "recorded without details" : String.join(", ", parts);
   }

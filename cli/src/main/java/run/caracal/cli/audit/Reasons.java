@@ -17,8 +17,9 @@ final class Reasons {
       ReasonCode.NO_ACTIVE_POLICY_SET.id(), ReasonCode.SCOPE_OUTSIDE_DELEGATION.id(), "denied");
   private static final Set<String> ROUTING = Set.of(
       ReasonCode.UNKNOWN_RESOURCE.id(), ReasonCode.SCOPE_NOT_DECLARED.id(), "resource_unknown",
-      "operation_not_declared", "route_not_found", "no_upstream", "resource_missing", "resource_multiple");
-  private static final Set<String> UPSTREAM = Set.of("timeout", "bad_gateway", "gateway_timeout");
+      "operation_not_declared", "route_not_found", "no_upstream", "resource_missing", "resource_multiple",
+      "upstream_missing", "upstream_forbidden", "upstream_invalid");
+  private static final Set<String> UPSTREAM = Set.of("timeout", "bad_gateway", "gateway_timeout", "aborted");
 
   private static final Map<String, String> WORDS = Map.ofEntries(
       Map.entry("client_auth_missing", "the application sent no client credentials"),
@@ -52,9 +53,20 @@ final class Reasons {
       Map.entry("operation_not_declared", "the method and path match no operation the resource declares"),
       Map.entry("route_not_found", "the Gateway has no route for the request"),
       Map.entry("no_upstream", "the resource has no upstream URL"),
+      Map.entry("upstream_missing", "the resource has no upstream URL"),
+      Map.entry("upstream_forbidden", "the upstream address is refused by the Gateway's address rules (link-local, metadata, "
+          + "or a loopback/private range refused by configuration)"),
+      Map.entry("upstream_invalid", "the resource's upstream URL is not usable"),
+      Map.entry("upstream_unresolvable", "the upstream's host name does not resolve"),
+      Map.entry("upstream_closed", "the upstream closed the connection early"),
+      Map.entry("upstream_malformed", "the upstream sent a malformed response"),
+      Map.entry("upstream_idle_timeout", "the upstream stopped sending in the middle of its response"),
+      Map.entry("aborted", "the upstream's response broke off after it had started"),
+      Map.entry("body_too_large", "the request body is larger than the resource accepts"),
+      Map.entry("headers_too_large", "the request headers are too large"),
+      Map.entry("gateway_unavailable", "the Gateway was unavailable"),
       Map.entry("upstream_timeout", "the upstream did not answer in time"),
       Map.entry("upstream_unreachable", "the upstream could not be reached"),
-      Map.entry("upstream_refused", "the upstream address is refused by the Gateway's address rules"),
       Map.entry("upstream_error", "the upstream failed"),
       Map.entry("timeout", "the upstream did not answer in time"),
       Map.entry("ledger_unavailable", "the decision could not be recorded in the ledger"),

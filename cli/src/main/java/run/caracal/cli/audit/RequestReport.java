@@ -11,14 +11,18 @@ import java.util.Set;
 /**
  * What the ledger says about one request, read from its events (the server's JSON): the
  * deciding event (a `gateway.decision`, else the STS `authorization`), the Gateway's
- * `gateway.result` when there is one, and the facts `caracal explain` prints. Tolerates missing
- * fields: events written by other versions or other services still explain as far as they go.
+ * `gateway.result` when there is one, and the facts `caracal explain` prints; for a Gateway
+ * call, the STS `authorization` event that issued its token ({@code issue}, joined by token
+ * fingerprint) fills in what the Gateway does not record (application name, session depth).
+ * Tolerates missing fields: events written by other versions or services explain as far as
+ * they go.
  */
 record RequestReport(
     String requestId,
     Optional<JsonNode> decisionEvent,
     Optional<JsonNode> gatewayDecision,
     Optional<JsonNode> gatewayResult,
+    Optional<JsonNode> issue,
     List<JsonNode> events) {
 
   RequestReport {
@@ -30,7 +34,38 @@ record RequestReport(
     events.forEach(all::add);
     Optional<JsonNode> gateway = last(all, "gateway.decision");
     Optional<JsonNode> authorization = last(all, "authorization");
-    return new RequestReport(requestId, gateway.or(() -> authorization), gateway, last(all, "gateway.result"), all);
+    return new RequestReport(requestId, gateway.or(() -> authorization), gateway, last(all, "gateway.result"),
+        Optional.empty(), all);
+  }
+
+  /** The token fingerprint of the Gateway call, when it was made with a token. */
+  Optional<String> gatewayToken() {
+    return gatewayDecision.map(e -> e.path("token_fp").asText("")).filter(t -> !t.isEmpty());
+  }
+
+  /** This report with the `authorization` event that issued the Gateway call's token, found in {@code timeline}. */
+  RequestReport withIssueFrom(JsonNode timeline) {
+    Optional<String> token = gatewayToken();
+    if (token.isEmpty()) {
+      return this;
+    }
+    JsonNode found = null;
+    for (JsonNode e : timeline) {
+      if (e.path("type").asText().equals("authorization") && token.get().equals(e.path("token_fp").asText())) {
+        found = e;
+      }
+    }
+    return new RequestReport(requestId, decisionEvent, gatewayDecision, gatewayResult, Optional.ofNullable(found), events);
+  }
+
+  /** The session as recorded: the deciding event's, or the issuing event's when that has more. */
+  JsonNode session() {
+    JsonNode own = explanation().path("session");
+    if (own.has("depth") || issue.isEmpty()) {
+      return own;
+    }
+    JsonNode issued = issue.get().path("explanation").path("session");
+    return issued.path("id").asText("").equals(sessionId()) ? issued : own;
   }
 
   private static Optional<JsonNode> last(List<JsonNode> events, String type) {
@@ -62,7 +97,8 @@ record RequestReport(
   }
 
   String appName() {
-    return explanation().at("/principal/name").asText("");
+    return first(explanation().at("/principal/name").asText(""),
+        issue.map(e -> e.at("/explanation/principal/name").asText("")).orElse(""));
   }
 
   String zone() {
@@ -86,27 +122,46 @@ record RequestReport(
     if (explanation().path("reason").isTextual()) {
       out.add(explanation().path("reason").asText());
     }
-    if (explanation().path("resourceRegistered").asBoolean(true) == false) {
+    if (!explanation().path("resourceRegistered").asBoolean(true)) {
       out.add("unknown_resource");
     }
-    gatewayResult.map(e -> e.path("explanation").path("reason")).filter(JsonNode::isTextual)
-        .ifPresent(r -> out.add(r.asText()));
+    out.addAll(resultReasons());
     out.remove("");
     return List.copyOf(out);
   }
 
-  /** Whether the Gateway's forwarded call failed upstream: a 5xx or a timeout. */
+  /** The Gateway result's outcome or reason when the forwarded call did not complete. */
+  List<String> resultReasons() {
+    if (gatewayResult.isEmpty()) {
+      return List.of();
+    }
+    JsonNode x = gatewayResult.get().path("explanation");
+    List<String> out = new ArrayList<>();
+    for (String field : List.of("outcome", "reason")) {
+      String v = x.path(field).isTextual() ? x.path(field).asText() : "";
+      if (!v.isEmpty() && !v.equals("completed") && !v.equals("ok")) {
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  /** Whether the Gateway's forwarded call failed upstream: a 5xx, a timeout, a broken-off response. */
   boolean upstreamFailed() {
     if (gatewayResult.isEmpty()) {
       return false;
     }
+    List<String> reasons = resultReasons();
+    if (reasons.stream().anyMatch(r -> Reasons.layer(r) == FixLayer.RESOURCE_ROUTING)) {
+      return false;
+    }
     JsonNode x = gatewayResult.get().path("explanation");
-    int upstream = x.path("upstream_status").asInt(0);
     JsonNode status = x.path("status");
-    String text = status.asText("").toLowerCase(java.util.Locale.ROOT);
-    return upstream >= 500 || (status.isNumber() && (status.asInt() == 502 || status.asInt() == 504))
-        || text.contains("timeout") || text.contains("error") || text.contains("unreachable") || text.contains("refused")
-        || x.path("reason").asText("").startsWith("upstream_");
+    String text = status.isTextual() ? status.asText().toLowerCase(java.util.Locale.ROOT) : "";
+    return x.path("upstream_status").asInt(0) >= 500
+        || (status.isNumber() && (status.asInt() == 502 || status.asInt() == 504))
+        || text.contains("timeout") || text.contains("error") || text.contains("unreachable")
+        || reasons.stream().anyMatch(r -> Reasons.layer(r) == FixLayer.UPSTREAM);
   }
 
   /** The layer to fix, most fundamental first; {@link FixLayer#NONE} for allowed, healthy requests. */
@@ -117,15 +172,16 @@ record RequestReport(
     if (decisionEvent.isEmpty()) {
       return FixLayer.UNKNOWN;
     }
-    if (finalDecision().equals("allow")) {
-      return FixLayer.NONE;
-    }
+    boolean allowed = finalDecision().equals("allow");
     FixLayer best = FixLayer.UNKNOWN;
-    for (String reason : reasons()) {
+    for (String reason : allowed ? resultReasons() : reasons()) {
       FixLayer layer = Reasons.layer(reason);
       if (layer != FixLayer.NONE && layer.ordinal() < best.ordinal()) {
         best = layer;
       }
+    }
+    if (allowed && best == FixLayer.UNKNOWN && resultReasons().isEmpty()) {
+      return FixLayer.NONE;
     }
     return best;
   }
