@@ -1,7 +1,6 @@
 package run.caracal.gateway.authz;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.Timestamp;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.JWTParser;
 import java.net.URI;
@@ -18,6 +17,7 @@ import run.caracal.control.app.Application;
 import run.caracal.control.db.Json;
 import run.caracal.control.policy.ZonePolicies;
 import run.caracal.control.resource.ResourceBinding;
+import run.caracal.control.session.DecisionInputs;
 import run.caracal.control.session.SessionRecord;
 import run.caracal.control.token.TokenRejected;
 import run.caracal.control.token.TokenVerifier;
@@ -31,11 +31,7 @@ import run.caracal.gateway.net.UpstreamGuard;
 import run.caracal.gateway.net.UpstreamPath;
 import run.caracal.ledger.event.Fingerprint;
 import run.caracal.policy.input.Context;
-import run.caracal.policy.input.Delegation;
-import run.caracal.policy.input.DelegationHop;
-import run.caracal.policy.input.Principal;
 import run.caracal.policy.input.Request;
-import run.caracal.policy.input.Session;
 
 /**
  * Decides one Gateway request, in order: resource binding → token verification (signature,
@@ -177,14 +173,6 @@ public final class GatewayAuthorizer {
 
   private DecisionInput input(GatewayRequest request, Application app, SessionRecord session, ResourceBinding binding,
       List<String> scopes, String path, Instant now) {
-    Delegation.Builder delegation = Delegation.newBuilder().setDepth(session.depth());
-    List<String> lineage = session.lineage();
-    for (int i = 0; i < lineage.size() - 1; i++) {
-      control.sessions().find(lineage.get(i)).ifPresent(a ->
-          delegation.addChain(DelegationHop.newBuilder().setApp(a.appId()).setSession(a.id())));
-    }
-    session.parentId().flatMap(control.sessions()::find).ifPresent(p ->
-        delegation.addAllParentScopes(p.scopes().isEmpty() ? List.of("*") : p.scopes()));
     Map<String, String> headers = new LinkedHashMap<>();
     request.headers().forEach((k, v) -> {
       if (!HIDDEN_HEADERS.contains(k) && !k.startsWith("x-caracal-")) {
@@ -198,12 +186,8 @@ public final class GatewayAuthorizer {
       io.netty.handler.codec.http.QueryStringDecoder decoder = new io.netty.handler.codec.http.QueryStringDecoder(request.target());
       decoder.parameters().forEach((k, v) -> req.putQuery(k, v.isEmpty() ? "" : v.get(0)));
     }
-    return new DecisionInput(
-        Principal.newBuilder().setId(app.id()).setName(app.name()).setZone(app.zoneId()).addAllLabels(app.labels())
-            .putAllAttributes(app.attributes()).build(),
-        Session.newBuilder().setId(session.id()).setRootId(session.rootId()).setDepth(session.depth())
-            .setExpiresAt(Timestamp.newBuilder().setSeconds(session.expiresAt().getEpochSecond())).build(),
-        delegation.build(), binding.toInput(), req.build(),
+    return new DecisionInput(DecisionInputs.principal(app), DecisionInputs.session(session),
+        DecisionInputs.delegation(session, control.sessions()), binding.toInput(), req.build(),
         Context.newBuilder().setTraceId(request.traceId()).setClientIp(request.clientIp()).build(), now);
   }
 

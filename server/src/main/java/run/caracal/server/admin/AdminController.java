@@ -237,21 +237,9 @@ public final class AdminController {
   }
 
   private static Map<String, Object> session(SessionRecord s) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("session_id", s.id());
-    out.put("zone_id", s.zoneId());
-    out.put("application_id", s.appId());
-    out.put("parent_session_id", s.parentId().orElse(null));
-    out.put("root_session_id", s.rootId());
-    out.put("depth", s.depth());
-    out.put("scopes", s.scopes());
-    out.put("resources", s.resources());
-    out.put("one_shot", s.oneShot());
-    out.put("created_at", s.createdAt().toString());
-    out.put("expires_at", s.expiresAt().toString());
-    out.put("terminated_at", s.terminatedAt().map(Object::toString).orElse(null));
-    return out;
+    return run.caracal.sts.api.StsController.sessionJson(s);
   }
+
 
   private static Map<String, Object> item(PushResult.Item i) {
     return Map.of("name", i.name(), "version", i.version(), "sha256", i.sha256(), "created", i.created());

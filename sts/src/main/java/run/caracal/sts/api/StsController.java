@@ -160,7 +160,8 @@ public final class StsController {
     return s.lineage().stream().map(sts.sessions()::find).flatMap(Optional::stream).anyMatch(a -> a.appId().equals(app.id()));
   }
 
-  static Map<String, Object> sessionJson(SessionRecord s) {
+  /** The JSON view of a session (STS and admin API). */
+  public static Map<String, Object> sessionJson(SessionRecord s) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("session_id", s.id());
     out.put("zone_id", s.zoneId());
@@ -170,6 +171,7 @@ public final class StsController {
     out.put("depth", s.depth());
     out.put("scopes", s.scopes());
     out.put("resources", s.resources());
+    out.put("one_shot", s.oneShot());
     out.put("created_at", s.createdAt().toString());
     out.put("expires_at", s.expiresAt().toString());
     out.put("terminated_at", s.terminatedAt().map(Object::toString).orElse(null));

@@ -15,6 +15,7 @@ import run.caracal.control.db.Ids;
 import run.caracal.control.db.Json;
 import run.caracal.control.policy.ZonePolicies;
 import run.caracal.control.resource.ResourceBinding;
+import run.caracal.control.session.DecisionInputs;
 import run.caracal.control.session.SessionRecord;
 import run.caracal.engine.decision.Decision;
 import run.caracal.engine.decision.DecisionInput;
@@ -125,8 +126,7 @@ public final class TokenService {
     List<String> requested = List.copyOf(new LinkedHashSet<>(scopes));
     Optional<ResourceBinding> resource = control.resources().find(app.zoneId(), resourceId);
     List<Map<String, Object>> delegators = sessions.delegators(session);
-    Optional<SessionRecord> parent = session.parentId().flatMap(sessions::find);
-    DecisionInput input = input(app, session, delegators, parent, resource, resourceId, requested, ctx, now);
+    DecisionInput input = input(app, session, resource, resourceId, requested, ctx, now);
     ZonePolicies policies = control.active().forZone(app.zoneId());
     Optional<Decision> decision = policies.active().map(set -> set.decide(input));
     String jti = Ids.newId("jti");
@@ -184,28 +184,18 @@ public final class TokenService {
     return resource;
   }
 
-  private DecisionInput input(Application app, SessionRecord session, List<Map<String, Object>> delegators,
-      Optional<SessionRecord> parent, Optional<ResourceBinding> resource, String resourceId, List<String> scopes,
-      RequestContext ctx, Instant now) {
-    Delegation.Builder delegation = Delegation.newBuilder().setDepth(session.depth());
-    for (int i = delegators.size() - 1; i >= 0; i--) {
-      delegation.addChain(DelegationHop.newBuilder().setApp(String.valueOf(delegators.get(i).get("sub")))
-          .setSession(String.valueOf(delegators.get(i).get("sid"))));
-    }
-    parent.ifPresent(p -> {
-      delegation.addAllParentScopes(p.scopes().isEmpty() ? List.of("*") : p.scopes());
-    });
+  private DecisionInput input(Application app, SessionRecord session, Optional<ResourceBinding> resource, String resourceId,
+      List<String> scopes, RequestContext ctx, Instant now) {
     return new DecisionInput(
-        Principal.newBuilder().setId(app.id()).setName(app.name()).setZone(app.zoneId()).addAllLabels(app.labels())
-            .putAllAttributes(app.attributes()).build(),
-        Session.newBuilder().setId(session.id()).setRootId(session.rootId()).setDepth(session.depth())
-            .setExpiresAt(com.google.protobuf.Timestamp.newBuilder().setSeconds(session.expiresAt().getEpochSecond())).build(),
-        delegation.build(),
+        DecisionInputs.principal(app),
+        DecisionInputs.session(session),
+        DecisionInputs.delegation(session, control.sessions()),
         resource.map(ResourceBinding::toInput).orElse(run.caracal.policy.input.Resource.newBuilder().setId(resourceId).build()),
         Request.newBuilder().setPhase("issue").addAllScopes(scopes).build(),
         Context.newBuilder().setTraceId(ctx.traceId()).setClientIp(ctx.clientIp()).build(),
         now);
   }
+
 
   private static ObjectNode explanation(Application app, SessionRecord session, String resourceId, Optional<Decision> decision,
       boolean noActiveSet) {
