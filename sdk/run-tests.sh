@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds what the Python and TypeScript SDK suites need and runs both against a real Caracal
+# server (the built CLI jar, started by each suite on a temporary CARACAL_HOME).
+#
+#   sdk/run-tests.sh              # both suites
+#   sdk/run-tests.sh python       # one of them
+#   sdk/run-tests.sh typescript
+#
+# Builds cli/target/caracal.jar when it is missing (CARACAL_JAR points elsewhere). When the jar
+# exists the integration tests must run (CARACAL_SDK_REQUIRE_SERVER=1); only when it cannot be
+# built are they skipped, with a message. Exits non-zero when any suite fails.
+set -euo pipefail
+sdk="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$sdk")"
+if [ $# -eq 0 ]; then suites=(python typescript); else suites=("$@"); fi
+
+jar="${CARACAL_JAR:-$root/cli/target/caracal.jar}"
+if [ ! -f "$jar" ]; then
+  echo "sdk: building the caracal jar for the integration tests (./mvnw -pl cli -am install -DskipTests)" >&2
+  if ! (cd "$root" && ./mvnw -q -B -pl cli -am install -DskipTests >&2); then
+    echo "sdk: WARNING: the caracal jar could not be built; the integration tests will be skipped" >&2
+  fi
+fi
+if [ -f "$jar" ]; then
+  export CARACAL_SDK_REQUIRE_SERVER=1
+fi
+
+failed=()
+
+run_python() {
+  echo "== sdk/python: python3 -m unittest"
+  if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+    echo "sdk/python needs Python 3.10 or newer; found $(python3 --version 2>&1)" >&2
+    return 1
+  fi
+  (cd "$sdk/python" && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v 2>&1)
+}
+
+run_typescript() {
+  echo "== sdk/typescript: npm ci, tsc, node --test"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if [ "$major" -lt 20 ]; then
+    echo "sdk/typescript needs Node.js 20 or newer; found $(node --version 2>&1 || echo none)" >&2
+    return 1
+  fi
+  (
+    cd "$sdk/typescript"
+    npm ci --no-audit --no-fund --loglevel=error
+    rm -rf dist
+    ./node_modules/.bin/tsc -p .
+    node --test dist/test/*.test.js
+  )
+}
+
+for suite in "${suites[@]}"; do
+  case "$suite" in
+    python) run_python || failed+=(python) ;;
+    typescript) run_typescript || failed+=(typescript) ;;
+    *) echo "usage: sdk/run-tests.sh [python] [typescript]" >&2; exit 2 ;;
+  esac
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "sdk: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "sdk: all suites passed (${suites[*]})"

@@ -1,0 +1,204 @@
+/**
+ * A `fetch` bound to the current agent session.
+ *
+ * Every request made inside `spawn` gets a W3C `traceparent` in the session's trace. Requests to
+ * the Gateway (a URL under the Gateway with `X-Caracal-Resource`) and to a URL under a
+ * credential's `upstream_prefix` (rewritten to go through the Gateway) also get `Authorization`
+ * with a fresh token for the current session and `baggage` carrying the session id and hop; no
+ * other host sees a token or the session id, and Gateway requests do not follow redirects unless
+ * asked to. Idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) with a replayable body are
+ * retried on network failures and 502/503/504, and once with a new token when the Gateway says the
+ * token expired; nothing else is retried.
+ */
+
+import type { Caracal } from "./client.js";
+import { CaracalError, ConfigError, GatewayError, NoActiveSessionError } from "./errors.js";
+import type { AgentSession } from "./session.js";
+import { describe, sleep } from "./sts.js";
+
+export interface TransportOptions {
+  /** Throw a {@link GatewayError} (or {@link CaracalError}) for any response status ≥ 400. Default false. */
+  throwOnError?: boolean;
+  /** Retries of idempotent requests on network failures and 502/503/504. Default 2. */
+  retries?: number;
+  /** The fetch underneath (default: the client's). */
+  fetch?: typeof fetch;
+}
+
+/** The `fetch`-compatible function `transport()` returns. */
+export type CaracalFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+const RETRY_STATUSES = new Set([502, 503, 504]);
+
+export function createTransport(client: Caracal, options: TransportOptions): CaracalFetch {
+  const base = options.fetch ?? client.fetchImpl;
+  const retries = Math.max(0, options.retries ?? 2);
+  return async (input, init = {}) => {
+    let url: string;
+    let method = "GET";
+    const headers = new Headers();
+    let body: RequestInit["body"] = null;
+    let signal: AbortSignal | null | undefined;
+    if (input instanceof Request) {
+      url = input.url;
+      method = input.method;
+      input.headers.forEach((value, name) => headers.set(name, value));
+      body = input.body;
+      signal = input.signal;
+    } else {
+      url = String(input);
+    }
+    if (init.method) method = init.method.toUpperCase();
+    if (init.headers) new Headers(init.headers).forEach((value, name) => headers.set(name, value));
+    if (init.body !== undefined) body = init.body;
+    if (init.signal !== undefined) signal = init.signal;
+
+    const route = await Route.plan(client, url, headers);
+    const replayable = body === null || body === undefined || !(body instanceof ReadableStream);
+    const idempotent = IDEMPOTENT.has(method) && replayable;
+    const request: RequestInit & { duplex?: "half" } = { ...init, method, headers, body, signal: signal ?? null };
+    if (route.gatewayBound && init.redirect === undefined) request.redirect = "manual";
+    if (body instanceof ReadableStream) request.duplex = "half";
+
+    let renewed = false;
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await base(route.url, request);
+      } catch (e) {
+        if (idempotent && attempt < retries && !signal?.aborted) {
+          await sleep(200 * 2 ** attempt);
+          continue;
+        }
+        if (!route.gatewayBound || signal?.aborted) throw e;
+        throw new CaracalError(`${method} ${route.url}: cannot reach the gateway (${describe(e)})`,
+          { reason: "gateway_unreachable", cause: e });
+      }
+      if (idempotent && attempt < retries && RETRY_STATUSES.has(response.status)) {
+        await response.body?.cancel();
+        await sleep(200 * 2 ** attempt);
+        continue;
+      }
+      if (idempotent && !renewed && route.canRenew && response.status === 401) {
+        const error = await GatewayError.fromResponse(response);
+        if (error?.reason === "token_expired") {
+          renewed = true;
+          await response.body?.cancel();
+          await route.renew();
+          continue;
+        }
+      }
+      if (options.throwOnError && response.status >= 400) {
+        const error = await GatewayError.fromResponse(response);
+        if (error) throw error;
+      }
+      return response;
+    }
+  };
+}
+
+/** Where one request goes and with which headers; `renew` swaps in a new token. */
+class Route {
+  private constructor(
+    readonly url: string,
+    readonly headers: Headers,
+    readonly gatewayBound: boolean,
+    private readonly session?: AgentSession,
+    private readonly resource = "",
+    private readonly scopes: readonly string[] = [],
+  ) {}
+
+  get canRenew(): boolean {
+    return this.session !== undefined;
+  }
+
+  async renew(): Promise<void> {
+    const token = await this.session!.tokens.get(this.resource, this.scopes, bearer(this.headers));
+    this.headers.set("authorization", `Bearer ${token}`);
+  }
+
+  static async plan(client: Caracal, url: string, headers: Headers): Promise<Route> {
+    const session = client.currentSession();
+    const gateway = client.profile.gatewayUrl.replace(/\/+$/, "");
+    let resource = headers.get("x-caracal-resource");
+    let viaPrefix = false;
+    if (!(gateway && resource && under(url, gateway))) {
+      const match = matchPrefix(client, url);
+      if (!match) {
+        if (session && !headers.has("traceparent")) headers.set("traceparent", session.traceparent());
+        return new Route(url, headers, false);
+      }
+      if (!gateway) {
+        throw new ConfigError(`\`${url}\` is under the upstream prefix of \`${match.resource}\`, but no gateway url is `
+          + "configured (set `gateway_url` in the profile or CARACAL_GATEWAY_URL)");
+      }
+      url = gateway + match.rest;
+      resource = match.resource;
+      headers.set("x-caracal-resource", resource);
+      viaPrefix = true;
+    }
+    if (!session) {
+      if (viaPrefix) {
+        throw new NoActiveSessionError(`\`${url}\` goes through the gateway to \`${resource}\`, which needs an agent session: `
+          + "send it inside `caracal.spawn(async () => { ... })`");
+      }
+      return new Route(url, headers, true); // a caller's own token, passed through untouched
+    }
+    const presented = bearer(headers);
+    let scopes: readonly string[] | undefined;
+    if (presented === undefined) {
+      scopes = client.defaultScopes(session, resource!);
+    } else {
+      const key = issuedKey(session, presented);
+      if (key && key.resource === resource) scopes = key.scopes;
+    }
+    if (!headers.has("traceparent")) headers.set("traceparent", session.traceparent());
+    headers.set("baggage", mergeBaggage(headers.get("baggage"), session));
+    if (scopes === undefined) {
+      return new Route(url, headers, true); // a token this SDK did not issue: left as given
+    }
+    headers.set("authorization", `Bearer ${await session.tokens.get(resource!, scopes)}`);
+    return new Route(url, headers, true, session, resource!, scopes);
+  }
+}
+
+function issuedKey(session: AgentSession, token: string): { resource: string; scopes: readonly string[] } | undefined {
+  for (let node: AgentSession | undefined = session; node; node = node.parent) {
+    const key = node.tokens.keyOf(token);
+    if (key) return key;
+  }
+  return undefined;
+}
+
+function matchPrefix(client: Caracal, url: string): { resource: string; rest: string } | undefined {
+  let best: { resource: string; rest: string; length: number } | undefined;
+  for (const credential of client.profile.credentials) {
+    const prefix = (credential.upstreamPrefix ?? "").replace(/\/+$/, "");
+    if (!prefix || !under(url, prefix)) continue;
+    if (!best || prefix.length > best.length) {
+      best = { resource: credential.resource, rest: url.slice(prefix.length), length: prefix.length };
+    }
+  }
+  if (!best) return undefined;
+  return { resource: best.resource, rest: best.rest.startsWith("/") ? best.rest : `/${best.rest}` };
+}
+
+/** Whether `url` is `base` or below it (`http://h/api` covers `http://h/api/x` and `?q`, not `http://h/apix`). */
+export function under(url: string, base: string): boolean {
+  if (!url.startsWith(base)) return false;
+  const rest = url.slice(base.length);
+  return rest === "" || "/?#".includes(rest[0]!);
+}
+
+function bearer(headers: Headers): string | undefined {
+  const value = headers.get("authorization");
+  return value && value.slice(0, 7).toLowerCase() === "bearer " ? value.slice(7).trim() : undefined;
+}
+
+/** Keeps the caller's baggage members and replaces Caracal's with the current session's. */
+export function mergeBaggage(existing: string | null, session: Pick<AgentSession, "baggage">): string {
+  const kept = (existing ?? "").split(",").map((m) => m.trim())
+    .filter((m) => m !== "" && !m.split("=", 1)[0]!.trim().startsWith("caracal."));
+  return [...kept, session.baggage()].join(",");
+}
