@@ -16,6 +16,7 @@ import run.caracal.control.db.Ids;
 import run.caracal.control.db.Jdbc;
 import run.caracal.control.db.StoreException;
 import run.caracal.control.keys.KeyRing;
+import run.caracal.control.metrics.CaracalMetrics;
 import run.caracal.control.policy.ActivePolicies;
 import run.caracal.control.policy.PolicyService;
 import run.caracal.control.policy.PolicyStore;
@@ -48,6 +49,7 @@ public final class ControlPlane {
   private final PolicyService policies;
   private final ActivePolicies active;
   private final AdminAudit audit;
+  private final CaracalMetrics metrics = new CaracalMetrics();
 
   public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock) {
     ControlSchema.migrate(jdbc.dataSource());
@@ -60,6 +62,11 @@ public final class ControlPlane {
     this.keys = new KeyRing(jdbc, box, clock);
     this.policies = new PolicyService(new PolicyStore(jdbc), resources, audit, clock);
     this.active = new ActivePolicies(policies);
+    this.metrics.bindLedger(ledger);
+  }
+
+  public CaracalMetrics metrics() {
+    return metrics;
   }
 
   public Clock clock() {

@@ -144,6 +144,12 @@ public final class Ledger implements AutoCloseable {
     return "pid " + ProcessHandle.current().pid() + "@" + host;
   }
 
+  /** Events waiting for the group-commit writer (0 before the first append). */
+  public int queueDepth() {
+    var w = writer;
+    return w == null ? 0 : w.queueDepth();
+  }
+
   /** This instance's chain id, once it has appended (or tried to). */
   public Optional<String> chainId() {
     var w = writer;

@@ -108,6 +108,13 @@ class StsFlowTest {
     var after = client.form("/oauth2/introspect", appId, secret, Map.of("token", accessToken));
     assertFalse(after.json().get("active").asBoolean());
 
+    var metrics = client.get("/metrics");
+    String text = metrics.raw().body();
+    assertTrue(text.contains("caracal_decisions_total{component=\"sts\",reason=\"allowed_by_rule\",result=\"allow\"}"), text);
+    assertTrue(text.contains("caracal_decisions_total{component=\"sts\",reason=\"denied_by_rule\",result=\"deny\"}"), text);
+    assertTrue(text.contains("caracal_tokens_issued_total"), text);
+    assertTrue(text.contains("caracal_ledger_append_seconds_count"), text);
+
     var jwks = client.get("/.well-known/jwks.json");
     assertEquals(200, jwks.status());
     assertTrue(jwks.json().get("keys").size() >= 2);

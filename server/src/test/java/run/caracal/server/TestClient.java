@@ -57,7 +57,8 @@ final class TestClient {
   private Response send(HttpRequest.Builder builder) {
     try {
       HttpResponse<String> r = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
-      JsonNode json = r.body() == null || r.body().isBlank() ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(r.body());
+      boolean isJson = r.headers().firstValue("Content-Type").map(t -> t.contains("json")).orElse(true);
+      JsonNode json = r.body() == null || r.body().isBlank() || !isJson ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(r.body());
       return new Response(r.statusCode(), json, r);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);

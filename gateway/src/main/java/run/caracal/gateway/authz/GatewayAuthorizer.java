@@ -263,8 +263,16 @@ public final class GatewayAuthorizer {
       if (jti != null) {
         event.token(Fingerprint.of(jti));
       }
+      g.control.metrics().decision("gateway", outcome.equals("allow"),
+          refusal != null ? refusal.reason() : "allowed_by_rule");
       try {
-        g.control.audit().ledger().append(event.build()).get(10, TimeUnit.SECONDS);
+        g.control.metrics().timeLedgerAppend(() -> {
+          try {
+            return g.control.audit().ledger().append(event.build()).get(10, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
       } catch (Exception e) {
         throw new GatewayException(503, "unavailable", "ledger_unavailable", "the decision could not be recorded; nothing was forwarded");
       }

@@ -66,6 +66,11 @@ public final class GroupCommitWriter implements AutoCloseable {
     this.thread.start();
   }
 
+  /** Events queued and not yet committed. */
+  public int queueDepth() {
+    return queue.size();
+  }
+
   /** The chain this writer appends to. */
   public String chainId() {
     return chainId;

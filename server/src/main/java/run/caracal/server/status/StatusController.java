@@ -38,6 +38,12 @@ public final class StatusController {
     return HttpResponse.<Map<String, Object>>status(allReady(parts) ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(parts);
   }
 
+  /** Prometheus metrics (text exposition format). */
+  @Get(uri = "/metrics", produces = "text/plain; version=0.0.4; charset=utf-8")
+  public String metrics() {
+    return status.control().metrics().scrape();
+  }
+
   @Get(uri = "/admin/v1/status", produces = MediaType.APPLICATION_JSON)
   public Map<String, Object> detailed() {
     return parts(true);

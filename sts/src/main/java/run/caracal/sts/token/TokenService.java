@@ -159,6 +159,7 @@ public final class TokenService {
       claims.claim("act", TokenMinter.act(delegators));
     }
     String token = minter.sign(app.zoneId(), TokenTypes.ACCESS_TOKEN_TYP, claims.build());
+    control.metrics().tokenIssued(app.zoneId());
     return new IssuedToken(token, TokenTypes.URN_ACCESS_TOKEN, Duration.between(now, expires).toSeconds(), requested, session.id(), jti);
   }
 
@@ -223,10 +224,12 @@ public final class TokenService {
       builder.token(Fingerprint.of(jti));
     }
     try {
-      control.audit().ledger().append(builder.build()).join();
+      control.metrics().timeLedgerAppend(() -> control.audit().ledger().append(builder.build()).join());
     } catch (RuntimeException e) {
       throw new OAuthException("temporarily_unavailable", "ledger_unavailable", 503, "the decision could not be recorded; try again");
     }
+    control.metrics().decision("sts", allowed, allowed ? "allowed_by_rule"
+        : explanation.path("decision").path("reasons").path(0).asText("denied"));
   }
 
   /**
@@ -250,10 +253,11 @@ public final class TokenService {
       builder.resource(request.resources().get(0));
     }
     try {
-      control.audit().ledger().append(builder.build()).join();
+      control.metrics().timeLedgerAppend(() -> control.audit().ledger().append(builder.build()).join());
     } catch (RuntimeException e) {
       throw new OAuthException("temporarily_unavailable", "ledger_unavailable", 503, "the decision could not be recorded; try again");
     }
+    control.metrics().decision("sts", false, refusal.reason());
   }
 
   private void recordShadow(Application app, SessionRecord session, String resourceId, Decision shadow, Optional<Decision> active,
