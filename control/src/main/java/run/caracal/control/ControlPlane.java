@@ -17,6 +17,7 @@ import run.caracal.control.db.Jdbc;
 import run.caracal.control.db.StoreException;
 import run.caracal.control.keys.KeyRing;
 import run.caracal.control.metrics.CaracalMetrics;
+import run.caracal.control.notify.ChangeNotifier;
 import run.caracal.control.policy.ActivePolicies;
 import run.caracal.control.policy.PolicyService;
 import run.caracal.control.policy.PolicyStore;
@@ -50,6 +51,7 @@ public final class ControlPlane {
   private final ActivePolicies active;
   private final AdminAudit audit;
   private final CaracalMetrics metrics = new CaracalMetrics();
+  private final ChangeNotifier notifier;
 
   public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock) {
     ControlSchema.migrate(jdbc.dataSource());
@@ -63,6 +65,12 @@ public final class ControlPlane {
     this.policies = new PolicyService(new PolicyStore(jdbc), resources, audit, clock);
     this.active = new ActivePolicies(policies);
     this.metrics.bindLedger(ledger);
+    this.notifier = new ChangeNotifier(jdbc.dataSource());
+  }
+
+  /** Announces changes other processes cache (activations, keys, resources). */
+  public ChangeNotifier notifier() {
+    return notifier;
   }
 
   public CaracalMetrics metrics() {
@@ -230,6 +238,7 @@ public final class ControlPlane {
         spec.upstream(), spec.operations(), false, existing.map(ResourceBinding::createdAt).orElse(now), now);
     resources.upsert(stored, credential, keepCredential && credential.isEmpty());
     active.reload(zone.id());
+    notifier.changed("resource", zone.id());
     audit.record(existing.isPresent() ? "resource.updated" : "resource.created", zone.id(), actor,
         Map.of("resource", spec.id(), "scopes", spec.scopes(), "upstreamCredential", credential.isPresent()));
     return resources.find(zone.id(), spec.id()).orElseThrow();
@@ -248,6 +257,7 @@ public final class ControlPlane {
     ResourceBinding r = resource(zoneIdOrName, id);
     resources.delete(r.zoneId(), id);
     active.reload(r.zoneId());
+    notifier.changed("resource", r.zoneId());
     audit.record("resource.deleted", r.zoneId(), actor, Map.of("resource", id));
   }
 

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import run.caracal.control.ControlPlane;
 import run.caracal.control.crypto.SecretBox;
 import run.caracal.control.db.Jdbc;
+import run.caracal.control.notify.ChangeListener;
 import run.caracal.control.token.TokenVerifier;
 import run.caracal.gateway.authz.GatewayAuthorizer;
 import run.caracal.gateway.net.UpstreamGuard;
@@ -52,9 +53,11 @@ public final class CaracalServer implements AutoCloseable {
   private final ScheduledExecutorService background;
   private final String stsUrl;
   private final GatewayServer gateway;
+  private final ChangeListener listener;
 
   private CaracalServer(ServerSettings settings, HikariDataSource dataSource, Ledger ledger, ControlPlane control,
-      ApplicationContext context, EmbeddedServer http, ScheduledExecutorService background, String stsUrl, GatewayServer gateway) {
+      ApplicationContext context, EmbeddedServer http, ScheduledExecutorService background, String stsUrl, GatewayServer gateway,
+      ChangeListener listener) {
     this.settings = settings;
     this.dataSource = dataSource;
     this.ledger = ledger;
@@ -64,6 +67,7 @@ public final class CaracalServer implements AutoCloseable {
     this.background = background;
     this.stsUrl = stsUrl;
     this.gateway = gateway;
+    this.listener = listener;
   }
 
   public static CaracalServer start(ServerSettings settings) {
@@ -123,7 +127,14 @@ public final class CaracalServer implements AutoCloseable {
         return t;
       });
       background.scheduleWithFixedDelay(() -> refresh(control), 1, 1, TimeUnit.SECONDS);
-      CaracalServer server = new CaracalServer(settings, dataSource, ledger, control, context, http, background, stsUrl, gateway);
+      ChangeListener listener = url.startsWith("jdbc:postgresql:")
+          ? new ChangeListener(url, settings.dbUser().orElse(null), settings.dbPassword().orElse(null), change -> {
+              control.active().invalidateAll();
+              control.keys().refresh();
+            }).start()
+          : null;
+      CaracalServer server = new CaracalServer(settings, dataSource, ledger, control, context, http, background, stsUrl, gateway,
+          listener);
       server.writeState(url);
       LOG.info("caracal started sts_url={} gateway_url={} database={}", stsUrl, server.gatewayUrl().orElse("-"),
           url.startsWith("jdbc:h2:") ? "h2" : "postgresql");
@@ -186,6 +197,9 @@ public final class CaracalServer implements AutoCloseable {
   @Override
   public void close() {
     background.shutdownNow();
+    if (listener != null) {
+      listener.close();
+    }
     try {
       if (gateway != null) {
         gateway.close();

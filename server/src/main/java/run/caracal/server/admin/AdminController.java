@@ -186,11 +186,13 @@ public final class AdminController {
     if (shadow && json.path("clear").asBoolean(false)) {
       control.policies().clearShadow(z.id(), ACTOR);
       control.active().reload(z.id());
+      control.notifier().changed("activation", z.id());
       return Map.of("zone_id", z.id(), "shadow", "cleared");
     }
     Optional<Integer> version = json.hasNonNull("version") ? Optional.of(json.get("version").asInt()) : Optional.empty();
     var activation = control.policies().activate(z.id(), text(json, "policy_set"), version, shadow, ACTOR);
     control.active().reload(z.id());
+    control.notifier().changed("activation", z.id());
     Map<String, Object> out = AdminViews.activation(activation);
     out.put("zone_id", z.id());
     return out;
@@ -210,6 +212,7 @@ public final class AdminController {
   public Map<String, Object> rotateKeys(@PathVariable String zone) {
     Zone z = control.zone(zone);
     control.keys().rotate(z.id(), Duration.ofMinutes(60).plusMinutes(5));
+    control.notifier().changed("keys", z.id());
     control.audit().record("zone.keys_rotated", z.id(), ACTOR, Map.of("current", control.keys().current(z.id()).kid()));
     return Map.of("zone_id", z.id(), "current_kid", control.keys().current(z.id()).kid());
   }
