@@ -132,6 +132,11 @@ class GatewayFlowTest {
       Thread.sleep(50);
     }
     assertEquals(List.of("gateway.decision", "gateway.result"), types, "the decision is durable first, the result follows");
+    var metrics = http.send(HttpRequest.newBuilder(URI.create(gateway + "/.caracal/metrics")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, metrics.statusCode());
+    assertTrue(metrics.body().contains("caracal_gateway_requests_seconds_count{status=\"2xx\"}"), metrics.body());
+    assertTrue(metrics.body().contains("caracal_decisions_total{component=\"gateway\""), metrics.body());
   }
 
   @Test

@@ -57,6 +57,11 @@ public final class GatewayAuthorizer {
     this.clock = clock;
   }
 
+  /** The process's metrics (the Gateway records request latency there). */
+  public run.caracal.control.metrics.CaracalMetrics metrics() {
+    return control.metrics();
+  }
+
   /** Whether the Gateway can decide: the database answers and the ledger is open. */
   public boolean ready() {
     try {

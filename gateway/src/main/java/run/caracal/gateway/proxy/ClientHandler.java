@@ -144,13 +144,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (isHealthCheck(request)) {
       ReferenceCountUtil.release(request);
       boolean readiness = request.uri().startsWith("/.caracal/ready");
+      boolean metrics = request.uri().equals("/.caracal/metrics");
       blocking.execute(() -> {
         boolean ok = !readiness || authorizer.ready();
         ctx.executor().execute(() -> {
-          byte[] body = ("{\"status\":\"" + (ok ? "ok" : "not ready: database unreachable") + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          byte[] body = (metrics ? authorizer.metrics().scrape()
+              : "{\"status\":\"" + (ok ? "ok" : "not ready: database unreachable") + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
           DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
               ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, io.netty.buffer.Unpooled.wrappedBuffer(body));
-          r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json").set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+          r.headers().set(HttpHeaderNames.CONTENT_TYPE, metrics ? "text/plain; version=0.0.4; charset=utf-8" : "application/json")
+              .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
               .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE).set(Responses.REQUEST_ID, exchange.requestId);
           state = State.CLOSING;
           ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
@@ -182,10 +185,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     });
   }
 
-  /** `GET /.caracal/health|ready` without a resource header: the Gateway's own liveness and readiness. */
+  /** `GET /.caracal/health|ready|metrics` without a resource header: the Gateway's own endpoints. */
   private static boolean isHealthCheck(HttpRequest request) {
     return request.method().name().equals("GET") && !request.headers().contains("X-Caracal-Resource")
-        && (request.uri().equals("/.caracal/health") || request.uri().equals("/.caracal/ready"));
+        && (request.uri().equals("/.caracal/health") || request.uri().equals("/.caracal/ready")
+            || request.uri().equals("/.caracal/metrics"));
   }
 
   private void checkFraming(HttpRequest request) throws GatewayException {
@@ -319,6 +323,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     boolean last = content instanceof LastHttpContent;
+    if (last && !((LastHttpContent) content).trailingHeaders().isEmpty()) {
+      // request trailers are fields no check has seen (a trailer `Authorization` would slip past the
+      // header rules), and many upstreams cannot parse them: they are dropped, as nginx does
+      ((LastHttpContent) content).trailingHeaders().clear();
+    }
     upstream.write(content);
     if (last) {
       upstream.flush();
@@ -343,6 +352,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(true);
       }
     }
+  }
+
+  /** The end of a read batch: what was read of the body goes upstream now, not when 64 KB piled up. */
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (state == State.FORWARDING_BODY && upstream != null) {
+      upstream.flush();
+    }
+    ctx.fireChannelReadComplete();
   }
 
   @Override

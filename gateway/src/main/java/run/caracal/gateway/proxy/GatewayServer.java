@@ -25,6 +25,8 @@ import run.caracal.ledger.Ledger;
  * Close to stop.
  */
 public final class GatewayServer implements AutoCloseable {
+  private static final int AUTHORIZATION_THREADS = 64;
+
   private final EventLoopGroup group;
   private final ExecutorService workers;
   private final Channel channel;
@@ -40,12 +42,17 @@ public final class GatewayServer implements AutoCloseable {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
         NioIoHandler.newFactory());
     AtomicInteger ids = new AtomicInteger();
-    ExecutorService workers = new ThreadPoolExecutor(8, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), r -> {
-      Thread t = new Thread(r, "caracal-gateway-authz-" + ids.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    ResultRecorder results = new ResultRecorder(ledger);
+    // an authorization holds its thread until its decision event commits, so the pool bounds how
+    // many commits can share a batch; a ThreadPoolExecutor grows past its core size only once the
+    // queue is full, so the core size is the bound (idle threads time out)
+    ThreadPoolExecutor workers = new ThreadPoolExecutor(AUTHORIZATION_THREADS, AUTHORIZATION_THREADS, 60, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(10_000), r -> {
+          Thread t = new Thread(r, "caracal-gateway-authz-" + ids.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    workers.allowCoreThreadTimeOut(true);
+    ResultRecorder results = new ResultRecorder(ledger, authorizer.metrics());
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.caracal.control.db.Json;
+import run.caracal.control.metrics.CaracalMetrics;
 import run.caracal.gateway.authz.Authorized;
 import run.caracal.ledger.Ledger;
 import run.caracal.ledger.event.Decision;
@@ -14,13 +15,16 @@ import run.caracal.ledger.event.Fingerprint;
 final class ResultRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(ResultRecorder.class);
   private final Ledger ledger;
+  private final CaracalMetrics metrics;
 
-  ResultRecorder(Ledger ledger) {
+  ResultRecorder(Ledger ledger, CaracalMetrics metrics) {
     this.ledger = ledger;
+    this.metrics = metrics;
   }
 
   void record(String requestId, String traceId, Authorized a, int status, int upstreamStatus, long bytesIn, long bytesOut,
       long latencyMicros, String outcome) {
+    metrics.gatewayRequest(java.time.Duration.ofNanos(latencyMicros * 1000), status);
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("outcome", outcome);
     details.put("status", status);
