@@ -59,11 +59,27 @@ class GatewayFlowTest {
   static final Map<String, Map<String, List<String>>> seen = new ConcurrentHashMap<>();
   static String gateway;
   static String token;
+  static String appId;
+  static String secret;
+  static TestClient client;
   static HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
   static void start() throws Exception {
     upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    upstream.createContext("/base/stream", exchange -> {
+      exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+      exchange.sendResponseHeaders(200, 0);
+      try (OutputStream out = exchange.getResponseBody()) {
+        for (int i = 0; i < 300; i++) {
+          out.write(("data: tick " + i + "\n\n").getBytes(StandardCharsets.UTF_8));
+          out.flush();
+          Thread.sleep(100);
+        }
+      } catch (Exception e) {
+        // the gateway cut the stream
+      }
+    });
     upstream.createContext("/", exchange -> {
       byte[] body = exchange.getRequestBody().readAllBytes();
       String id = exchange.getRequestHeaders().getFirst("X-Request-Id");
@@ -78,11 +94,11 @@ class GatewayFlowTest {
     server = CaracalServer.start(new ServerSettings(new CaracalHome(home), Optional.empty(), Optional.empty(), Optional.empty(),
         "127.0.0.1", 0, 0, Optional.empty(), Set.of("control", "sts", "gateway")));
     gateway = server.gatewayUrl().orElseThrow();
-    TestClient client = new TestClient(server.stsUrl(), Files.readString(home.resolve("admin.token")).trim());
+    client = new TestClient(server.stsUrl(), Files.readString(home.resolve("admin.token")).trim());
     client.admin("POST", "/admin/v1/zones", Map.of("name", "prod"));
     var app = client.admin("POST", "/admin/v1/zones/prod/apps", Map.of("name", "agent"));
-    String appId = app.json().get("id").asText();
-    String secret = app.json().get("client_secret").asText();
+    appId = app.json().get("id").asText();
+    secret = app.json().get("client_secret").asText();
     client.admin("PUT", "/admin/v1/zones/prod/resources", Map.of("id", "resource://billing-api",
         "scopes", List.of("billing:read", "billing:charge"), "upstream", "http://127.0.0.1:" + upstream.getAddress().getPort() + "/base",
         "upstream_credential", "Bearer upstream-secret"));
@@ -167,6 +183,40 @@ class GatewayFlowTest {
         "X-Caracal-Resource", "resource://billing-api"), null);
     assertEquals(400, traversal.statusCode(), traversal.body());
     assertTrue(traversal.body().contains("path_traversal"));
+  }
+
+  @Test
+  void streamingResponse_sessionTerminated_isCut() throws Exception {
+    var session = client.app("POST", "/v1/sessions", appId, secret, "application/json", "{}");
+    String sessionId = session.json().get("session_id").asText();
+    var t = client.form("/oauth2/token", appId, secret, Map.of(
+        "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",
+        "subject_token", session.json().get("session_token").asText(),
+        "subject_token_type", "urn:ietf:params:oauth:token-type:jwt",
+        "resource", "resource://billing-api", "scope", "billing:read"));
+    String streamToken = t.json().get("access_token").asText();
+    var r = http.send(HttpRequest.newBuilder(URI.create(gateway + "/stream")).header("Authorization", "Bearer " + streamToken)
+        .header("X-Caracal-Resource", "resource://billing-api").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(200, r.statusCode());
+    InputStream in = r.body();
+    byte[] first = new byte[16];
+    assertTrue(in.read(first) > 0, "the first event arrives while the upstream keeps streaming");
+    var end = client.admin("DELETE", "/admin/v1/sessions/" + sessionId, null);
+    assertEquals(200, end.status(), end.raw().body());
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    boolean cut = false;
+    byte[] buf = new byte[4096];
+    try {
+      while (System.nanoTime() < deadline) {
+        if (in.read(buf) < 0) {
+          cut = true;
+          break;
+        }
+      }
+    } catch (java.io.IOException e) {
+      cut = true;
+    }
+    assertTrue(cut, "the stream of a terminated session is cut within seconds, not after the upstream's 30 s");
   }
 
   @Test

@@ -62,6 +62,20 @@ public final class GatewayAuthorizer {
     return control.metrics();
   }
 
+  /**
+   * Whether an authorized exchange may go on: its session (and so every ancestor) is still alive,
+   * its token not revoked, its app enabled. A database failure counts as no (fail closed).
+   */
+  public boolean stillAuthorized(Authorized a) {
+    try {
+      return control.sessions().find(a.sessionId()).map(s -> s.activeAt(clock.instant())).orElse(false)
+          && !control.sessions().tokenRevoked(a.jti())
+          && control.app(a.appId()).enabled();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Whether the Gateway can decide: the database answers and the ledger is open. */
   public boolean ready() {
     try {

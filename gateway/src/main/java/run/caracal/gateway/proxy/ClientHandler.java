@@ -53,6 +53,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}");
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final java.time.Duration REVOCATION_CHECK = java.time.Duration.ofSeconds(1);
 
   private final GatewayAuthorizer authorizer;
   private final Executor blocking;
@@ -86,6 +87,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     long bytesOut;
     long started = System.nanoTime();
     ScheduledFuture<?> firstByteTimer;
+    ScheduledFuture<?> revocationCheck;
+
+    void cancelTimers() {
+      if (firstByteTimer != null) {
+        firstByteTimer.cancel(false);
+      }
+      if (revocationCheck != null) {
+        revocationCheck.cancel(false);
+      }
+    }
   }
 
   @Override
@@ -382,6 +393,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       if (ex.firstByteTimer != null) {
         ex.firstByteTimer.cancel(false);
       }
+      ex.revocationCheck = ctx.executor().scheduleAtFixedRate(() -> checkRevocation(ex),
+          REVOCATION_CHECK.toMillis(), REVOCATION_CHECK.toMillis(), TimeUnit.MILLISECONDS);
       ex.upstreamStatus = response.status().code();
       ex.status = ex.upstreamStatus;
       io.netty.handler.codec.http.HttpResponse out = new io.netty.handler.codec.http.DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
@@ -434,10 +447,35 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * While a response streams (long downloads, server-sent events), the session and token are
+   * re-checked every second off the event loop; a revoked one cuts the response.
+   */
+  private void checkRevocation(Exchange ex) {
+    if (ex != exchange || state == State.CLOSING) {
+      ex.cancelTimers();
+      return;
+    }
+    blocking.execute(() -> {
+      boolean valid = authorizer.stillAuthorized(ex.authorized);
+      if (!valid) {
+        ctx.executor().execute(() -> {
+          if (ex == exchange && state != State.CLOSING) {
+            ex.cancelTimers();
+            results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut,
+                micros(ex), "revoked");
+            closeAll();
+          }
+        });
+      }
+    });
+  }
+
   private void finish(Exchange ex, String outcome) {
     if (ex != exchange) {
       return;
     }
+    ex.cancelTimers();
     results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex), outcome);
     if (upstream != null) {
       upstream.close();
@@ -494,6 +532,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (exchange != null) {
+      exchange.cancelTimers();
+    }
     state = State.CLOSING;
     if (upstream != null) {
       upstream.close();
