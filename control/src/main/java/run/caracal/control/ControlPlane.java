@@ -235,7 +235,7 @@ public final class ControlPlane {
     Optional<ResourceBinding> existing = resources.find(zone.id(), spec.id());
     Instant now = clock.instant();
     ResourceBinding stored = new ResourceBinding(zone.id(), spec.id(), spec.scopes(), spec.labels(), spec.attributes(),
-        spec.upstream(), spec.operations(), false, existing.map(ResourceBinding::createdAt).orElse(now), now);
+        spec.upstream(), spec.operations(), spec.bodyInspection(), false, existing.map(ResourceBinding::createdAt).orElse(now), now);
     resources.upsert(stored, credential, keepCredential && credential.isEmpty());
     active.reload(zone.id());
     notifier.changed("resource", zone.id());

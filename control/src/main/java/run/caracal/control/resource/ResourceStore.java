@@ -23,17 +23,18 @@ public final class ResourceStore {
   public void upsert(ResourceBinding r, Optional<String> credential, boolean keepCredential) {
     jdbc.transaction(c -> {
       Optional<String> sealed = credential.map(v -> box.seal(v, aad(r.zoneId(), r.id())));
-      int updated = Jdbc.update(c, "update resources set scopes = ?, labels = ?, attributes = ?, upstream = ?, operations = ?, updated_at = ?"
+      String body = r.bodyInspection().map(Json::write).orElse(null);
+      int updated = Jdbc.update(c, "update resources set scopes = ?, labels = ?, attributes = ?, upstream = ?, operations = ?, body_inspection = ?, updated_at = ?"
               + (keepCredential ? "" : ", upstream_credential = ?") + " where zone_id = ? and id = ?",
           keepCredential
               ? new Object[] {Json.write(r.scopes()), Json.write(r.labels()), Json.write(r.attributes()), r.upstream().orElse(null),
-                  Json.write(r.operations()), r.updatedAt().toEpochMilli(), r.zoneId(), r.id()}
+                  Json.write(r.operations()), body, r.updatedAt().toEpochMilli(), r.zoneId(), r.id()}
               : new Object[] {Json.write(r.scopes()), Json.write(r.labels()), Json.write(r.attributes()), r.upstream().orElse(null),
-                  Json.write(r.operations()), r.updatedAt().toEpochMilli(), sealed.orElse(null), r.zoneId(), r.id()});
+                  Json.write(r.operations()), body, r.updatedAt().toEpochMilli(), sealed.orElse(null), r.zoneId(), r.id()});
       if (updated == 0) {
-        Jdbc.update(c, "insert into resources (zone_id, id, scopes, labels, attributes, upstream, operations, upstream_credential, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        Jdbc.update(c, "insert into resources (zone_id, id, scopes, labels, attributes, upstream, operations, body_inspection, upstream_credential, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             r.zoneId(), r.id(), Json.write(r.scopes()), Json.write(r.labels()), Json.write(r.attributes()), r.upstream().orElse(null),
-            Json.write(r.operations()), sealed.orElse(null), r.createdAt().toEpochMilli(), r.updatedAt().toEpochMilli());
+            Json.write(r.operations()), body, sealed.orElse(null), r.createdAt().toEpochMilli(), r.updatedAt().toEpochMilli());
       }
       return null;
     });
@@ -70,6 +71,7 @@ public final class ResourceStore {
         Json.stringList(rs.getString("labels")), Json.stringMap(rs.getString("attributes")),
         Optional.ofNullable(rs.getString("upstream")),
         Json.read(rs.getString("operations"), new TypeReference<List<ResourceBinding.Operation>>() {}),
+        Optional.ofNullable(rs.getString("body_inspection")).map(j -> Json.read(j, ResourceBinding.BodyInspection.class)),
         rs.getString("upstream_credential") != null,
         Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("updated_at")));
   }

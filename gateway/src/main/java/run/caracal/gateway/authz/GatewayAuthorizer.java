@@ -76,6 +76,25 @@ public final class GatewayAuthorizer {
     }
   }
 
+  /**
+   * Whether this request's resource asks to inspect bodies of its content type. Empty when the
+   * request cannot be routed yet (the refusal comes from {@link #authorize}).
+   */
+  public Optional<ResourceBinding.BodyInspection> bodyInspection(GatewayRequest request) {
+    String resourceId = request.headers().get("x-caracal-resource");
+    String authorization = request.headers().get("authorization");
+    if (resourceId == null || authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Optional.empty();
+    }
+    try {
+      String zone = peekZone(authorization.substring(7).trim());
+      return control.resources().find(zone, resourceId).flatMap(ResourceBinding::bodyInspection)
+          .filter(b -> b.covers(request.headers().get("content-type")));
+    } catch (GatewayException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Whether the Gateway can decide: the database answers and the ledger is open. */
   public boolean ready() {
     try {
@@ -191,7 +210,7 @@ public final class GatewayAuthorizer {
   }
 
   private DecisionInput input(GatewayRequest request, Application app, SessionRecord session, ResourceBinding binding,
-      List<String> scopes, String path, Instant now) {
+      List<String> scopes, String path, Instant now) throws GatewayException {
     Map<String, String> headers = new LinkedHashMap<>();
     request.headers().forEach((k, v) -> {
       if (!HIDDEN_HEADERS.contains(k) && !k.startsWith("x-caracal-")) {
@@ -200,6 +219,9 @@ public final class GatewayAuthorizer {
     });
     Request.Builder req = Request.newBuilder().setPhase("request").addAllScopes(scopes)
         .setMethod(request.method()).setPath(path).putAllHeaders(headers);
+    if (request.body().isPresent()) {
+      req.setBody(jsonBody(request.body().get()));
+    }
     int q = request.target().indexOf('?');
     if (q >= 0) {
       io.netty.handler.codec.http.QueryStringDecoder decoder = new io.netty.handler.codec.http.QueryStringDecoder(request.target());
@@ -208,6 +230,20 @@ public final class GatewayAuthorizer {
     return new DecisionInput(DecisionInputs.principal(app), DecisionInputs.session(session),
         DecisionInputs.delegation(session, control.sessions()), binding.toInput(), req.build(),
         Context.newBuilder().setTraceId(request.traceId()).setClientIp(request.clientIp()).build(), now);
+  }
+
+  /** An inspected body as a JSON value; a body that is not JSON is refused. */
+  private static com.google.protobuf.Value jsonBody(byte[] body) throws GatewayException {
+    if (body.length == 0) {
+      return com.google.protobuf.Value.getDefaultInstance();
+    }
+    try {
+      com.google.protobuf.Value.Builder value = com.google.protobuf.Value.newBuilder();
+      com.google.protobuf.util.JsonFormat.parser().merge(new String(body, java.nio.charset.StandardCharsets.UTF_8), value);
+      return value.build();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw GatewayException.badRequest("invalid_body", "the request body is not valid JSON");
+    }
   }
 
   /** The zone a token claims, read before verification only to find the resource binding. */

@@ -49,7 +49,7 @@ import run.caracal.gateway.authz.GatewayRequest;
  * channel's event loop except for the authorization task.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
-  private enum State { IDLE, AUTHORIZING, FORWARDING_BODY, AWAITING_RESPONSE, CLOSING }
+  private enum State { IDLE, AUTHORIZING, BUFFERING, FORWARDING_BODY, AWAITING_RESPONSE, CLOSING }
 
   private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}");
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -88,6 +88,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     long started = System.nanoTime();
     ScheduledFuture<?> firstByteTimer;
     ScheduledFuture<?> revocationCheck;
+    run.caracal.control.resource.ResourceBinding.BodyInspection inspection;
+    GatewayRequest pendingRequest;
+    java.util.List<HttpContent> buffered;
+    long bufferedBytes;
 
     void cancelTimers() {
       if (firstByteTimer != null) {
@@ -124,6 +128,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         } else {
           ReferenceCountUtil.release(next);
         }
+      } else if (state == State.BUFFERING && next instanceof HttpContent content) {
+        inbound.poll();
+        buffer(content);
       } else if (state == State.FORWARDING_BODY && next instanceof HttpContent content) {
         if (!upstream.isWritable()) {
           ctx.channel().config().setAutoRead(false);
@@ -173,27 +180,89 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     GatewayRequest gatewayRequest = new GatewayRequest(request.method().name(), request.uri(), headerMap(request.headers()),
-        clientIp(), exchange.requestId, exchange.traceId);
+        clientIp(), exchange.requestId, exchange.traceId, java.util.Optional.empty());
     Exchange current = exchange;
     blocking.execute(() -> {
-      Authorized authorized;
+      java.util.Optional<run.caracal.control.resource.ResourceBinding.BodyInspection> inspection;
       try {
-        authorized = authorizer.authorize(gatewayRequest);
-      } catch (GatewayException e) {
-        ctx.executor().execute(() -> fail(e));
-        return;
+        inspection = authorizer.bodyInspection(gatewayRequest);
       } catch (RuntimeException e) {
-        ctx.executor().execute(() -> fail(new GatewayException(503, "unavailable", "gateway_unavailable",
-            "the gateway could not decide (" + e.getClass().getSimpleName() + "); nothing was forwarded")));
-        return;
+        inspection = java.util.Optional.empty();
       }
-      ctx.executor().execute(() -> {
-        if (current == exchange && state == State.AUTHORIZING) {
-          current.authorized = authorized;
-          connect(current);
-        }
-      });
+      if (inspection.isPresent()) {
+        var wanted = inspection.get();
+        ctx.executor().execute(() -> startBuffering(current, gatewayRequest, wanted));
+      } else {
+        authorize(current, gatewayRequest);
+      }
     });
+  }
+
+  /** Runs the decision (on a worker thread) and forwards or refuses on the event loop. */
+  private void authorize(Exchange current, GatewayRequest gatewayRequest) {
+    Authorized authorized;
+    try {
+      authorized = authorizer.authorize(gatewayRequest);
+    } catch (GatewayException e) {
+      ctx.executor().execute(() -> fail(e));
+      return;
+    } catch (RuntimeException e) {
+      ctx.executor().execute(() -> fail(new GatewayException(503, "unavailable", "gateway_unavailable",
+          "the gateway could not decide (" + e.getClass().getSimpleName() + "); nothing was forwarded")));
+      return;
+    }
+    ctx.executor().execute(() -> {
+      if (current == exchange && state == State.AUTHORIZING) {
+        current.authorized = authorized;
+        if (current.buffered != null) {
+          for (int i = current.buffered.size() - 1; i >= 0; i--) {
+            inbound.addFirst(current.buffered.get(i));
+          }
+          current.buffered = null;
+        }
+        connect(current);
+      }
+    });
+  }
+
+  /**
+   * The resource asks to inspect this body: read it whole (up to its limit, 413 beyond) before
+   * deciding, then forward what was read.
+   */
+  private void startBuffering(Exchange ex, GatewayRequest request, run.caracal.control.resource.ResourceBinding.BodyInspection inspection) {
+    if (ex != exchange || state != State.AUTHORIZING) {
+      return;
+    }
+    ex.inspection = inspection;
+    ex.pendingRequest = request;
+    ex.buffered = new java.util.ArrayList<>();
+    state = State.BUFFERING;
+    ctx.channel().config().setAutoRead(true);
+    drain();
+  }
+
+  private void buffer(HttpContent content) {
+    Exchange ex = exchange;
+    ex.buffered.add(content);
+    ex.bufferedBytes += content.content().readableBytes();
+    if (ex.bufferedBytes > ex.inspection.maxBytes()) {
+      fail(new GatewayException(413, "payload_too_large", "body_too_large",
+          "this resource inspects bodies up to " + ex.inspection.maxBytes() + " bytes"));
+      return;
+    }
+    if (content instanceof LastHttpContent) {
+      byte[] body = new byte[(int) ex.bufferedBytes];
+      int at = 0;
+      for (HttpContent c : ex.buffered) {
+        int n = c.content().readableBytes();
+        c.content().getBytes(c.content().readerIndex(), body, at, n);
+        at += n;
+      }
+      state = State.AUTHORIZING;
+      ctx.channel().config().setAutoRead(false);
+      GatewayRequest withBody = ex.pendingRequest.withBody(body);
+      blocking.execute(() -> authorize(ex, withBody));
+    }
   }
 
   /** `GET /.caracal/health|ready|metrics` without a resource header: the Gateway's own endpoints. */
@@ -510,8 +579,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (upstream != null) {
       upstream.close();
     }
-    inbound.forEach(ReferenceCountUtil::release);
-    inbound.clear();
+    releaseAll();
     if (ex != null && ex.responseStarted) {
       ctx.close();
       return;
@@ -519,13 +587,21 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     ctx.writeAndFlush(Responses.error(e, ex == null ? null : ex.requestId)).addListener(ChannelFutureListener.CLOSE);
   }
 
+  private void releaseAll() {
+    inbound.forEach(ReferenceCountUtil::release);
+    inbound.clear();
+    if (exchange != null && exchange.buffered != null) {
+      exchange.buffered.forEach(ReferenceCountUtil::release);
+      exchange.buffered = null;
+    }
+  }
+
   private void closeAll() {
     state = State.CLOSING;
     if (upstream != null) {
       upstream.close();
     }
-    inbound.forEach(ReferenceCountUtil::release);
-    inbound.clear();
+    releaseAll();
     ctx.flush();
     ctx.close();
   }
@@ -539,8 +615,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (upstream != null) {
       upstream.close();
     }
-    inbound.forEach(ReferenceCountUtil::release);
-    inbound.clear();
+    releaseAll();
   }
 
   @Override

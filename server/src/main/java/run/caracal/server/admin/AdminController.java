@@ -134,7 +134,7 @@ public final class AdminController {
     }
     ResourceBinding spec = new ResourceBinding("", text(json, "id"), strings(json, "scopes"), strings(json, "labels"),
         stringMap(json, "attributes"), Optional.ofNullable(json.hasNonNull("upstream") ? json.get("upstream").asText() : null),
-        operations, false, java.time.Instant.EPOCH, java.time.Instant.EPOCH);
+        operations, bodyInspection(json), false, java.time.Instant.EPOCH, java.time.Instant.EPOCH);
     Optional<String> credential = json.hasNonNull("upstream_credential") ? Optional.of(json.get("upstream_credential").asText()) : Optional.empty();
     boolean clear = json.path("clear_upstream_credential").asBoolean(false);
     return AdminViews.resource(control.putResource(zone, spec, credential, !clear, ACTOR));
@@ -243,6 +243,19 @@ public final class AdminController {
     return run.caracal.sts.api.StsController.sessionJson(s);
   }
 
+
+  private static Optional<ResourceBinding.BodyInspection> bodyInspection(JsonNode json) {
+    JsonNode b = json.get("body_inspection");
+    if (b == null || b.isNull()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new ResourceBinding.BodyInspection(strings(b, "content_types").isEmpty() ? List.of("application/json")
+          : strings(b, "content_types"), b.path("max_bytes").asInt(64 * 1024)));
+    } catch (IllegalArgumentException e) {
+      throw new ControlException(ControlException.Kind.INVALID_REQUEST, e.getMessage());
+    }
+  }
 
   private static Map<String, Object> item(PushResult.Item i) {
     return Map.of("name", i.name(), "version", i.version(), "sha256", i.sha256(), "created", i.created());

@@ -42,6 +42,8 @@ final class AdminViews {
     out.put("attributes", r.attributes());
     out.put("upstream", r.upstream().orElse(null));
     out.put("operations", r.operations().stream().map(o -> Map.of("method", o.method(), "path", o.path(), "scope", o.scope())).toList());
+    out.put("body_inspection", r.bodyInspection().map(b -> Map.of("content_types", b.contentTypes(), "max_bytes", b.maxBytes()))
+        .orElse(null));
     out.put("upstream_credential", r.hasUpstreamCredential() ? "set" : "none");
     out.put("created_at", r.createdAt().toString());
     out.put("updated_at", r.updatedAt().toString());
