@@ -37,6 +37,14 @@ final class ResourceSpecOptions {
       description = "An operation the gateway maps to a scope, e.g. \"GET /invoices/* billing:read\"; repeatable.")
   List<String> operations = new ArrayList<>();
 
+  @Option(names = "--inspect-body", paramLabel = "CONTENT-TYPE",
+      description = "Let policies read JSON bodies of this content type as request.body (repeatable, e.g. application/json).")
+  List<String> inspectBody = new java.util.ArrayList<>();
+
+  @Option(names = "--inspect-body-max-bytes", defaultValue = "65536", paramLabel = "N",
+      description = "Largest inspected body; bigger ones get 413 (default: ${DEFAULT-VALUE}, at most 1 MiB).")
+  int inspectBodyMaxBytes;
+
   @Option(names = "--credential-file", paramLabel = "PATH",
       description = "File holding the upstream credential the gateway injects (stored encrypted; never shown).")
   Path credentialFile;
@@ -52,6 +60,9 @@ final class ResourceSpecOptions {
       body.put("upstream", upstream);
     }
     body.put("operations", operations.stream().map(ResourceSpecOptions::operation).toList());
+    if (!inspectBody.isEmpty()) {
+      body.put("body_inspection", java.util.Map.of("content_types", inspectBody, "max_bytes", inspectBodyMaxBytes));
+    }
     if (credentialFile != null) {
       body.put("upstream_credential", credential(credentialFile));
     }
