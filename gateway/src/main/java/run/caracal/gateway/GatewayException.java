@@ -8,6 +8,7 @@ public final class GatewayException extends Exception {
   private final int status;
   private final String error;
   private final String reason;
+  private long retryAfterSeconds;
 
   public GatewayException(int status, String error, String reason, String message) {
     super(message, null, false, false);
@@ -26,6 +27,17 @@ public final class GatewayException extends Exception {
 
   public String reason() {
     return reason;
+  }
+
+  /** 429 with the seconds to wait (sent as Retry-After). */
+  public static GatewayException tooManyRequests(long retryAfterSeconds) {
+    GatewayException e = new GatewayException(429, "too_many_requests", "rate_limited", "rate limit exceeded for this application");
+    e.retryAfterSeconds = retryAfterSeconds;
+    return e;
+  }
+
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public static GatewayException badRequest(String reason, String message) {

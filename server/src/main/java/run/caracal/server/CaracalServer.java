@@ -29,7 +29,7 @@ import run.caracal.ledger.store.DataSources;
 import run.caracal.server.admin.AdminContext;
 import run.caracal.server.status.StatusContext;
 import run.caracal.sts.api.StsContext;
-import run.caracal.sts.limit.RateLimiter;
+import run.caracal.control.limit.RateLimiter;
 import run.caracal.sts.session.SessionService;
 import run.caracal.sts.token.Introspection;
 import run.caracal.sts.token.Lifetimes;
@@ -99,7 +99,10 @@ public final class CaracalServer implements AutoCloseable {
       props.put("micronaut.application.name", "caracal");
       GatewayServer gateway = null;
       if (settings.runs("gateway")) {
-        GatewayAuthorizer authorizer = new GatewayAuthorizer(control, verifier, new UpstreamGuard(true, true), clock);
+        double gatewayPerSecond = Double.parseDouble(System.getProperty("caracal.gateway.rate-limit.per-app",
+            System.getenv().getOrDefault("CARACAL_GATEWAY_RATE_LIMIT_PER_APP", "10000")));
+        GatewayAuthorizer authorizer = new GatewayAuthorizer(control, verifier, new UpstreamGuard(true, true), clock,
+            new RateLimiter(gatewayPerSecond, (int) Math.max(1, gatewayPerSecond * 2), System::nanoTime));
         try {
           gateway = GatewayServer.start(settings.host(), settings.gatewayPort(), authorizer, ledger, GatewaySettings.DEFAULTS);
         } catch (InterruptedException e) {

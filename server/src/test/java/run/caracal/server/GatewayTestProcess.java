@@ -41,7 +41,8 @@ final class GatewayTestProcess {
     Clock clock = Clock.systemUTC();
     TokenVerifier verifier = new TokenVerifier(server.control().keys(), server.stsUrl(), clock, Lifetimes.DEFAULTS.clockSkew());
     GatewayServer shortTimeouts = GatewayServer.start("127.0.0.1", 0,
-        new GatewayAuthorizer(server.control(), verifier, new UpstreamGuard(true, true), clock), server.ledger(), SHORT_TIMEOUTS);
+        new GatewayAuthorizer(server.control(), verifier, new UpstreamGuard(true, true), clock,
+            new run.caracal.control.limit.RateLimiter(1_000_000, 2_000_000, System::nanoTime)), server.ledger(), SHORT_TIMEOUTS);
     AtomicLong heapPeak = new AtomicLong();
     AtomicLong directPeak = new AtomicLong();
     Thread sampler = new Thread(() -> {

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import run.caracal.control.ControlPlane;
 import run.caracal.control.app.Application;
 import run.caracal.control.db.Json;
+import run.caracal.control.limit.RateLimiter;
 import run.caracal.control.policy.ZonePolicies;
 import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.session.DecisionInputs;
@@ -49,12 +50,14 @@ public final class GatewayAuthorizer {
   private final TokenVerifier verifier;
   private final UpstreamGuard guard;
   private final Clock clock;
+  private final RateLimiter limiter;
 
-  public GatewayAuthorizer(ControlPlane control, TokenVerifier verifier, UpstreamGuard guard, Clock clock) {
+  public GatewayAuthorizer(ControlPlane control, TokenVerifier verifier, UpstreamGuard guard, Clock clock, RateLimiter limiter) {
     this.control = control;
     this.verifier = verifier;
     this.guard = guard;
     this.clock = clock;
+    this.limiter = limiter;
   }
 
   /** The process's metrics (the Gateway records request latency there). */
@@ -146,6 +149,10 @@ public final class GatewayAuthorizer {
     trail.appId = verified.clientId();
     trail.sessionId = verified.sessionId();
     trail.jti = verified.jti();
+    var wait = limiter.tryAcquire(zoneId + "/" + verified.clientId());
+    if (wait.isPresent()) {
+      throw GatewayException.tooManyRequests(Math.max(1, (long) Math.ceil(wait.get().toMillis() / 1000.0)));
+    }
     Instant now = clock.instant();
     SessionRecord session = control.sessions().find(verified.sessionId())
         .orElseThrow(() -> GatewayException.unauthorized("session_unknown", "the token's session does not exist"));

@@ -35,6 +35,9 @@ final class Responses {
     if (requestId != null) {
       r.headers().set(REQUEST_ID, requestId);
     }
+    if (e.status() == 429) {
+      r.headers().set(HttpHeaderNames.RETRY_AFTER, e.retryAfterSeconds());
+    }
     if (e.status() == 401) {
       r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"caracal\", error=\"invalid_token\"");
     }

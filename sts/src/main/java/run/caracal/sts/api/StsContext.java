@@ -1,7 +1,7 @@
 package run.caracal.sts.api;
 
 import run.caracal.control.ControlPlane;
-import run.caracal.sts.limit.RateLimiter;
+import run.caracal.control.limit.RateLimiter;
 import run.caracal.sts.session.SessionService;
 import run.caracal.sts.token.Introspection;
 import run.caracal.sts.token.TokenService;

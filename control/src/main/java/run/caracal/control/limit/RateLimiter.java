@@ -1,4 +1,4 @@
-package run.caracal.sts.limit;
+package run.caracal.control.limit;
 
 import java.time.Duration;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package run.caracal.sts.limit;
+package run.caracal.control.limit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
