@@ -191,6 +191,20 @@ class ReplicasIT {
     eventually(gateway1, "DELETE", token, s -> s == 403, "the new activation denies deletes");
     eventually(gateway2, "DELETE", token, s -> s == 403, "the new activation denies deletes");
 
+    // a database outage: requests fail closed meanwhile, then succeed again without restarting Caracal
+    try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", "")) {
+      c.createStatement().execute("alter database " + DB + " allow_connections false");
+      c.createStatement().execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + DB + "'");
+    }
+    try {
+      eventually(gateway2, "GET", token, s -> s >= 500, "requests fail closed while the database is down");
+    } finally {
+      try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", "")) {
+        c.createStatement().execute("alter database " + DB + " allow_connections true");
+      }
+    }
+    eventually(gateway2, "GET", token, s -> s == 200, "requests succeed again after the database is back");
+
     // killing one gateway leaves the other serving
     gateway1Process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
     eventually(gateway2, "GET", token, s -> s == 200, "the surviving gateway serves");
@@ -198,5 +212,16 @@ class ReplicasIT {
     // a session terminated through the STS is refused by every gateway
     assertEquals(200, app("DELETE", "/v1/sessions/" + session.get("session_id").asText(), basic, "application/json", null).statusCode());
     eventually(gateway2, "GET", token, s -> s == 401, "the terminated session is refused");
+
+    // every process's ledger chain verifies, trusting the three processes' checkpoint keys
+    List<java.security.PublicKey> keys = new ArrayList<>();
+    for (String name : List.of("control", "gw1", "gw2")) {
+      keys.addAll(run.caracal.ledger.checkpoint.TrustedKeys.fromPemFile(dir.resolve(name + "/keys/ledger-signing.pub.pem")).all().values());
+    }
+    try (var ledger = run.caracal.ledger.Ledger.open(run.caracal.ledger.LedgerConfig.jdbc(PG + DB, "postgres", "",
+        dir.resolve("verifier-keys")).withMigrate(false))) {
+      var report = ledger.verify(run.caracal.ledger.checkpoint.TrustedKeys.of(keys));
+      assertTrue(report.ok(), report.summary());
+    }
   }
 }
