@@ -181,7 +181,7 @@ public final class AppCommand {
 
   /** `caracal app disable ID`. */
   @Command(name = "disable", mixinStandardHelpOptions = true,
-      description = "Refuse an application's credentials (its sessions and tokens stay until they end).")
+      description = "Refuse an application: its credentials at the STS and its existing tokens at the Gateway.")
   static final class Disable implements Callable<Integer> {
     @Spec
     CommandSpec spec;
