@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import run.caracal.control.app.AppStore;
 import run.caracal.control.app.Application;
+import run.caracal.control.cache.ShortCache;
 import run.caracal.control.audit.AdminAudit;
 import run.caracal.control.crypto.ClientSecrets;
 import run.caracal.control.crypto.SecretBox;
@@ -52,6 +53,7 @@ public final class ControlPlane {
   private final AdminAudit audit;
   private final CaracalMetrics metrics = new CaracalMetrics();
   private final ChangeNotifier notifier;
+  private final ShortCache<String, AppStore.Credentials> credentials = ShortCache.oneSecond();
 
   public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock) {
     ControlSchema.migrate(jdbc.dataSource());
@@ -165,8 +167,10 @@ public final class ControlPlane {
     return apps.list(zone(zoneIdOrName).id());
   }
 
+  /** An app by id (read through a one-second cache; this process's own changes are seen at once). */
   public Application app(String id) {
-    return apps.find(id).orElseThrow(() -> ControlException.notFound("app `" + id + "`"));
+    return credentials.get(id, apps::credentials).map(AppStore.Credentials::app)
+        .orElseThrow(() -> ControlException.notFound("app `" + id + "`"));
   }
 
   /** A new secret; the old one keeps working for {@code grace}. */
@@ -174,6 +178,7 @@ public final class ControlPlane {
     Application app = app(id);
     String secret = ClientSecrets.generate();
     apps.rotate(id, ClientSecrets.hash(secret), clock.instant().plus(grace));
+    credentials.invalidate(id);
     audit.record("app.secret_rotated", app.zoneId(), actor, Map.of("app", id, "graceSeconds", grace.toSeconds()));
     return new IssuedSecret(app, secret);
   }
@@ -181,6 +186,7 @@ public final class ControlPlane {
   public void setAppEnabled(String id, boolean enabled, String actor) {
     Application app = app(id);
     apps.setEnabled(id, enabled);
+    credentials.invalidate(id);
     audit.record(enabled ? "app.enabled" : "app.disabled", app.zoneId(), actor, Map.of("app", id));
   }
 
@@ -188,6 +194,7 @@ public final class ControlPlane {
     Application app = app(id);
     try {
       apps.delete(id);
+      credentials.invalidate(id);
     } catch (StoreException e) {
       throw new ControlException(ControlException.Kind.CONFLICT, "app `" + id + "` has sessions; disable it instead");
     }
@@ -200,7 +207,7 @@ public final class ControlPlane {
    */
   public Optional<Application> authenticate(String appId, String secret) {
     Instant now = clock.instant();
-    return apps.credentials(appId)
+    return credentials.get(appId, apps::credentials)
         .filter(c -> c.app().enabled())
         .filter(c -> ClientSecrets.matches(secret, c.secretHash())
             | (c.previousHash().isPresent() && c.previousExpiresAt().map(now::isBefore).orElse(false)

@@ -96,6 +96,9 @@ public final class CaracalServer implements AutoCloseable {
       props.put("micronaut.server.port", port);
       props.put("micronaut.server.host", settings.host());
       props.put("micronaut.server.max-request-size", "1MB");
+      // handlers read the database and wait for durable ledger appends: keep them off the event loop,
+      // so many requests can share one group commit
+      props.put("micronaut.server.thread-selection", "BLOCKING");
       props.put("micronaut.application.name", "caracal");
       GatewayServer gateway = null;
       if (settings.runs("gateway")) {

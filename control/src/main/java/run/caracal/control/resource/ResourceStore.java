@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import run.caracal.control.cache.ShortCache;
 import run.caracal.control.crypto.SecretBox;
 import run.caracal.control.db.Jdbc;
 import run.caracal.control.db.Json;
@@ -14,6 +15,8 @@ import run.caracal.control.db.Json;
 public final class ResourceStore {
   private final Jdbc jdbc;
   private final SecretBox box;
+  private final ShortCache<String, ResourceBinding> bindings = ShortCache.oneSecond();
+  private final ShortCache<String, String> credentials = ShortCache.oneSecond();
 
   public ResourceStore(Jdbc jdbc, SecretBox box) {
     this.jdbc = jdbc;
@@ -38,6 +41,7 @@ public final class ResourceStore {
       }
       return null;
     });
+    invalidate(r.zoneId(), r.id());
   }
 
   public List<ResourceBinding> list(String zoneId) {
@@ -48,18 +52,27 @@ public final class ResourceStore {
     return jdbc.query("select * from resources order by zone_id, id", ResourceStore::map);
   }
 
+  /** A binding (read through a one-second cache; this process's own changes are seen at once). */
   public Optional<ResourceBinding> find(String zoneId, String id) {
-    return jdbc.queryOne("select * from resources where zone_id = ? and id = ?", ResourceStore::map, zoneId, id);
+    return bindings.get(zoneId + " " + id,
+        k -> jdbc.queryOne("select * from resources where zone_id = ? and id = ?", ResourceStore::map, zoneId, id));
   }
 
   /** The decrypted upstream credential, for the Gateway only. */
   public Optional<String> credential(String zoneId, String id) {
-    return jdbc.queryOne("select upstream_credential from resources where zone_id = ? and id = ?",
-        rs -> Optional.ofNullable(rs.getString(1)), zoneId, id).flatMap(v -> v).map(v -> box.open(v, aad(zoneId, id)));
+    return credentials.get(zoneId + " " + id, k -> jdbc.queryOne("select upstream_credential from resources where zone_id = ? and id = ?",
+        rs -> Optional.ofNullable(rs.getString(1)), zoneId, id).flatMap(v -> v).map(v -> box.open(v, aad(zoneId, id))));
+  }
+
+  private void invalidate(String zoneId, String id) {
+    bindings.invalidate(zoneId + " " + id);
+    credentials.invalidate(zoneId + " " + id);
   }
 
   public boolean delete(String zoneId, String id) {
-    return jdbc.update("delete from resources where zone_id = ? and id = ?", zoneId, id) > 0;
+    boolean deleted = jdbc.update("delete from resources where zone_id = ? and id = ?", zoneId, id) > 0;
+    invalidate(zoneId, id);
+    return deleted;
   }
 
   private static String aad(String zoneId, String id) {
