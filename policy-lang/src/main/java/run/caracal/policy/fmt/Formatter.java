@@ -52,10 +52,47 @@ public final class Formatter {
       }
       java.io.StringWriter text = new java.io.StringWriter();
       dumper.serialize(doc, text);
-      out.append(text);
+      out.append(alignComments(text.toString()));
     }
     return Optional.of(out.toString());
   }
+
+  /**
+   * Indents each full-line comment like the line it precedes. SnakeYAML's emitter puts a comment
+   * that follows a block scalar at column 0, which would move on every run.
+   */
+  static String alignComments(String text) {
+    String[] lines = text.split("\n", -1);
+    boolean[] inBlock = new boolean[lines.length];
+    int parent = -1;
+    for (int i = 0; i < lines.length; i++) {
+      int indent = lines[i].length() - lines[i].stripLeading().length();
+      if (parent >= 0 && (lines[i].isBlank() || indent > parent)) {
+        inBlock[i] = true;
+        continue;
+      }
+      parent = BLOCK_START.matcher(lines[i]).matches() ? indent : -1;
+    }
+    for (int i = lines.length - 1; i >= 0; i--) {
+      String stripped = lines[i].stripLeading();
+      if (inBlock[i] || !stripped.startsWith("#")) {
+        continue;
+      }
+      int next = i + 1;
+      while (next < lines.length && (lines[next].isBlank() || (!inBlock[next] && lines[next].stripLeading().startsWith("#")))) {
+        next++;
+      }
+      if (next < lines.length) {
+        int indent = lines[next].length() - lines[next].stripLeading().length();
+        lines[i] = " ".repeat(indent) + stripped;
+      }
+    }
+    return String.join("\n", lines);
+  }
+
+  /** A line whose value is a literal or folded block scalar (`key: |-`, `- >`). */
+  private static final java.util.regex.Pattern BLOCK_START =
+      java.util.regex.Pattern.compile(".*(:|^\\s*-)\\s+[|>][-+0-9]*\\s*(#.*)?$");
 
   private static DumperOptions dumperOptions() {
     DumperOptions options = new DumperOptions();

@@ -86,6 +86,30 @@ final class FormatterTest {
   }
 
   @Test
+  void format_commentAfterBlockScalar_staysWithItsKeyAndIsStable() {
+    String source = """
+        apiVersion: caracal.run/v1
+        kind: Policy
+        metadata: {name: p}
+        spec:
+          resources: ["resource://x"]
+          rules:
+            - name: r
+              effect: allow
+              scopes: [s]
+              when: |-
+                principal.name == 'a' &&
+                  request.method == 'GET'
+              # why this rule exists
+              reason: because
+        """;
+    String once = format(source);
+    assertTrue(once.contains("\n      # why this rule exists\n      reason: because"), once);
+    assertTrue(once.contains("\n        principal.name == 'a' &&\n          request.method == 'GET'\n"), once);
+    assertEquals(once, format(once));
+  }
+
+  @Test
   void format_twice_isIdempotent() {
     String once = format(SCRAMBLED);
     assertEquals(once, format(once));
