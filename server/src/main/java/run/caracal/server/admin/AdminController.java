@@ -232,10 +232,9 @@ public final class AdminController {
   }
 
   @Delete(uri = "/sessions/{id}", produces = MediaType.APPLICATION_JSON)
-  public Map<String, Object> terminate(@PathVariable String id) {
+  public Map<String, Object> terminate(io.micronaut.http.HttpRequest<?> request, @PathVariable String id) {
     SessionRecord s = control.sessions().find(id).orElseThrow(() -> ControlException.notFound("session `" + id + "`"));
-    List<String> ended = admin.sessions().terminate(s, ACTOR, new run.caracal.sts.RequestContext(
-        run.caracal.control.db.Ids.newId("req"), "0".repeat(32), ""));
+    List<String> ended = admin.sessions().terminate(s, ACTOR, run.caracal.sts.api.RequestIds.of(request));
     return Map.of("session_id", id, "terminated", ended);
   }
 
