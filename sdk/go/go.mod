@@ -1,0 +1,3 @@
+module caracal.run/sdk/go
+
+go 1.19
