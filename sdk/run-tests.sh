@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds what the Python and TypeScript SDK suites need and runs both against a real Caracal
+# Builds what the Python, TypeScript and Java SDK suites need and runs them against a real Caracal
 # server (the built CLI jar, started by each suite on a temporary CARACAL_HOME).
 #
-#   sdk/run-tests.sh              # both suites
+#   sdk/run-tests.sh              # all suites
 #   sdk/run-tests.sh python       # one of them
 #   sdk/run-tests.sh typescript
+#   sdk/run-tests.sh java
+#   sdk/run-tests.sh go           # installs Debian's golang with apt-get when `go` is missing
 #
 # Builds cli/target/caracal.jar when it is missing (CARACAL_JAR points elsewhere). When the jar
 # exists the integration tests must run (CARACAL_SDK_REQUIRE_SERVER=1); only when it cannot be
@@ -12,7 +14,7 @@
 set -euo pipefail
 sdk="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$sdk")"
-if [ $# -eq 0 ]; then suites=(python typescript); else suites=("$@"); fi
+if [ $# -eq 0 ]; then suites=(python typescript java go); else suites=("$@"); fi
 
 jar="${CARACAL_JAR:-$root/cli/target/caracal.jar}"
 if [ ! -f "$jar" ]; then
@@ -36,6 +38,25 @@ run_python() {
   (cd "$sdk/python" && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v 2>&1)
 }
 
+run_go() {
+  echo "== sdk/go: go vet, go test"
+  if ! command -v go >/dev/null 2>&1; then
+    echo "sdk/go: no \`go\` on PATH; installing Debian's golang (apt-get update && apt-get install -y golang)" >&2
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi
+    $sudo apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q golang >&2 || {
+      echo "sdk/go: could not install golang with apt-get" >&2
+      return 1
+    }
+  fi
+  (
+    cd "$sdk/go"
+    go vet ./...
+    (cd "$root/examples/agents/go" && go vet .)
+    go test -count=1 -v ./... 2>&1
+  )
+}
+
 run_typescript() {
   echo "== sdk/typescript: npm ci, tsc, node --test"
   local major
@@ -53,11 +74,18 @@ run_typescript() {
   )
 }
 
+run_java() {
+  echo "== sdk/java: ./mvnw -f sdk/java/pom.xml verify"
+  (cd "$root" && ./mvnw -q -B -f sdk/java/pom.xml verify)
+}
+
 for suite in "${suites[@]}"; do
   case "$suite" in
     python) run_python || failed+=(python) ;;
     typescript) run_typescript || failed+=(typescript) ;;
-    *) echo "usage: sdk/run-tests.sh [python] [typescript]" >&2; exit 2 ;;
+    java) run_java || failed+=(java) ;;
+    go) run_go || failed+=(go) ;;
+    *) echo "usage: sdk/run-tests.sh [python] [typescript] [java] [go]" >&2; exit 2 ;;
   esac
 done
 
