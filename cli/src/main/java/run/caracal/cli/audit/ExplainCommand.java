@@ -38,10 +38,7 @@ public final class ExplainCommand implements Callable<Integer> {
           + "` (use the `X-Caracal-Request-Id` header or the `request_id` of an error body)");
       return ExitCode.FINDINGS.code();
     }
-    RequestReport report = RequestReport.of(requestId, found.get().path("events"));
-    if (report.gatewayToken().isPresent()) {
-      report = report.withIssueFrom(api.trace(requestId, 1_000).map(t -> t.path("events")).orElse(AdminClient.JSON.createArrayNode()));
-    }
+    RequestReport report = Explanations.report(api, requestId, found.get());
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(AuditJson.pretty(summary(report, found.get())));

@@ -1,0 +1,40 @@
+package run.caracal.cli.console;
+
+import com.googlecode.lanterna.screen.Screen;
+import com.googlecode.lanterna.screen.TerminalScreen;
+import com.googlecode.lanterna.terminal.DefaultTerminalFactory;
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import run.caracal.cli.ExitCode;
+import run.caracal.cli.admin.AdminClient;
+
+/** `caracal console`: the full-screen terminal console over the running server's admin API. */
+@Command(name = "console", mixinStandardHelpOptions = true,
+    description = "Open the full-screen terminal console: zones, audit with explain, and diagnostics of the running server.",
+    exitCodeListHeading = "Exit codes:%n",
+    exitCodeList = {"0:closed with q", "1:the terminal failed", "2:no terminal, or no server found"})
+public final class ConsoleCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    String term = System.getenv("TERM");
+    if (System.console() == null || term == null || term.isBlank() || term.equals("dumb")) {
+      spec.commandLine().getErr().println("caracal: the console needs a terminal (stdin and stdout a TTY, TERM set); "
+          + "without one use `caracal status`, `caracal audit list`, `caracal explain ID` or `caracal zone list`");
+      return ExitCode.USAGE.code();
+    }
+    ConsoleApi api = new ConsoleApi(AdminClient.fromHome());
+    DefaultTerminalFactory factory = new DefaultTerminalFactory().setForceTextTerminal(true);
+    try (Screen screen = new TerminalScreen(factory.createTerminal())) {
+      screen.startScreen();
+      screen.setCursorPosition(null);
+      new ConsoleScreen(screen, api).run();
+    }
+    return ExitCode.OK.code();
+  }
+}

@@ -1,0 +1,271 @@
+package run.caracal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static run.caracal.cli.CaracalProcess.assertNoStackTrace;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.caracal.cli.CaracalProcess.Result;
+
+/**
+ * `caracal console` as an operator runs it: a real `caracal serve` on a temporary `CARACAL_HOME`
+ * with one denied token request, and the console in a tmux pseudo-terminal driven with
+ * `send-keys` and read with `capture-pane`.
+ */
+final class ConsoleIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final String POLICY = """
+      apiVersion: caracal.run/v1
+      kind: Policy
+      metadata: {name: billing}
+      spec:
+        resources: ["resource://billing-api"]
+        rules:
+          - name: agents-read
+            effect: allow
+            scopes: ["billing:read"]
+          - name: no-refunds
+            effect: deny
+            scopes: ["billing:refund"]
+      ---
+      apiVersion: caracal.run/v1
+      kind: PolicySet
+      metadata: {name: production}
+      spec: {policies: [billing]}
+      """;
+
+  @TempDir
+  static Path home;
+  @TempDir
+  static Path work;
+
+  static Process server;
+  static String baseUrl;
+  static String adminToken;
+  static String deniedRequest;
+  static final String SOCKET = "caracal-console-it-" + ProcessHandle.current().pid();
+
+  @BeforeAll
+  static void startServerAndDenyARequest() throws Exception {
+    List<String> command = List.of(java(), "-jar", CaracalProcess.jar().toString(), "serve", "--sts-port", "0", "--gateway-port", "0");
+    ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile())
+        .redirectOutput(work.resolve("serve.out").toFile()).redirectError(work.resolve("serve.err").toFile());
+    pb.environment().put("CARACAL_HOME", home.toString());
+    server = pb.start();
+    Path state = home.resolve("server.json");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (!Files.exists(state)) {
+      if (!server.isAlive() || System.nanoTime() > deadline) {
+        fail("caracal serve did not start:\n" + Files.readString(work.resolve("serve.err")));
+      }
+      Thread.sleep(200);
+    }
+    baseUrl = JSON.readTree(Files.readString(state)).get("sts_url").asText();
+    adminToken = Files.readString(home.resolve("admin.token")).trim();
+
+    admin("POST", "/admin/v1/zones", Map.of("name", "prod"), 201);
+    JsonNode app = admin("POST", "/admin/v1/zones/prod/apps", Map.of("name", "invoice-agent"), 201);
+    admin("PUT", "/admin/v1/zones/prod/resources", Map.of("id", "resource://billing-api",
+        "scopes", List.of("billing:read", "billing:refund"), "upstream", "http://127.0.0.1:9"), 200);
+    admin("POST", "/admin/v1/zones/prod/policies", Map.of("files", List.of(Map.of("name", "billing.yaml", "content", POLICY))), 200);
+    admin("POST", "/admin/v1/zones/prod/activate", Map.of("policy_set", "production"), 200);
+    String basic = "Basic " + Base64.getEncoder().encodeToString((app.get("id").asText() + ":" + app.get("client_secret").asText())
+        .getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> denied = token(basic, session(basic).get("session_token").asText(), "billing:refund");
+    assertEquals(403, denied.statusCode(), denied.body());
+    deniedRequest = JSON.readTree(denied.body()).get("request_id").asText();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (hasTmux()) {
+      new ProcessBuilder("tmux", "-L", SOCKET, "kill-server").redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
+    }
+    if (server != null) {
+      server.destroy();
+      if (!server.waitFor(30, TimeUnit.SECONDS)) {
+        server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void console_inATerminal_showsZonesAuditAndExplainThenQuits() throws Exception {
+    Assumptions.assumeTrue(hasTmux(), "tmux is not installed");
+    Path exit = work.resolve("console.exit");
+    String shell = "CARACAL_HOME='" + home + "' '" + java() + "' -XX:TieredStopAtLevel=1 -jar '" + CaracalProcess.jar()
+        + "' console 2>'" + work.resolve("console.err") + "'; echo $? > '" + exit + "'";
+    tmux("new-session", "-d", "-s", "console", "-x", "120", "-y", "40", "sh", "-c", shell);
+
+    String zones = await("the zones view", s -> s.contains("prod") && s.contains("zones (Enter opens)"));
+    assertTrue(zones.contains("Caracal console  " + baseUrl), zones);
+    keys("Enter");
+    String zone = await("the zone detail", s -> s.contains("applications (1)"));
+    assertTrue(zone.contains("production v1"), zone);
+    assertTrue(zone.contains("invoice-agent"), zone);
+    assertTrue(zone.contains("resource://billing-api"), zone);
+    assertTrue(!zone.contains("secret"), zone);
+
+    keys("a");
+    String audit = await("the audit view", s -> s.lines().anyMatch(l -> l.contains("authorization") && l.contains("deny")));
+    selectRow(audit, l -> l.contains("authorization") && l.contains("deny"));
+    keys("Enter");
+    String explain = await("the explain panel", s -> s.contains("explain " + deniedRequest) && s.contains("denied_by_rule"));
+    assertTrue(explain.contains("no-refunds"), explain);
+
+    keys("Escape");
+    await("the audit list again", s -> s.contains("audit: newest"));
+    keys("d");
+    String diagnostics = await("the diagnostics view", s -> s.contains("ready:"));
+    assertTrue(diagnostics.contains("production v1"), diagnostics);
+
+    keys("q");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!Files.exists(exit) || Files.readString(exit).isBlank()) {
+      if (System.nanoTime() > deadline) {
+        fail("the console did not exit after `q`:\n" + capture());
+      }
+      Thread.sleep(100);
+    }
+    assertEquals("0", Files.readString(exit).trim(), () -> readQuietly(work.resolve("console.err")));
+  }
+
+  @Test
+  void console_withoutATerminal_exitsTwoNamingTheEquivalentCommands() throws Exception {
+    Result r = CaracalProcess.run(work, "console");
+
+    assertEquals(2, r.exit(), r::toString);
+    assertTrue(r.err().contains("the console needs a terminal"), r::toString);
+    assertTrue(r.err().contains("`caracal audit list`") && r.err().contains("`caracal explain ID`")
+        && r.err().contains("`caracal status`") && r.err().contains("`caracal zone list`"), r::toString);
+    assertEquals("", r.out());
+    assertNoStackTrace(r);
+  }
+
+  /** Moves the selection ("> ") to the first row matching {@code row}. */
+  private static void selectRow(String screen, Predicate<String> row) throws Exception {
+    List<String> lines = screen.lines().toList();
+    int selected = -1;
+    int wanted = -1;
+    for (int i = 0; i < lines.size(); i++) {
+      if (selected < 0 && lines.get(i).startsWith("> ")) {
+        selected = i;
+      }
+      if (wanted < 0 && row.test(lines.get(i))) {
+        wanted = i;
+      }
+    }
+    assertTrue(selected >= 0 && wanted >= 0, screen);
+    for (int i = 0; i < Math.abs(wanted - selected); i++) {
+      keys(wanted > selected ? "Down" : "Up");
+    }
+    await("the row selected", s -> s.lines().anyMatch(l -> l.startsWith("> ") && row.test(l)));
+  }
+
+  private static String await(String what, Predicate<String> shown) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    String screen = "";
+    while (System.nanoTime() < deadline) {
+      screen = capture();
+      if (shown.test(screen)) {
+        return screen;
+      }
+      Thread.sleep(200);
+    }
+    fail(what + " did not show; the screen was:\n" + screen + "\nstderr:\n" + readQuietly(work.resolve("console.err")));
+    return screen;
+  }
+
+  private static void keys(String key) throws Exception {
+    tmux("send-keys", "-t", "console", key);
+  }
+
+  private static String capture() throws Exception {
+    return tmux("capture-pane", "-p", "-t", "console");
+  }
+
+  private static String tmux(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("tmux", "-L", SOCKET));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("tmux " + String.join(" ", args) + " hung");
+    }
+    return out;
+  }
+
+  private static boolean hasTmux() {
+    try {
+      Process p = new ProcessBuilder("tmux", "-V").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file) : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static JsonNode admin(String method, String path, Object body, int expected) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+        .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
+    HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    assertEquals(expected, r.statusCode(), method + " " + path + ": " + r.body());
+    return JSON.readTree(r.body());
+  }
+
+  private static JsonNode session(String basic) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/sessions")).header("Authorization", basic)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+    HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, r.statusCode(), r.body());
+    return JSON.readTree(r.body());
+  }
+
+  private static HttpResponse<String> token(String basic, String subjectToken, String scope) throws Exception {
+    String form = Map.of("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token", subjectToken,
+        "subject_token_type", "urn:ietf:params:oauth:token-type:jwt", "resource", "resource://billing-api", "scope", scope)
+        .entrySet().stream()
+        .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
+    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/oauth2/token")).header("Authorization", basic)
+        .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+}
