@@ -7,7 +7,9 @@ import static run.caracal.cli.CaracalProcess.assertNoStackTrace;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -67,6 +69,8 @@ final class ConsoleIT {
   static String baseUrl;
   static String adminToken;
   static String deniedRequest;
+  static String sessionId;
+  static String target = "console";
   static final String SOCKET = "caracal-console-it-" + ProcessHandle.current().pid();
 
   @BeforeAll
@@ -95,7 +99,9 @@ final class ConsoleIT {
     admin("POST", "/admin/v1/zones/prod/activate", Map.of("policy_set", "production"), 200);
     String basic = "Basic " + Base64.getEncoder().encodeToString((app.get("id").asText() + ":" + app.get("client_secret").asText())
         .getBytes(StandardCharsets.UTF_8));
-    HttpResponse<String> denied = token(basic, session(basic).get("session_token").asText(), "billing:refund");
+    JsonNode session = session(basic);
+    sessionId = session.get("session_id").asText();
+    HttpResponse<String> denied = token(basic, session.get("session_token").asText(), "billing:refund");
     assertEquals(403, denied.statusCode(), denied.body());
     deniedRequest = JSON.readTree(denied.body()).get("request_id").asText();
   }
@@ -122,8 +128,10 @@ final class ConsoleIT {
         + "' console 2>'" + work.resolve("console.err") + "'; echo $? > '" + exit + "'";
     tmux("new-session", "-d", "-s", "console", "-x", "120", "-y", "40", "sh", "-c", shell);
 
+    target = "console";
     String zones = await("the zones view", s -> s.contains("prod") && s.contains("zones (Enter opens)"));
     assertTrue(zones.contains("Caracal console  " + baseUrl), zones);
+    selectRow(zones, l -> l.contains(" prod "));
     keys("Enter");
     String zone = await("the zone detail", s -> s.contains("applications (1)"));
     assertTrue(zone.contains("production v1"), zone);
@@ -138,8 +146,54 @@ final class ConsoleIT {
     String explain = await("the explain panel", s -> s.contains("explain " + deniedRequest) && s.contains("denied_by_rule"));
     assertTrue(explain.contains("no-refunds"), explain);
 
+    keys("t");
+    String trace = await("the trace timeline", s -> s.contains("trace of request " + deniedRequest));
+    assertTrue(trace.contains("(of request " + deniedRequest + ")"), trace);
+    assertTrue(trace.lines().anyMatch(l -> l.contains("authorization") && l.contains("deny")), trace);
+    shot("trace-denied", trace);
+
     keys("Escape");
     await("the audit list again", s -> s.contains("audit: newest"));
+    keys("t");
+    await("the trace of the selected event", s -> s.contains("trace of request " + deniedRequest));
+    keys("Escape");
+    await("the audit list again", s -> s.contains("audit: newest"));
+
+    keys("/");
+    await("the request id prompt", s -> s.contains("request id to explain"));
+    type(deniedRequest);
+    shot("explain-prompt", await("the pasted id", s -> s.contains(deniedRequest + "_")));
+    keys("Enter");
+    String pasted = await("explain of the pasted id", s -> s.contains("explain " + deniedRequest) && s.contains("denied_by_rule"));
+    assertTrue(pasted.contains("no-refunds"), pasted);
+    keys("Escape");
+    keys("e");
+    await("the request id prompt", s -> s.contains("request id to explain"));
+    keys("q");
+    keys("Escape");
+    await("the prompt cancelled", s -> !s.contains("request id to explain"));
+
+    keys("z");
+    await("the zones view", s -> s.contains("zones (Enter opens)"));
+    keys("S");
+    String sessions = await("the sessions view", s -> s.contains("sessions of zone prod") && s.contains(sessionId));
+    assertTrue(sessions.lines().anyMatch(l -> l.contains(sessionId) && l.contains(" live ")), sessions);
+    selectRow(sessions, l -> l.contains(sessionId));
+    keys("x");
+    shot("sessions-confirm", await("the confirmation", s -> s.contains("terminate session " + sessionId) && s.contains("(y/n)")));
+    keys("n");
+    await("not terminated", s -> s.contains("not terminated"));
+    keys("x");
+    await("the confirmation", s -> s.contains("(y/n)"));
+    keys("y");
+    String ended = await("the session terminated", s -> s.contains("terminated " + sessionId)
+        && s.lines().anyMatch(l -> l.startsWith("> ") && l.contains(sessionId) && l.contains(" terminated ")));
+    assertTrue(!ended.contains("(y/n)"), ended);
+    shot("sessions-terminated", ended);
+    keys("?");
+    shot("help", await("the help", s -> s.contains("this help (any key closes it)")));
+    keys("Escape");
+    await("help closed", s -> !s.contains("this help (any key closes it)"));
     keys("d");
     String diagnostics = await("the diagnostics view", s -> s.contains("ready:"));
     assertTrue(diagnostics.contains("production v1"), diagnostics);
@@ -153,6 +207,158 @@ final class ConsoleIT {
       Thread.sleep(100);
     }
     assertEquals("0", Files.readString(exit).trim(), () -> readQuietly(work.resolve("console.err")));
+  }
+
+  @Test
+  void console_guidedSetup_thenACallThroughTheGatewayIsFoundExplainedAndTraced() throws Exception {
+    Assumptions.assumeTrue(hasTmux(), "tmux is not installed");
+    HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    upstream.createContext("/", exchange -> {
+      byte[] out = ("cart " + exchange.getRequestMethod() + " " + exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, out.length);
+      exchange.getResponseBody().write(out);
+      exchange.close();
+    });
+    upstream.start();
+    try {
+      Path dir = Files.createDirectories(work.resolve("setup"));
+      Path exit = work.resolve("setup.exit");
+      String shell = "CARACAL_HOME='" + home + "' '" + java() + "' -XX:TieredStopAtLevel=1 -jar '" + CaracalProcess.jar()
+          + "' console 2>'" + work.resolve("console.err") + "'; echo $? > '" + exit + "'";
+      target = "setup";
+      tmux("new-session", "-d", "-s", "setup", "-c", dir.toString(), "-x", "250", "-y", "45", "sh", "-c", shell);
+      await("the zones view", s -> s.contains("zones (Enter opens)"));
+
+      keys("s");
+      await("setup step 1", s -> s.contains("guided setup: step 1 of 8") && s.contains(": default_"));
+      for (int i = 0; i < "default".length(); i++) {
+        keys("BSpace");
+      }
+      type("shop");
+      keys("Enter");
+      shot("setup-step-2", await("step 2", s -> s.contains("step 2 of 8")));
+      type("cart-agent");
+      keys("Enter");
+      await("step 3", s -> s.contains("step 3 of 8"));
+      type("resource://cart-api");
+      keys("Enter");
+      await("step 4", s -> s.contains("step 4 of 8"));
+      type("cart:read,cart:write");
+      keys("Enter");
+      await("step 5", s -> s.contains("step 5 of 8"));
+      type("not a url");
+      keys("Enter");
+      await("the upstream error", s -> s.contains("the upstream is an http:// or https:// URL"));
+      for (int i = 0; i < "not a url".length(); i++) {
+        keys("BSpace");
+      }
+      type("http://127.0.0.1:" + upstream.getAddress().getPort());
+      keys("Enter");
+      await("step 6", s -> s.contains("step 6 of 8") && s.contains("./caracal.toml_"));
+      keys("Enter");
+      await("step 7", s -> s.contains("step 7 of 8") && s.contains("./cart-agent.secret_"));
+      keys("Enter");
+      String review = await("the review", s -> s.contains("step 8 of 8") && s.contains("[x] write profile files"));
+      shot("setup-review", review);
+      assertTrue(review.contains("resource://cart-api  scopes cart:read,cart:write"), review);
+      keys("w");
+      await("files off", s -> s.contains("[ ] write profile files"));
+      keys("w");
+      await("files on", s -> s.contains("[x] write profile files"));
+      keys("Enter");
+      String result = await("the result view", s -> s.contains("setup complete"));
+      shot("setup-result", result);
+      Path profile = dir.resolve("caracal.toml").toRealPath();
+      Path secret = dir.resolve("cart-agent.secret").toRealPath();
+      assertTrue(result.contains("zone:         shop (zone_") || result.contains("zone:         shop ("), result);
+      assertTrue(result.contains("app:          cart-agent ("), result);
+      assertTrue(result.contains("resource:     resource://cart-api"), result);
+      assertTrue(result.contains("policy set:   default v1 (active)"), result);
+      assertTrue(result.contains("profile:      " + profile), result);
+      assertTrue(result.contains("secret file:  " + secret + " (mode 0600"), result);
+      assertTrue(result.contains("CARACAL_CONFIG=" + profile + " caracal run --"), result);
+      assertEquals(java.util.Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+          java.nio.file.attribute.PosixFilePermission.OWNER_WRITE), Files.getPosixFilePermissions(secret));
+      String secretValue = Files.readString(secret).trim();
+      assertTrue(!secretValue.isEmpty() && !result.contains(secretValue), "the secret is only in its file");
+
+      ProcessBuilder run = new ProcessBuilder(java(), "-jar", CaracalProcess.jar().toString(), "run", "--", "sh", "-c",
+          "curl -s -D - -H \"Authorization: Bearer $CARACAL_TOKEN_CART_API\" -H \"X-Caracal-Resource: resource://cart-api\" "
+              + "\"$CARACAL_GATEWAY_URL/carts/7\"").directory(dir.toFile()).redirectErrorStream(true);
+      run.environment().put("CARACAL_HOME", home.toString());
+      run.environment().put("CARACAL_CONFIG", profile.toString());
+      Process call = run.start();
+      String answer = new String(call.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(call.waitFor(120, TimeUnit.SECONDS), answer);
+      assertEquals(0, call.exitValue(), answer);
+      assertTrue(answer.contains("cart GET /carts/7"), answer);
+      String requestId = answer.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("x-request-id:")
+          || l.toLowerCase(java.util.Locale.ROOT).startsWith("x-caracal-request-id:"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElseThrow(() -> new AssertionError(answer));
+
+      keys("Escape");
+      keys("a");
+      String audit = await("the gateway call in audit", s -> s.contains(requestId));
+      selectRow(audit, l -> l.contains(requestId));
+      keys("Enter");
+      shot("audit-gateway-call", await("the row selected", s -> s.contains(requestId)));
+      String explain = await("explain of the call", s -> s.contains("explain " + requestId));
+      assertTrue(explain.contains("resource://cart-api"), explain);
+      keys("t");
+      String trace = await("the trace of the call", s -> s.contains("trace of request " + requestId));
+      assertTrue(trace.contains("resource://cart-api"), trace);
+      shot("trace", trace);
+      keys("Escape");
+
+      keys("s");
+      await("setup step 1", s -> s.contains("guided setup: step 1 of 8") && s.contains(": default_"));
+      for (int i = 0; i < "default".length(); i++) {
+        keys("BSpace");
+      }
+      type("shop");
+      keys("Enter");
+      await("step 2", s -> s.contains("step 2 of 8"));
+      type("cart-once");
+      keys("Enter");
+      await("step 3", s -> s.contains("step 3 of 8"));
+      type("resource://cart-api");
+      keys("Enter");
+      await("step 4", s -> s.contains("step 4 of 8"));
+      type("cart:read");
+      keys("Enter");
+      await("step 5", s -> s.contains("step 5 of 8"));
+      type("http://127.0.0.1:" + upstream.getAddress().getPort());
+      keys("Enter");
+      await("step 6", s -> s.contains("step 6 of 8"));
+      keys("Enter");
+      await("step 7", s -> s.contains("step 7 of 8"));
+      keys("Enter");
+      await("the review", s -> s.contains("step 8 of 8") && s.contains("[x] write profile files"));
+      keys("w");
+      shot("setup-review-no-files", await("files off", s -> s.contains("[ ] write profile files")));
+      keys("Enter");
+      String once = await("the one-time secret", s -> s.contains("setup complete") && s.contains("app secret:"));
+      shot("setup-result-one-time-secret", once);
+      assertTrue(once.contains("profile:      not written") && once.contains("policy set:   default v2 (active)"), once);
+      assertTrue(!Files.exists(dir.resolve("cart-once.secret")), "no secret file when files are off");
+      keys("Escape");
+      await("the result closed", s -> !s.contains("setup complete"));
+      keys("s");
+      String again = await("a fresh form", s -> s.contains("step 1 of 8"));
+      assertTrue(!again.contains("app secret"), again);
+      keys("Escape");
+      await("setup cancelled", s -> s.contains("setup cancelled: nothing changed"));
+      keys("q");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!Files.exists(exit) || Files.readString(exit).isBlank()) {
+        if (System.nanoTime() > deadline) {
+          fail("the console did not exit after `q`:\n" + capture());
+        }
+        Thread.sleep(100);
+      }
+    } finally {
+      upstream.stop(0);
+    }
   }
 
   @Test
@@ -201,12 +407,22 @@ final class ConsoleIT {
     return screen;
   }
 
+  /** Keeps a capture for docs/console.md under target/console-screens. */
+  private static void shot(String name, String screen) throws IOException {
+    Path dir = Files.createDirectories(Path.of("target", "console-screens"));
+    Files.writeString(dir.resolve(name + ".txt"), screen.stripTrailing() + "\n");
+  }
+
   private static void keys(String key) throws Exception {
-    tmux("send-keys", "-t", "console", key);
+    tmux("send-keys", "-t", target, key);
+  }
+
+  private static void type(String text) throws Exception {
+    tmux("send-keys", "-t", target, "-l", text);
   }
 
   private static String capture() throws Exception {
-    return tmux("capture-pane", "-p", "-t", "console");
+    return tmux("capture-pane", "-p", "-t", target);
   }
 
   private static String tmux(String... args) throws Exception {

@@ -18,6 +18,11 @@ public final class Explanations {
     return api.request(requestId).map(found -> new ExplainText(report(api, requestId, found), api::session, api::zone).render());
   }
 
+  /** The `caracal trace` timeline of a trace or request id; empty when no ledger event has that id. */
+  public static Optional<List<String>> trace(AdminClient client, String id) {
+    return new LedgerApi(client).trace(id, 1_000).map(found -> TraceCommand.timeline(id, found));
+  }
+
   /** The `caracal audit list` table: a header line, then one line per event in the given order. */
   public static List<String> eventTable(List<JsonNode> events) {
     return EventTable.render(events);

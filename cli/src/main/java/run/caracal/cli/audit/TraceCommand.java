@@ -46,14 +46,21 @@ public final class TraceCommand implements Callable<Integer> {
     if (json) {
       out.println(AuditJson.pretty(found.get()));
     } else {
-      List<JsonNode> events = new ArrayList<>();
-      found.get().path("events").forEach(events::add);
-      String trace = found.get().path("trace_id").asText("");
-      out.println("trace " + (trace.isEmpty() ? "-" : trace) + (trace.equals(id) ? "" : " (of request " + id + ")")
-          + ": " + events.size() + " event(s)");
-      EventTable.render(events).forEach(out::println);
+      timeline(id, found.get()).forEach(out::println);
     }
     out.flush();
     return ExitCode.OK.code();
+  }
+
+  /** The text timeline of a trace answer ({@code {id, trace_id, events}}): a title line, then the event table. */
+  static List<String> timeline(String id, JsonNode found) {
+    List<JsonNode> events = new ArrayList<>();
+    found.path("events").forEach(events::add);
+    String trace = found.path("trace_id").asText("");
+    List<String> lines = new ArrayList<>();
+    lines.add("trace " + (trace.isEmpty() ? "-" : trace) + (trace.equals(id) ? "" : " (of request " + id + ")")
+        + ": " + events.size() + " event(s)");
+    lines.addAll(EventTable.render(events));
+    return lines;
   }
 }

@@ -40,6 +40,26 @@ final class ConsoleApi {
     return Explanations.explain(client, requestId);
   }
 
+  Optional<List<String>> trace(String requestId) {
+    return Explanations.trace(client, requestId);
+  }
+
+  /** All sessions of a zone, live and ended. */
+  JsonNode sessions(String zone) {
+    return client.get(AdminPaths.sessions(zone, true));
+  }
+
+  void terminateSession(String id) {
+    client.delete(AdminPaths.session(id));
+  }
+
+  /** Applies the guided setup with `caracal setup`'s admin calls; the one-time secret goes to {@code secret}. */
+  run.caracal.cli.runtime.SetupCommand.Result setup(SetupForm form, java.util.function.Consumer<String> secret) throws Exception {
+    return run.caracal.cli.runtime.SetupCommand.guided(client, form.zone(), form.app(), form.resourceId(), form.scopes(),
+        form.upstream(), form.writeFiles(), form.profile().toAbsolutePath().normalize(),
+        form.secretFile().toAbsolutePath().normalize(), secret);
+  }
+
   List<String> status() {
     return ConsoleText.status(client.get("/admin/v1/status"));
   }

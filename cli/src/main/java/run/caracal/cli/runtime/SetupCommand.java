@@ -99,11 +99,36 @@ public final class SetupCommand implements Callable<Integer> {
     return ExitCode.OK.code();
   }
 
-  /** What setup created. */
-  record Result(String zoneId, String zoneName, String appId, String resourceId, String policySet, int setVersion,
+  /** What setup created; {@code profile} and {@code secretFile} are null when no files were written. */
+  public record Result(String zoneId, String zoneName, String appId, String resourceId, String policySet, int setVersion,
       Path profile, Path secretFile, String gatewayUrl, String stsUrl, String envName, String firstPath) {}
 
+  /**
+   * The console's guided setup: the same admin calls as `caracal setup`. With {@code writeFiles} the
+   * secret goes to {@code secretPath} (mode 0600) and the profile to {@code profilePath}; without, no
+   * file is written and the app secret is handed to {@code oneTimeSecret} instead.
+   */
+  public static Result guided(AdminClient admin, String zone, String app, String resourceId, List<String> scopes,
+      String upstream, boolean writeFiles, Path profilePath, Path secretPath,
+      java.util.function.Consumer<String> oneTimeSecret) throws Exception {
+    if (writeFiles && Files.exists(secretPath)) {
+      throw new UsageException("secret file `" + secretPath + "` already exists; choose another path or remove it");
+    }
+    SetupCommand setup = new SetupCommand();
+    setup.zone = zone;
+    setup.app = app;
+    setup.resourceId = resourceId;
+    setup.scopes = List.copyOf(scopes);
+    setup.upstream = upstream;
+    return setup.apply(admin, writeFiles ? profilePath : null, writeFiles ? secretPath : null, oneTimeSecret);
+  }
+
   Result apply(AdminClient admin, Path profilePath, Path secretPath) throws Exception {
+    return apply(admin, profilePath, secretPath, secret -> { });
+  }
+
+  private Result apply(AdminClient admin, Path profilePath, Path secretPath, java.util.function.Consumer<String> oneTimeSecret)
+      throws Exception {
     JsonNode z;
     try {
       z = admin.get("/admin/v1/zones/" + AdminClient.encode(zone));
@@ -116,7 +141,11 @@ public final class SetupCommand implements Callable<Integer> {
     String zoneId = z.get("id").asText();
     JsonNode created = admin.post("/admin/v1/zones/" + zoneId + "/apps", Map.of("name", app));
     String appId = created.get("id").asText();
-    writePrivate(secretPath, created.get("client_secret").asText() + "\n");
+    if (secretPath != null) {
+      writePrivate(secretPath, created.get("client_secret").asText() + "\n");
+    } else {
+      oneTimeSecret.accept(created.get("client_secret").asText());
+    }
     admin.put("/admin/v1/zones/" + zoneId + "/resources", Map.of("id", resourceId, "scopes", scopes, "upstream", upstream));
     String starter = app + "-starter";
     String policyYaml = "apiVersion: caracal.run/v1\nkind: Policy\nmetadata:\n  name: " + starter
@@ -137,11 +166,15 @@ public final class SetupCommand implements Callable<Integer> {
     String gateway = state.path("gateway_url").asText("");
     String sts = state.path("sts_url").asText();
     String envName = Profile.defaultEnv(resourceId);
+    if (profilePath == null) {
+      return new Result(zoneId, zone, appId, resourceId, "default", activation.path("version").asInt(), null, null,
+          gateway, sts, envName, firstPath == null ? "/" : firstPath);
+    }
     String profileText = Profile.toToml(sts, gateway, zoneId, appId, secretPath, 1800,
         List.of(new Profile.Credential(envName, resourceId, scopes, Optional.of(upstream))));
     writePrivate(profilePath, profileText);
     return new Result(zoneId, zone, appId, resourceId, "default", activation.path("version").asInt(), profilePath.toAbsolutePath(),
-        secretPath.toAbsolutePath(), gateway, sts, envName, firstPath);
+        secretPath.toAbsolutePath(), gateway, sts, envName, firstPath == null ? "/" : firstPath);
   }
 
   private void print(Result r) throws Exception {
@@ -175,7 +208,7 @@ public final class SetupCommand implements Callable<Integer> {
     out.flush();
   }
 
-  static String firstRequest(Result r) {
+  public static String firstRequest(Result r) {
     return "CARACAL_CONFIG=" + r.profile() + " caracal run -- sh -c 'curl -s -H \"Authorization: Bearer $" + r.envName()
         + "\" -H \"X-Caracal-Resource: " + r.resourceId() + "\" " + r.gatewayUrl() + r.firstPath() + "'";
   }

@@ -1,0 +1,128 @@
+package run.caracal.cli.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import run.caracal.cli.runtime.SetupCommand;
+
+final class SetupFormTest {
+  private static void replace(SetupForm form, String text) {
+    while (!form.input().text().isEmpty()) {
+      form.backspace();
+    }
+    text.chars().forEach(c -> form.type((char) c));
+  }
+
+  private static SetupForm filled() {
+    SetupForm form = new SetupForm();
+    replace(form, "shop");
+    assertEquals(Optional.empty(), form.next());
+    replace(form, "cart-agent");
+    assertEquals(Optional.empty(), form.next());
+    replace(form, "resource://cart-api");
+    assertEquals(Optional.empty(), form.next());
+    replace(form, " cart:read , cart:write,cart:read ");
+    assertEquals(Optional.empty(), form.next());
+    replace(form, "http://127.0.0.1:8080");
+    assertEquals(Optional.empty(), form.next());
+    assertEquals(Optional.empty(), form.next()); // profile: the default
+    assertEquals(Optional.empty(), form.next()); // secret file: the default
+    return form;
+  }
+
+  @Test
+  void steps_filledInOrder_reachTheReviewWithTheAnswers() {
+    SetupForm form = filled();
+
+    assertEquals(SetupForm.Step.REVIEW, form.step());
+    assertEquals(8, form.number());
+    assertEquals("shop", form.zone());
+    assertEquals("cart-agent", form.app());
+    assertEquals(List.of("cart:read", "cart:write"), form.scopes());
+    assertEquals(Path.of("./caracal.toml"), form.profile());
+    assertEquals(Path.of("./cart-agent.secret"), form.secretFile());
+    assertTrue(form.writeFiles());
+    assertTrue(form.review().contains("[x] write profile files (w toggles)"), form.review().toString());
+  }
+
+  @Test
+  void zone_startsPrefilledWithDefault() {
+    SetupForm form = new SetupForm();
+
+    assertEquals("default", form.input().text());
+    assertEquals(Optional.empty(), form.next());
+    assertEquals("default", form.zone());
+    assertEquals(List.of("zone:         default"), form.answered());
+  }
+
+  @Test
+  void next_invalidInput_staysWithTheError() {
+    SetupForm form = new SetupForm();
+    replace(form, "");
+    assertEquals(Optional.of("zone is required"), form.next());
+    replace(form, "bad zone");
+    assertTrue(form.next().isPresent());
+    assertEquals(SetupForm.Step.ZONE, form.step());
+  }
+
+  @Test
+  void validate_scopesAndUpstream() {
+    assertEquals(Optional.of("give at least one scope"), SetupForm.validate(SetupForm.Step.SCOPES, " , "));
+    assertTrue(SetupForm.validate(SetupForm.Step.UPSTREAM, "ftp://x").isPresent());
+    assertEquals(Optional.empty(), SetupForm.validate(SetupForm.Step.UPSTREAM, "https://api.example.com/v1"));
+  }
+
+  @Test
+  void back_keepsTheAnswerAndCancelsAtTheFirstStep() {
+    SetupForm form = new SetupForm();
+    replace(form, "shop");
+    form.next();
+    assertTrue(form.back());
+    assertEquals("shop", form.input().text());
+    assertFalse(form.back());
+  }
+
+  @Test
+  void toggleWriteFiles_reviewSaysTheSecretIsShownOnce() {
+    SetupForm form = filled();
+    form.toggleWriteFiles();
+
+    assertFalse(form.writeFiles());
+    assertTrue(form.review().contains("[ ] write profile files (w toggles)"), form.review().toString());
+    assertTrue(form.review().stream().anyMatch(l -> l.contains("shown once")), form.review().toString());
+  }
+
+  @Test
+  void result_withFiles_showsPathsAndTheFirstRequestButNoSecret() {
+    SetupCommand.Result r = new SetupCommand.Result("zone_1", "shop", "app_1", "resource://cart-api", "default", 3,
+        Path.of("/w/caracal.toml"), Path.of("/w/cart-agent.secret"), "http://127.0.0.1:9000", "http://127.0.0.1:8000",
+        "CARACAL_TOKEN_CART_API", "/");
+
+    List<String> lines = SetupForm.result(r, "cart-agent", Optional.empty());
+
+    String text = String.join("\n", lines);
+    assertTrue(text.contains("zone:         shop (zone_1)"), text);
+    assertTrue(text.contains("app:          cart-agent (app_1)"), text);
+    assertTrue(text.contains("policy set:   default v3 (active)"), text);
+    assertTrue(text.contains("secret file:  /w/cart-agent.secret (mode 0600"), text);
+    assertTrue(text.contains("CARACAL_CONFIG=/w/caracal.toml caracal run --"), text);
+    assertFalse(text.contains("app secret:"), text);
+  }
+
+  @Test
+  void result_withoutFiles_showsTheSecretOnce() {
+    SetupCommand.Result r = new SetupCommand.Result("zone_1", "shop", "app_1", "resource://cart-api", "default", 1,
+        null, null, "http://127.0.0.1:9000", "http://127.0.0.1:8000", "CARACAL_TOKEN_CART_API", "/");
+
+    String text = String.join("\n", SetupForm.result(r, "cart-agent", Optional.of("s3cr3t")));
+
+    assertTrue(text.contains("app secret:   s3cr3t"), text);
+    assertTrue(text.contains("profile:      not written"), text);
+    assertFalse(text.contains("caracal run"), text);
+  }
+}
