@@ -12,7 +12,9 @@ import java.util.Optional;
 import run.caracal.control.ControlPlane;
 import run.caracal.control.app.Application;
 import run.caracal.control.db.Ids;
+import run.caracal.control.session.DecisionInputs;
 import run.caracal.control.session.SessionRecord;
+import run.caracal.policy.input.Delegation;
 import run.caracal.control.token.TokenRejected;
 import run.caracal.control.token.TokenVerifier;
 import run.caracal.control.token.VerifiedToken;
@@ -134,14 +136,16 @@ public final class SessionService {
 
   /** The apps and sessions that delegated to this one, nearest first. */
   public List<Map<String, Object>> delegators(SessionRecord session) {
+    return delegators(DecisionInputs.delegation(session, control.sessions()));
+  }
+
+  /** The delegators of a delegation (root first in its chain), nearest first, as `act` hops. */
+  public static List<Map<String, Object>> delegators(Delegation delegation) {
     List<Map<String, Object>> chain = new ArrayList<>();
-    List<String> lineage = session.lineage();
-    for (int i = lineage.size() - 2; i >= 0; i--) {
-      SessionRecord ancestor = control.sessions().find(lineage.get(i)).orElseThrow(
-          () -> new IllegalStateException("ancestor session is missing"));
+    for (int i = delegation.getChainCount() - 1; i >= 0; i--) {
       Map<String, Object> hop = new LinkedHashMap<>();
-      hop.put("sub", ancestor.appId());
-      hop.put("sid", ancestor.id());
+      hop.put("sub", delegation.getChain(i).getApp());
+      hop.put("sid", delegation.getChain(i).getSession());
       chain.add(hop);
     }
     return chain;

@@ -125,8 +125,9 @@ public final class TokenService {
     Instant now = clock.instant();
     List<String> requested = List.copyOf(new LinkedHashSet<>(scopes));
     Optional<ResourceBinding> resource = control.resources().find(app.zoneId(), resourceId);
-    List<Map<String, Object>> delegators = sessions.delegators(session);
-    DecisionInput input = input(app, session, resource, resourceId, requested, ctx, now);
+    Delegation delegation = DecisionInputs.delegation(session, control.sessions());
+    List<Map<String, Object>> delegators = SessionService.delegators(delegation);
+    DecisionInput input = input(app, session, delegation, resource, resourceId, requested, ctx, now);
     ZonePolicies policies = control.active().forZone(app.zoneId());
     Optional<Decision> decision = policies.active().map(set -> set.decide(input));
     String jti = Ids.newId("jti");
@@ -185,12 +186,12 @@ public final class TokenService {
     return resource;
   }
 
-  private DecisionInput input(Application app, SessionRecord session, Optional<ResourceBinding> resource, String resourceId,
-      List<String> scopes, RequestContext ctx, Instant now) {
+  private DecisionInput input(Application app, SessionRecord session, Delegation delegation, Optional<ResourceBinding> resource,
+      String resourceId, List<String> scopes, RequestContext ctx, Instant now) {
     return new DecisionInput(
         DecisionInputs.principal(app),
         DecisionInputs.session(session),
-        DecisionInputs.delegation(session, control.sessions()),
+        delegation,
         resource.map(ResourceBinding::toInput).orElse(run.caracal.policy.input.Resource.newBuilder().setId(resourceId).build()),
         Request.newBuilder().setPhase("issue").addAllScopes(scopes).build(),
         Context.newBuilder().setTraceId(ctx.traceId()).setClientIp(ctx.clientIp()).build(),
