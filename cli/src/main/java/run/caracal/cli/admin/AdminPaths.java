@@ -38,6 +38,10 @@ public final class AdminPaths {
     return zone(zone) + "/policies";
   }
 
+  public static String policy(String zone, String name, int version) {
+    return policies(zone) + "?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "&version=" + version;
+  }
+
   public static String activate(String zone) {
     return zone(zone) + "/activate";
   }

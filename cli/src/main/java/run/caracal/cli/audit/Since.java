@@ -12,12 +12,12 @@ import java.util.regex.Pattern;
 import run.caracal.cli.UsageException;
 
 /** Parses `--since`: a duration back from now (`90s`, `15m`, `2h`, `7d`, `PT30M`) or a time (`2026-01-31T09:00:00Z`, `2026-01-31`). */
-final class Since {
+public final class Since {
   private static final Pattern SHORT = Pattern.compile("(\\d+)([smhd])");
 
   private Since() {}
 
-  static Instant parse(String value, Instant now) {
+  public static Instant parse(String value, Instant now) {
     String v = value.trim();
     Matcher m = SHORT.matcher(v.toLowerCase(Locale.ROOT));
     if (m.matches()) {

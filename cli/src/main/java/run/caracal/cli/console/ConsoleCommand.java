@@ -13,8 +13,9 @@ import run.caracal.cli.admin.AdminClient;
 
 /** `caracal console`: the full-screen terminal console over the running server's admin API. */
 @Command(name = "console", mixinStandardHelpOptions = true,
-    description = "Open the full-screen terminal console: zones, guided setup, audit with explain and trace, sessions, "
-        + "and diagnostics of the running server.",
+    description = "Open the full-screen terminal console of the running server: guided setup; zones, apps, resources, "
+        + "policies (source and lint), policy sets (activate, rollback, shadow) and sessions; audit with filters, explain "
+        + "and trace; diagnostics (status, clock skew, ledger verification, policy lint).",
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {"0:closed with q", "1:the terminal failed", "2:no terminal, or no server found"})
 public final class ConsoleCommand implements Callable<Integer> {

@@ -3,10 +3,13 @@ package run.caracal.cli.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import run.caracal.cli.admin.AdminClient;
 
 /** Turns admin API answers into the console's lines of text. No secrets are ever in them. */
 final class ConsoleText {
   static final String ZONE_HEADER = "NAME                  ID                              CREATED";
+  static final String APP_HEADER = "NAME                  ID                              STATE     CREATED";
+  static final String RESOURCE_HEADER = "RESOURCE                            SCOPES                          UPSTREAM";
 
   private ConsoleText() {}
 
@@ -16,6 +19,39 @@ final class ConsoleText {
     zones.forEach(z -> rows.add(String.format("%-21s %-31s %s", z.path("name").asText(), z.path("id").asText(),
         z.path("created_at").asText())));
     return rows;
+  }
+
+  /** One row per app of `GET /admin/v1/zones/{zone}/apps`, keyed by app id. */
+  static Selection appRows(JsonNode apps) {
+    List<String> rows = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    apps.forEach(a -> {
+      rows.add(String.format("%-21s %-31s %-9s %s", a.path("name").asText(), a.path("id").asText(),
+          a.path("enabled").asBoolean(true) ? "enabled" : "disabled", a.path("created_at").asText()));
+      keys.add(a.path("id").asText());
+    });
+    return Selection.of(rows, keys);
+  }
+
+  /** One row per resource of `GET /admin/v1/zones/{zone}/resources`, keyed by resource id. */
+  static Selection resourceRows(JsonNode resources) {
+    List<String> rows = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    resources.forEach(r -> {
+      rows.add(String.format("%-35s %-31s %s", r.path("id").asText(), join(r.path("scopes")),
+          r.path("upstream").isTextual() ? r.path("upstream").asText() : "-"));
+      keys.add(r.path("id").asText());
+    });
+    return Selection.of(rows, keys);
+  }
+
+  /** Every field of an admin API object, indented JSON; the admin API never includes secrets. */
+  static List<String> detail(JsonNode object) {
+    try {
+      return AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(object).lines().toList();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return List.of(object.toString());
+    }
   }
 
   /** The zone's detail: its active and shadow policy sets, applications and resources. */

@@ -11,16 +11,19 @@ import run.caracal.cli.runtime.SetupCommand;
 
 /**
  * The guided setup form of the console, one step at a time: zone → app → resource → scopes →
- * upstream → profile path → secret file path → review (with the "write profile files" toggle).
+ * upstream → access policy → profile path → secret file path → review (with the "write profile
+ * files" toggle). Zone and policy steps offer choices (existing zones, the zone's pushed
+ * policies) that Tab cycles through; typing a new zone name creates it.
  * The view model: no terminal, no admin calls; {@link SetupCommand#guided} applies it.
  */
 final class SetupForm {
   enum Step {
-    ZONE("zone name (created when missing)"),
+    ZONE("zone (Tab picks an existing one; a new name is created)"),
     APP("agent app name (a new confidential app)"),
     RESOURCE("resource id, e.g. resource://billing-api"),
     SCOPES("scopes the resource declares, comma-separated"),
     UPSTREAM("upstream URL the Gateway forwards to"),
+    POLICY("access policy (Tab cycles: `starter` writes one for the app, or a policy the zone has)"),
     PROFILE("profile path"),
     SECRET_FILE("secret file path (mode 0600)"),
     REVIEW("review");
@@ -32,7 +35,10 @@ final class SetupForm {
     }
   }
 
+  static final String STARTER = "starter";
+
   private final Map<Step, String> values = new EnumMap<>(Step.class);
+  private final Map<Step, List<String>> choices = new EnumMap<>(Step.class);
   private Step step = Step.ZONE;
   private Prompt input;
   private boolean writeFiles = true;
@@ -58,6 +64,26 @@ final class SetupForm {
     return input;
   }
 
+  /** The choices Tab cycles through at a step: existing zones, or the zone's pushed policies. */
+  void choices(Step s, List<String> options) {
+    choices.put(s, List.copyOf(options));
+  }
+
+  List<String> choices(Step s) {
+    return choices.getOrDefault(s, List.of());
+  }
+
+  /** Tab: replaces the input with the next choice after the one typed (the first when none matches). */
+  void cycle() {
+    List<String> options = new ArrayList<>(step == Step.POLICY ? List.of(STARTER) : List.of());
+    choices(step).stream().filter(o -> !options.contains(o)).forEach(options::add);
+    if (options.isEmpty()) {
+      return;
+    }
+    int at = options.indexOf(input.value());
+    input = filled(step, options.get((at + 1) % options.size()));
+  }
+
   void type(char c) {
     input = input.type(c);
   }
@@ -73,6 +99,10 @@ final class SetupForm {
     }
     String value = input.value();
     Optional<String> error = validate(step, value);
+    if (error.isEmpty() && step == Step.POLICY && !value.equals(STARTER) && !choices(Step.POLICY).contains(value)) {
+      error = Optional.of("zone `" + zone() + "` has no policy `" + value + "`; Tab cycles through "
+          + (choices(Step.POLICY).isEmpty() ? "`starter` (the zone has no pushed policies)" : "`starter` and its policies"));
+    }
     if (error.isPresent()) {
       return error;
     }
@@ -116,6 +146,12 @@ final class SetupForm {
     return parseScopes(values.getOrDefault(Step.SCOPES, ""));
   }
 
+  /** The pushed policy to use instead of a starter, if one was picked. */
+  Optional<String> existingPolicy() {
+    String p = values.getOrDefault(Step.POLICY, STARTER);
+    return p.equals(STARTER) ? Optional.empty() : Optional.of(p);
+  }
+
   String upstream() {
     return values.getOrDefault(Step.UPSTREAM, "");
   }
@@ -147,7 +183,8 @@ final class SetupForm {
     out.add("app:          " + app() + " (new; its secret is shown once or written to the secret file)");
     out.add("resource:     " + resourceId() + "  scopes " + String.join(",", scopes()));
     out.add("upstream:     " + upstream());
-    out.add("policy:       " + app() + "-starter (allows the app the declared scopes), in set `default`, activated");
+    out.add("policy:       " + existingPolicy().map(p -> p + " (pushed earlier), in set `default`, activated")
+        .orElse(app() + "-starter (allows the app the declared scopes), in set `default`, activated"));
     out.add("");
     out.add("[" + (writeFiles ? "x" : " ") + "] write profile files (w toggles)");
     if (writeFiles) {
@@ -221,6 +258,7 @@ final class SetupForm {
       case RESOURCE -> "resource";
       case SCOPES -> "scopes";
       case UPSTREAM -> "upstream";
+      case POLICY -> "policy";
       case PROFILE -> "profile";
       case SECRET_FILE -> "secret file";
       case REVIEW -> "review";
@@ -234,10 +272,15 @@ final class SetupForm {
   private Prompt prefilled(Step s) {
     String value = values.getOrDefault(s, switch (s) {
       case ZONE -> "default";
+      case POLICY -> STARTER;
       case PROFILE -> "./caracal.toml";
       case SECRET_FILE -> defaultSecret();
       default -> "";
     });
+    return filled(s, value);
+  }
+
+  private static Prompt filled(Step s, String value) {
     Prompt p = Prompt.of(s.question);
     for (char c : value.toCharArray()) {
       p = p.type(c);

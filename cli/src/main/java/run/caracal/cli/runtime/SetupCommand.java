@@ -69,6 +69,8 @@ public final class SetupCommand implements Callable<Integer> {
   /** Extra policy documents to push with the starter policy (used by `caracal quickstart`). */
   List<String> extraPolicyNames = List.of();
   String extraPolicyYaml = "";
+  /** A policy already pushed to the zone to use instead of writing a starter policy; null writes the starter. */
+  String existingPolicy;
 
   @Override
   public Integer call() throws Exception {
@@ -109,7 +111,7 @@ public final class SetupCommand implements Callable<Integer> {
    * file is written and the app secret is handed to {@code oneTimeSecret} instead.
    */
   public static Result guided(AdminClient admin, String zone, String app, String resourceId, List<String> scopes,
-      String upstream, boolean writeFiles, Path profilePath, Path secretPath,
+      String upstream, Optional<String> existingPolicy, boolean writeFiles, Path profilePath, Path secretPath,
       java.util.function.Consumer<String> oneTimeSecret) throws Exception {
     if (writeFiles && Files.exists(secretPath)) {
       throw new UsageException("secret file `" + secretPath + "` already exists; choose another path or remove it");
@@ -120,6 +122,7 @@ public final class SetupCommand implements Callable<Integer> {
     setup.resourceId = resourceId;
     setup.scopes = List.copyOf(scopes);
     setup.upstream = upstream;
+    setup.existingPolicy = existingPolicy.orElse(null);
     return setup.apply(admin, writeFiles ? profilePath : null, writeFiles ? secretPath : null, oneTimeSecret);
   }
 
@@ -136,9 +139,18 @@ public final class SetupCommand implements Callable<Integer> {
       if (e.status() != 404) {
         throw e;
       }
+      if (existingPolicy != null) {
+        throw new UsageException("zone `" + zone + "` does not exist, so it has no policy `" + existingPolicy + "` to use");
+      }
       z = admin.post("/admin/v1/zones", Map.of("name", zone));
     }
     String zoneId = z.get("id").asText();
+    Set<String> setPolicies = new LinkedHashSet<>();
+    admin.get("/admin/v1/zones/" + zoneId + "/policies").path("policies").forEach(p -> setPolicies.add(p.get("name").asText()));
+    if (existingPolicy != null && !setPolicies.contains(existingPolicy)) {
+      throw new UsageException("zone `" + zone + "` has no policy `" + existingPolicy + "`; pushed: "
+          + (setPolicies.isEmpty() ? "none" : String.join(", ", setPolicies)));
+    }
     JsonNode created = admin.post("/admin/v1/zones/" + zoneId + "/apps", Map.of("name", app));
     String appId = created.get("id").asText();
     if (secretPath != null) {
@@ -147,19 +159,17 @@ public final class SetupCommand implements Callable<Integer> {
       oneTimeSecret.accept(created.get("client_secret").asText());
     }
     admin.put("/admin/v1/zones/" + zoneId + "/resources", Map.of("id", resourceId, "scopes", scopes, "upstream", upstream));
-    String starter = app + "-starter";
-    String policyYaml = "apiVersion: caracal.run/v1\nkind: Policy\nmetadata:\n  name: " + starter
+    String starter = existingPolicy != null ? existingPolicy : app + "-starter";
+    String policyYaml = existingPolicy != null ? "" : "apiVersion: caracal.run/v1\nkind: Policy\nmetadata:\n  name: " + starter
         + "\n  description: Starter policy written by caracal setup\nspec:\n  resources: [" + quote(resourceId) + "]\n  rules:\n"
         + "    - name: app-may-use-declared-scopes\n      effect: allow\n      scopes: [" + String.join(", ", scopes.stream().map(SetupCommand::quote).toList())
         + "]\n      when: " + quote("principal.id == '" + appId + "'") + "\n";
-    Set<String> setPolicies = new LinkedHashSet<>();
-    admin.get("/admin/v1/zones/" + zoneId + "/policies").path("policies").forEach(p -> setPolicies.add(p.get("name").asText()));
     setPolicies.add(starter);
     setPolicies.addAll(extraPolicyNames);
     String setYaml = "---\napiVersion: caracal.run/v1\nkind: PolicySet\nmetadata: {name: default}\nspec:\n  policies: ["
         + String.join(", ", setPolicies) + "]\n";
     List<Map<String, String>> files = new ArrayList<>();
-    files.add(Map.of("name", starter + ".yaml", "content", policyYaml + extraPolicyYaml + setYaml));
+    files.add(Map.of("name", (existingPolicy != null ? "default-set" : starter) + ".yaml", "content", policyYaml + extraPolicyYaml + setYaml));
     admin.post("/admin/v1/zones/" + zoneId + "/policies", Map.of("files", files));
     JsonNode activation = admin.post("/admin/v1/zones/" + zoneId + "/activate", Map.of("policy_set", "default"));
     JsonNode state = new ObjectMapper().readTree(Files.readString(CaracalHome.fromEnvironment().serverFile()));

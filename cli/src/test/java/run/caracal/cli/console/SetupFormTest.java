@@ -30,6 +30,7 @@ final class SetupFormTest {
     assertEquals(Optional.empty(), form.next());
     replace(form, "http://127.0.0.1:8080");
     assertEquals(Optional.empty(), form.next());
+    assertEquals(Optional.empty(), form.next()); // policy: the starter
     assertEquals(Optional.empty(), form.next()); // profile: the default
     assertEquals(Optional.empty(), form.next()); // secret file: the default
     return form;
@@ -40,7 +41,8 @@ final class SetupFormTest {
     SetupForm form = filled();
 
     assertEquals(SetupForm.Step.REVIEW, form.step());
-    assertEquals(8, form.number());
+    assertEquals(9, form.number());
+    assertEquals(Optional.empty(), form.existingPolicy());
     assertEquals("shop", form.zone());
     assertEquals("cart-agent", form.app());
     assertEquals(List.of("cart:read", "cart:write"), form.scopes());
@@ -124,5 +126,52 @@ final class SetupFormTest {
     assertTrue(text.contains("app secret:   s3cr3t"), text);
     assertTrue(text.contains("profile:      not written"), text);
     assertFalse(text.contains("caracal run"), text);
+  }
+
+  @Test
+  void zone_tabCyclesThroughExistingZones() {
+    SetupForm form = new SetupForm();
+    form.choices(SetupForm.Step.ZONE, List.of("prod", "staging"));
+
+    form.cycle();
+    assertEquals("prod", form.input().value());
+    form.cycle();
+    assertEquals("staging", form.input().value());
+    form.cycle();
+    assertEquals("prod", form.input().value());
+    assertEquals(Optional.empty(), form.next());
+    assertEquals("prod", form.zone());
+  }
+
+  @Test
+  void policy_pickedFromTheZonesPolicies_orStarter() {
+    SetupForm form = new SetupForm();
+    while (form.step() != SetupForm.Step.POLICY) {
+      replace(form, switch (form.step()) {
+        case ZONE -> "prod";
+        case APP -> "bot";
+        case RESOURCE -> "resource://x";
+        case SCOPES -> "x:read";
+        default -> "http://127.0.0.1:1";
+      });
+      assertEquals(Optional.empty(), form.next());
+    }
+    form.choices(SetupForm.Step.POLICY, List.of("readers", "deny-night"));
+    assertEquals("starter", form.input().value());
+
+    form.cycle();
+    assertEquals("readers", form.input().value());
+    form.cycle();
+    assertEquals("deny-night", form.input().value());
+    form.cycle();
+    assertEquals("starter", form.input().value());
+
+    replace(form, "nonesuch");
+    assertEquals(Optional.of("zone `prod` has no policy `nonesuch`; Tab cycles through `starter` and its policies"), form.next());
+    assertEquals(SetupForm.Step.POLICY, form.step());
+    replace(form, "readers");
+    assertEquals(Optional.empty(), form.next());
+    assertEquals(Optional.of("readers"), form.existingPolicy());
+    assertTrue(form.review().stream().anyMatch(l -> l.contains("readers (pushed earlier)")), form.review().toString());
   }
 }

@@ -88,6 +88,9 @@ public final class StatusController {
         .orElse(part(true, "not in this process")));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("ready", allReady(components));
+    if (detailed) {
+      out.put("time", status.control().clock().instant().toString()); // lets a client measure clock skew
+    }
     out.put("components", components);
     return out;
   }
