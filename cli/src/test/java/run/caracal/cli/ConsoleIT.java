@@ -329,22 +329,24 @@ final class ConsoleIT {
       await("the zones view", s -> s.contains("zones (Enter opens)"));
 
       keys("s");
-      await("setup step 1", s -> s.contains("guided setup: step 1 of 9") && s.contains(": default_"));
+      shot("setup-scenario", await("setup step 1", s -> s.contains("guided setup: step 1 of 10") && s.contains(": internal-http_")));
+      keys("Enter");
+      await("setup step 2", s -> s.contains("guided setup: step 2 of 10") && s.contains(": default_"));
       for (int i = 0; i < "default".length(); i++) {
         keys("BSpace");
       }
       type("shop");
       keys("Enter");
-      shot("setup-step-2", await("step 2", s -> s.contains("step 2 of 9")));
+      shot("setup-app-step", await("step 3", s -> s.contains("step 3 of 10")));
       type("cart-agent");
       keys("Enter");
-      await("step 3", s -> s.contains("step 3 of 9"));
+      await("step 4", s -> s.contains("step 4 of 10"));
       type("resource://cart-api");
       keys("Enter");
-      await("step 4", s -> s.contains("step 4 of 9"));
+      await("step 5", s -> s.contains("step 5 of 10"));
       type("cart:read,cart:write");
       keys("Enter");
-      await("step 5", s -> s.contains("step 5 of 9"));
+      await("step 6", s -> s.contains("step 6 of 10"));
       type("not a url");
       keys("Enter");
       await("the upstream error", s -> s.contains("the upstream is an http:// or https:// URL"));
@@ -353,13 +355,13 @@ final class ConsoleIT {
       }
       type("http://127.0.0.1:" + upstream.getAddress().getPort());
       keys("Enter");
-      shot("setup-policy", await("step 6", s -> s.contains("step 6 of 9") && s.contains("starter_") && s.contains("Tab cycles: starter")));
+      shot("setup-policy", await("step 7", s -> s.contains("step 7 of 10") && s.contains("starter_") && s.contains("Tab cycles: starter")));
       keys("Enter");
-      await("step 7", s -> s.contains("step 7 of 9") && s.contains("./caracal.toml_"));
+      await("step 8", s -> s.contains("step 8 of 10") && s.contains("./caracal.toml_"));
       keys("Enter");
-      await("step 8", s -> s.contains("step 8 of 9") && s.contains("./cart-agent.secret_"));
+      await("step 9", s -> s.contains("step 9 of 10") && s.contains("./cart-agent.secret_"));
       keys("Enter");
-      String review = await("the review", s -> s.contains("step 9 of 9") && s.contains("[x] write profile files"));
+      String review = await("the review", s -> s.contains("step 10 of 10") && s.contains("[x] write profile files"));
       shot("setup-review", review);
       assertTrue(review.contains("resource://cart-api  scopes cart:read,cart:write"), review);
       keys("w");
@@ -412,36 +414,52 @@ final class ConsoleIT {
       keys("Escape");
 
       keys("s");
-      await("setup step 1", s -> s.contains("guided setup: step 1 of 9") && s.contains(": default_") && s.contains("Tab cycles: "));
+      await("setup step 1", s -> s.contains("guided setup: step 1 of 10") && s.contains(": internal-http_"));
+      keys("Tab");
+      await("provider-api picked", s -> s.contains(": provider-api_"));
+      keys("Enter");
+      await("setup step 2", s -> s.contains("guided setup: step 2 of 11") && s.contains(": default_") && s.contains("Tab cycles: "));
       for (int i = 0; i < 5 && !capture().contains("): shop_"); i++) {
         keys("Tab");
         Thread.sleep(300);
       }
       shot("setup-zone-picked", await("shop picked with Tab", s -> s.contains("): shop_")));
       keys("Enter");
-      await("step 2", s -> s.contains("step 2 of 9"));
+      await("step 3", s -> s.contains("step 3 of 11"));
       type("cart-once");
       keys("Enter");
-      await("step 3", s -> s.contains("step 3 of 9"));
+      await("step 4", s -> s.contains("step 4 of 11"));
       type("resource://cart-api");
       keys("Enter");
-      await("step 4", s -> s.contains("step 4 of 9"));
+      await("step 5", s -> s.contains("step 5 of 11"));
       type("cart:read");
       keys("Enter");
-      await("step 5", s -> s.contains("step 5 of 9"));
+      await("step 6", s -> s.contains("step 6 of 11"));
       type("http://127.0.0.1:" + upstream.getAddress().getPort());
       keys("Enter");
-      await("step 6", s -> s.contains("step 6 of 9") && s.contains("Tab cycles: starter  cart-agent-starter"));
+      await("the provider step", s -> s.contains("step 7 of 11") && s.contains("provider credential file"));
+      type(dir.resolve("no-such.token").toString());
+      keys("Enter");
+      await("the missing file refused", s -> s.contains("no readable file"));
+      for (int i = 0; i < dir.resolve("no-such.token").toString().length(); i++) {
+        keys("BSpace");
+      }
+      Path credential = Files.writeString(dir.resolve("provider.token"), "sk_provider_123\n");
+      type(credential.toString());
+      keys("Enter");
+      await("step 8", s -> s.contains("step 8 of 11") && s.contains("Tab cycles: starter  cart-agent-starter"));
       keys("Tab");
       await("the existing policy picked", s -> s.contains("): cart-agent-starter_"));
       keys("Enter");
-      await("step 7", s -> s.contains("step 7 of 9"));
+      await("step 9", s -> s.contains("step 9 of 11"));
       keys("Enter");
-      await("step 8", s -> s.contains("step 8 of 9"));
+      await("step 10", s -> s.contains("step 10 of 11"));
       keys("Enter");
-      await("the review", s -> s.contains("step 9 of 9") && s.contains("[x] write profile files"));
+      await("the review", s -> s.contains("step 11 of 11") && s.contains("[x] write profile files"));
       keys("w");
-      shot("setup-review-no-files", await("files off", s -> s.contains("[ ] write profile files")));
+      String noFiles = await("files off", s -> s.contains("[ ] write profile files"));
+      shot("setup-review-no-files", noFiles);
+      assertTrue(noFiles.contains("provider:     credential from " + credential), noFiles);
       keys("Enter");
       String once = await("the one-time secret", s -> s.contains("setup complete") && s.contains("app secret:"));
       shot("setup-result-one-time-secret", once);
@@ -452,8 +470,15 @@ final class ConsoleIT {
       keys("4");
       String shopPolicies = await("the policies of shop", s -> s.contains("policies of zone shop") && s.contains("cart-agent-starter"));
       assertTrue(!shopPolicies.contains("cart-once-starter"), "an existing policy was picked: no starter written\n" + shopPolicies);
+      keys("3");
+      String shopResources = await("the resources of shop", s -> s.contains("resources of zone shop") && s.contains("resource://cart-api"));
+      selectRow(shopResources, l -> l.contains("resource://cart-api"));
+      keys("Enter");
+      String resource = await("the resource detail", s -> s.contains("\"upstream_credential\" : \"set\""));
+      assertTrue(!resource.contains("sk_provider_123") && !once.contains("sk_provider_123"), "the provider credential is never shown");
+      closePanel();
       keys("s");
-      String again = await("a fresh form", s -> s.contains("step 1 of 9"));
+      String again = await("a fresh form", s -> s.contains("step 1 of 10"));
       assertTrue(!again.contains("app secret"), again);
       keys("Escape");
       await("setup cancelled", s -> s.contains("setup cancelled: nothing changed"));

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import run.caracal.cli.UsageException;
 
 /** What `caracal resource create` and `update` send: the whole definition of one resource. */
-final class ResourceSpecOptions {
+public final class ResourceSpecOptions {
   private static final long MAX_CREDENTIAL_BYTES = 64 * 1024;
 
   @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "Zone name or id.")
@@ -77,8 +77,8 @@ final class ResourceSpecOptions {
     return Map.of("method", parts[0], "path", parts[1], "scope", parts[2]);
   }
 
-  /** The file's text without its final line break. */
-  private static String credential(Path file) {
+  /** The file's text without its final line break; a UsageException names what is wrong with the file. */
+  public static String credential(Path file) {
     try {
       if (!Files.isRegularFile(file)) {
         throw new UsageException("credential file `" + file + "` does not exist");

@@ -102,7 +102,7 @@ final class ConsoleApi {
   /** Applies the guided setup with `caracal setup`'s admin calls; the one-time secret goes to {@code secret}. */
   SetupCommand.Result setup(SetupForm form, Consumer<String> secret) throws Exception {
     return SetupCommand.guided(client, form.zone(), form.app(), form.resourceId(), form.scopes(), form.upstream(),
-        form.existingPolicy(), form.writeFiles(), form.profile().toAbsolutePath().normalize(),
+        form.credentialFile(), form.existingPolicy(), form.writeFiles(), form.profile().toAbsolutePath().normalize(),
         form.secretFile().toAbsolutePath().normalize(), secret);
   }
 

@@ -104,6 +104,7 @@ final class ConsoleScreen {
   private String panelRequest = "";
   private String message = "";
   private long lastAuditRefresh;
+  private boolean refreshFailed;
 
   ConsoleScreen(Screen screen, ConsoleApi api) {
     this.screen = screen;
@@ -126,7 +127,7 @@ final class ConsoleScreen {
         handle(key);
         dirty = true;
       } else if (view == View.AUDIT && panel.isEmpty() && System.currentTimeMillis() - lastAuditRefresh >= AUDIT_REFRESH_MILLIS) {
-        load(View.AUDIT);
+        refreshAudit();
         dirty = true;
       } else if (!dirty) {
         Thread.sleep(40);
@@ -549,7 +550,21 @@ final class ConsoleScreen {
 
   // loading
 
-  private void load(View v) {
+  /**
+   * The periodic audit refresh: a failure shows on the bottom line until a refresh succeeds; a
+   * success leaves any other message (a filter error, say) where it is.
+   */
+  private void refreshAudit() {
+    String shown = message;
+    boolean ok = load(View.AUDIT);
+    if (ok && !refreshFailed) {
+      message = shown;
+    }
+    refreshFailed = !ok;
+  }
+
+  /** Loads a view's data; false (with the error on the bottom line) when the server did not answer. */
+  private boolean load(View v) {
     try {
       switch (v) {
         case ZONES -> {
@@ -591,8 +606,10 @@ final class ConsoleScreen {
         default -> { }
       }
       message = "";
+      return true;
     } catch (RuntimeException e) {
       message = oneLine(e);
+      return false;
     }
   }
 
@@ -658,7 +675,7 @@ final class ConsoleScreen {
         lines.add("Tab cycles: " + String.join("  ", all));
       }
     }
-    lines(g, top, height, width, "guided setup: step " + form.number() + " of " + SetupForm.steps() + ", " + form.step().question
+    lines(g, top, height, width, "guided setup: step " + form.number() + " of " + form.steps() + ", " + form.step().question
         + (review ? "   (w toggles files, Enter applies, Esc back)" : "   (Enter next, Esc back)"), lines, 2);
   }
 

@@ -10,19 +10,23 @@ import java.util.Optional;
 import run.caracal.cli.runtime.SetupCommand;
 
 /**
- * The guided setup form of the console, one step at a time: zone → app → resource → scopes →
- * upstream → access policy → profile path → secret file path → review (with the "write profile
- * files" toggle). Zone and policy steps offer choices (existing zones, the zone's pushed
- * policies) that Tab cycles through; typing a new zone name creates it.
+ * The guided setup form of the console, one step at a time: scenario → zone → app → resource →
+ * scopes → upstream → provider credential (the provider-API scenario only) → access policy →
+ * profile path → secret file path → review (with the "write profile files" toggle). Scenario,
+ * zone and policy steps offer choices (the scenarios, existing zones, the zone's pushed policies)
+ * that Tab cycles through; typing a new zone name creates it.
  * The view model: no terminal, no admin calls; {@link SetupCommand#guided} applies it.
  */
 final class SetupForm {
   enum Step {
+    SCENARIO("scenario (Tab cycles: internal-http, the Gateway forwards to your service; provider-api, it also injects "
+        + "the provider's credential)"),
     ZONE("zone (Tab picks an existing one; a new name is created)"),
     APP("agent app name (a new confidential app)"),
     RESOURCE("resource id, e.g. resource://billing-api"),
     SCOPES("scopes the resource declares, comma-separated"),
     UPSTREAM("upstream URL the Gateway forwards to"),
+    PROVIDER("provider credential file (the Gateway sends it as Authorization upstream; stored sealed, never shown)"),
     POLICY("access policy (Tab cycles: `starter` writes one for the app, or a policy the zone has)"),
     PROFILE("profile path"),
     SECRET_FILE("secret file path (mode 0600)"),
@@ -36,28 +40,36 @@ final class SetupForm {
   }
 
   static final String STARTER = "starter";
+  static final String INTERNAL_HTTP = "internal-http";
+  static final String PROVIDER_API = "provider-api";
 
   private final Map<Step, String> values = new EnumMap<>(Step.class);
   private final Map<Step, List<String>> choices = new EnumMap<>(Step.class);
-  private Step step = Step.ZONE;
+  private Step step = Step.SCENARIO;
   private Prompt input;
   private boolean writeFiles = true;
 
   SetupForm() {
-    input = prefilled(Step.ZONE);
+    choices.put(Step.SCENARIO, List.of(INTERNAL_HTTP, PROVIDER_API));
+    input = prefilled(Step.SCENARIO);
   }
 
   Step step() {
     return step;
   }
 
-  /** 1-based number of the current step, of {@link #steps()}. */
+  /** 1-based number of the current step among the steps this scenario asks. */
   int number() {
-    return step.ordinal() + 1;
+    return (int) asked().stream().filter(s -> s.ordinal() <= step.ordinal()).count();
   }
 
-  static int steps() {
-    return Step.values().length;
+  /** How many steps this scenario asks (the provider step only for provider APIs). */
+  int steps() {
+    return asked().size();
+  }
+
+  private List<Step> asked() {
+    return Arrays.stream(Step.values()).filter(s -> s != Step.PROVIDER || providerApi()).toList();
   }
 
   Prompt input() {
@@ -103,23 +115,40 @@ final class SetupForm {
       error = Optional.of("zone `" + zone() + "` has no policy `" + value + "`; Tab cycles through "
           + (choices(Step.POLICY).isEmpty() ? "`starter` (the zone has no pushed policies)" : "`starter` and its policies"));
     }
+    if (error.isEmpty() && step == Step.SCENARIO && !choices(Step.SCENARIO).contains(value)) {
+      error = Optional.of("the scenario is " + INTERNAL_HTTP + " or " + PROVIDER_API + " (Tab cycles)");
+    }
     if (error.isPresent()) {
       return error;
     }
     values.put(step, value);
-    step = Step.values()[step.ordinal() + 1];
+    step = skip(Step.values()[step.ordinal() + 1], 1);
     input = prefilled(step);
     return Optional.empty();
   }
 
   /** Back one step, keeping what was typed; false at the first step (the form is cancelled). */
   boolean back() {
-    if (step == Step.ZONE) {
+    if (step == Step.SCENARIO) {
       return false;
     }
-    step = Step.values()[step.ordinal() - 1];
+    step = skip(Step.values()[step.ordinal() - 1], -1);
     input = prefilled(step);
     return true;
+  }
+
+  /** The provider step is only asked in the provider-API scenario. */
+  private Step skip(Step s, int direction) {
+    return s == Step.PROVIDER && !providerApi() ? Step.values()[s.ordinal() + direction] : s;
+  }
+
+  boolean providerApi() {
+    return values.getOrDefault(Step.SCENARIO, INTERNAL_HTTP).equals(PROVIDER_API);
+  }
+
+  /** The provider credential file, in the provider-API scenario. */
+  Optional<Path> credentialFile() {
+    return providerApi() && values.containsKey(Step.PROVIDER) ? Optional.of(Path.of(values.get(Step.PROVIDER))) : Optional.empty();
   }
 
   void toggleWriteFiles() {
@@ -171,6 +200,10 @@ final class SetupForm {
       if (s.ordinal() >= step.ordinal() || s == Step.REVIEW) {
         break;
       }
+      if (s == Step.PROVIDER && !providerApi()) {
+        out.add(String.format("%-13s %s", label(s) + ":", "skipped for the internal HTTP API scenario"));
+        continue;
+      }
       out.add(String.format("%-13s %s", label(s) + ":", values.get(s)));
     }
     return out;
@@ -182,7 +215,9 @@ final class SetupForm {
     out.add("zone:         " + zone());
     out.add("app:          " + app() + " (new; its secret is shown once or written to the secret file)");
     out.add("resource:     " + resourceId() + "  scopes " + String.join(",", scopes()));
+    out.add("scenario:     " + (providerApi() ? "provider API (the Gateway injects the provider credential)" : "internal HTTP API"));
     out.add("upstream:     " + upstream());
+    credentialFile().ifPresent(f -> out.add("provider:     credential from " + f + " (stored sealed; the agent never sees it)"));
     out.add("policy:       " + existingPolicy().map(p -> p + " (pushed earlier), in set `default`, activated")
         .orElse(app() + "-starter (allows the app the declared scopes), in set `default`, activated"));
     out.add("");
@@ -198,7 +233,10 @@ final class SetupForm {
     return out;
   }
 
-  /** The result view; the secret appears only when no secret file was written. */
+  /**
+   * The result view: ids, the active set, paths, the generated profile and the first commands.
+   * The secret appears only when no secret file was written, with where to save it.
+   */
   static List<String> result(SetupCommand.Result r, String app, Optional<String> oneTimeSecret) {
     List<String> out = new ArrayList<>();
     out.add("setup complete");
@@ -206,29 +244,27 @@ final class SetupForm {
     out.add("  app:          " + app + " (" + r.appId() + ")");
     out.add("  resource:     " + r.resourceId());
     out.add("  policy set:   " + r.policySet() + " v" + r.setVersion() + " (active)");
-    if (r.profile() != null) {
+    if (r.written()) {
       out.add("  profile:      " + r.profile());
       out.add("  secret file:  " + r.secretFile() + " (mode 0600, shown nowhere else)");
-      out.add("");
-      out.add("first request:");
-      out.add("  " + SetupCommand.firstRequest(r));
     } else {
-      out.add("  profile:      not written");
-      out.add("  secret file:  not written");
+      out.add("  profile:      not written: save the profile below as " + r.profile());
+      out.add("  secret file:  not written: save the app secret as " + r.secretFile() + ", then chmod 600 it");
       oneTimeSecret.ifPresent(s -> {
         out.add("");
         out.add("  app secret:   " + s);
         out.add("  shown this once only: store it now; leaving this view forgets it");
       });
-      out.add("");
-      out.add("first request, with a token for the app (from the STS, with its id and this secret) in $TOKEN:");
-      out.add("  curl -H \"Authorization: Bearer $TOKEN\" -H \"X-Caracal-Resource: " + r.resourceId() + "\" " + r.gatewayUrl()
-          + r.firstPath());
-      return out;
     }
+    out.add("");
+    out.add("first request:");
+    out.add("  " + SetupCommand.firstRequest(r));
     out.add("or by hand, with a token in $TOKEN:");
     out.add("  curl -H \"Authorization: Bearer $TOKEN\" -H \"X-Caracal-Resource: " + r.resourceId() + "\" " + r.gatewayUrl()
         + r.firstPath());
+    out.add("");
+    out.add("generated profile" + (r.written() ? " (written to " + r.profile() + ")" : "") + ":");
+    r.profileText().lines().forEach(l -> out.add("  " + l));
     return out;
   }
 
@@ -247,17 +283,21 @@ final class SetupForm {
       case SCOPES -> parseScopes(value).isEmpty() ? Optional.of("give at least one scope")
           : parseScopes(value).stream().anyMatch(s -> s.contains(" ")) ? Optional.of("a scope has no spaces") : Optional.empty();
       case UPSTREAM -> value.matches("https?://\\S+") ? Optional.empty() : Optional.of("the upstream is an http:// or https:// URL");
+      case PROVIDER -> java.nio.file.Files.isRegularFile(Path.of(value)) && java.nio.file.Files.isReadable(Path.of(value))
+          ? Optional.empty() : Optional.of("no readable file `" + value + "`: put the provider credential in a file first");
       default -> Optional.empty();
     };
   }
 
   private static String label(Step s) {
     return switch (s) {
+      case SCENARIO -> "scenario";
       case ZONE -> "zone";
       case APP -> "app";
       case RESOURCE -> "resource";
       case SCOPES -> "scopes";
       case UPSTREAM -> "upstream";
+      case PROVIDER -> "provider";
       case POLICY -> "policy";
       case PROFILE -> "profile";
       case SECRET_FILE -> "secret file";
@@ -271,6 +311,7 @@ final class SetupForm {
 
   private Prompt prefilled(Step s) {
     String value = values.getOrDefault(s, switch (s) {
+      case SCENARIO -> INTERNAL_HTTP;
       case ZONE -> "default";
       case POLICY -> STARTER;
       case PROFILE -> "./caracal.toml";

@@ -71,6 +71,8 @@ public final class SetupCommand implements Callable<Integer> {
   String extraPolicyYaml = "";
   /** A policy already pushed to the zone to use instead of writing a starter policy; null writes the starter. */
   String existingPolicy;
+  /** The provider credential the Gateway injects for the resource (stored sealed); null for none. */
+  String upstreamCredential;
 
   @Override
   public Integer call() throws Exception {
@@ -101,9 +103,13 @@ public final class SetupCommand implements Callable<Integer> {
     return ExitCode.OK.code();
   }
 
-  /** What setup created; {@code profile} and {@code secretFile} are null when no files were written. */
+  /**
+   * What setup created: the profile and secret file paths, whether they were written, and the
+   * profile text (no secret in it: it names the secret file).
+   */
   public record Result(String zoneId, String zoneName, String appId, String resourceId, String policySet, int setVersion,
-      Path profile, Path secretFile, String gatewayUrl, String stsUrl, String envName, String firstPath) {}
+      Path profile, Path secretFile, boolean written, String profileText, String gatewayUrl, String stsUrl, String envName,
+      String firstPath) {}
 
   /**
    * The console's guided setup: the same admin calls as `caracal setup`. With {@code writeFiles} the
@@ -111,8 +117,8 @@ public final class SetupCommand implements Callable<Integer> {
    * file is written and the app secret is handed to {@code oneTimeSecret} instead.
    */
   public static Result guided(AdminClient admin, String zone, String app, String resourceId, List<String> scopes,
-      String upstream, Optional<String> existingPolicy, boolean writeFiles, Path profilePath, Path secretPath,
-      java.util.function.Consumer<String> oneTimeSecret) throws Exception {
+      String upstream, Optional<Path> credentialFile, Optional<String> existingPolicy, boolean writeFiles, Path profilePath,
+      Path secretPath, java.util.function.Consumer<String> oneTimeSecret) throws Exception {
     if (writeFiles && Files.exists(secretPath)) {
       throw new UsageException("secret file `" + secretPath + "` already exists; choose another path or remove it");
     }
@@ -123,15 +129,21 @@ public final class SetupCommand implements Callable<Integer> {
     setup.scopes = List.copyOf(scopes);
     setup.upstream = upstream;
     setup.existingPolicy = existingPolicy.orElse(null);
-    return setup.apply(admin, writeFiles ? profilePath : null, writeFiles ? secretPath : null, oneTimeSecret);
+    setup.upstreamCredential = credentialFile.map(run.caracal.cli.admin.ResourceSpecOptions::credential).orElse(null);
+    return setup.apply(admin, profilePath, secretPath, writeFiles, oneTimeSecret);
   }
 
   Result apply(AdminClient admin, Path profilePath, Path secretPath) throws Exception {
-    return apply(admin, profilePath, secretPath, secret -> { });
+    return apply(admin, profilePath, secretPath, true, secret -> { });
   }
 
-  private Result apply(AdminClient admin, Path profilePath, Path secretPath, java.util.function.Consumer<String> oneTimeSecret)
-      throws Exception {
+  /**
+   * Creates the objects; with {@code writeFiles} the secret goes to {@code secretPath} and the
+   * profile to {@code profilePath}, without them the secret goes to {@code oneTimeSecret} and the
+   * result holds the profile (naming {@code secretPath}) for the user to save.
+   */
+  private Result apply(AdminClient admin, Path profilePath, Path secretPath, boolean writeFiles,
+      java.util.function.Consumer<String> oneTimeSecret) throws Exception {
     JsonNode z;
     try {
       z = admin.get("/admin/v1/zones/" + AdminClient.encode(zone));
@@ -153,12 +165,16 @@ public final class SetupCommand implements Callable<Integer> {
     }
     JsonNode created = admin.post("/admin/v1/zones/" + zoneId + "/apps", Map.of("name", app));
     String appId = created.get("id").asText();
-    if (secretPath != null) {
+    if (writeFiles) {
       writePrivate(secretPath, created.get("client_secret").asText() + "\n");
     } else {
       oneTimeSecret.accept(created.get("client_secret").asText());
     }
-    admin.put("/admin/v1/zones/" + zoneId + "/resources", Map.of("id", resourceId, "scopes", scopes, "upstream", upstream));
+    Map<String, Object> resource = new LinkedHashMap<>(Map.of("id", resourceId, "scopes", scopes, "upstream", upstream));
+    if (upstreamCredential != null) {
+      resource.put("upstream_credential", upstreamCredential);
+    }
+    admin.put("/admin/v1/zones/" + zoneId + "/resources", resource);
     String starter = existingPolicy != null ? existingPolicy : app + "-starter";
     String policyYaml = existingPolicy != null ? "" : "apiVersion: caracal.run/v1\nkind: Policy\nmetadata:\n  name: " + starter
         + "\n  description: Starter policy written by caracal setup\nspec:\n  resources: [" + quote(resourceId) + "]\n  rules:\n"
@@ -176,15 +192,14 @@ public final class SetupCommand implements Callable<Integer> {
     String gateway = state.path("gateway_url").asText("");
     String sts = state.path("sts_url").asText();
     String envName = Profile.defaultEnv(resourceId);
-    if (profilePath == null) {
-      return new Result(zoneId, zone, appId, resourceId, "default", activation.path("version").asInt(), null, null,
-          gateway, sts, envName, firstPath == null ? "/" : firstPath);
-    }
-    String profileText = Profile.toToml(sts, gateway, zoneId, appId, secretPath, 1800,
+    Path secret = secretPath.toAbsolutePath();
+    String profileText = Profile.toToml(sts, gateway, zoneId, appId, secret, 1800,
         List.of(new Profile.Credential(envName, resourceId, scopes, Optional.of(upstream))));
-    writePrivate(profilePath, profileText);
+    if (writeFiles) {
+      writePrivate(profilePath, profileText);
+    }
     return new Result(zoneId, zone, appId, resourceId, "default", activation.path("version").asInt(), profilePath.toAbsolutePath(),
-        secretPath.toAbsolutePath(), gateway, sts, envName, firstPath == null ? "/" : firstPath);
+        secret, writeFiles, profileText, gateway, sts, envName, firstPath == null ? "/" : firstPath);
   }
 
   private void print(Result r) throws Exception {

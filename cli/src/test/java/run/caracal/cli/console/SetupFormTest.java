@@ -20,6 +20,7 @@ final class SetupFormTest {
 
   private static SetupForm filled() {
     SetupForm form = new SetupForm();
+    assertEquals(Optional.empty(), form.next()); // scenario: internal-http
     replace(form, "shop");
     assertEquals(Optional.empty(), form.next());
     replace(form, "cart-agent");
@@ -41,7 +42,8 @@ final class SetupFormTest {
     SetupForm form = filled();
 
     assertEquals(SetupForm.Step.REVIEW, form.step());
-    assertEquals(9, form.number());
+    assertEquals(10, form.number());
+    assertEquals(10, form.steps());
     assertEquals(Optional.empty(), form.existingPolicy());
     assertEquals("shop", form.zone());
     assertEquals("cart-agent", form.app());
@@ -55,16 +57,23 @@ final class SetupFormTest {
   @Test
   void zone_startsPrefilledWithDefault() {
     SetupForm form = new SetupForm();
+    assertEquals("internal-http", form.input().text());
+    assertEquals(Optional.empty(), form.next());
 
     assertEquals("default", form.input().text());
     assertEquals(Optional.empty(), form.next());
     assertEquals("default", form.zone());
-    assertEquals(List.of("zone:         default"), form.answered());
+    assertEquals(List.of("scenario:     internal-http", "zone:         default"), form.answered());
   }
 
   @Test
   void next_invalidInput_staysWithTheError() {
     SetupForm form = new SetupForm();
+    replace(form, "saas");
+    assertEquals(Optional.of("the scenario is internal-http or provider-api (Tab cycles)"), form.next());
+    form.cycle();
+    assertEquals("internal-http", form.input().value());
+    assertEquals(Optional.empty(), form.next());
     replace(form, "");
     assertEquals(Optional.of("zone is required"), form.next());
     replace(form, "bad zone");
@@ -82,10 +91,13 @@ final class SetupFormTest {
   @Test
   void back_keepsTheAnswerAndCancelsAtTheFirstStep() {
     SetupForm form = new SetupForm();
+    form.next();
     replace(form, "shop");
     form.next();
     assertTrue(form.back());
     assertEquals("shop", form.input().text());
+    assertTrue(form.back());
+    assertEquals(SetupForm.Step.SCENARIO, form.step());
     assertFalse(form.back());
   }
 
@@ -102,8 +114,8 @@ final class SetupFormTest {
   @Test
   void result_withFiles_showsPathsAndTheFirstRequestButNoSecret() {
     SetupCommand.Result r = new SetupCommand.Result("zone_1", "shop", "app_1", "resource://cart-api", "default", 3,
-        Path.of("/w/caracal.toml"), Path.of("/w/cart-agent.secret"), "http://127.0.0.1:9000", "http://127.0.0.1:8000",
-        "CARACAL_TOKEN_CART_API", "/");
+        Path.of("/w/caracal.toml"), Path.of("/w/cart-agent.secret"), true, "zone_id = \"zone_1\"\n", "http://127.0.0.1:9000",
+        "http://127.0.0.1:8000", "CARACAL_TOKEN_CART_API", "/");
 
     List<String> lines = SetupForm.result(r, "cart-agent", Optional.empty());
 
@@ -114,23 +126,77 @@ final class SetupFormTest {
     assertTrue(text.contains("secret file:  /w/cart-agent.secret (mode 0600"), text);
     assertTrue(text.contains("CARACAL_CONFIG=/w/caracal.toml caracal run --"), text);
     assertFalse(text.contains("app secret:"), text);
+    assertTrue(text.endsWith("generated profile (written to /w/caracal.toml):\n  zone_id = \"zone_1\""), text);
   }
 
   @Test
   void result_withoutFiles_showsTheSecretOnce() {
     SetupCommand.Result r = new SetupCommand.Result("zone_1", "shop", "app_1", "resource://cart-api", "default", 1,
-        null, null, "http://127.0.0.1:9000", "http://127.0.0.1:8000", "CARACAL_TOKEN_CART_API", "/");
+        Path.of("/w/caracal.toml"), Path.of("/w/cart-agent.secret"), false, "secret_file = \"/w/cart-agent.secret\"\n",
+        "http://127.0.0.1:9000", "http://127.0.0.1:8000", "CARACAL_TOKEN_CART_API", "/");
 
     String text = String.join("\n", SetupForm.result(r, "cart-agent", Optional.of("s3cr3t")));
 
     assertTrue(text.contains("app secret:   s3cr3t"), text);
-    assertTrue(text.contains("profile:      not written"), text);
-    assertFalse(text.contains("caracal run"), text);
+    assertTrue(text.contains("profile:      not written: save the profile below as /w/caracal.toml"), text);
+    assertTrue(text.contains("secret file:  not written: save the app secret as /w/cart-agent.secret, then chmod 600 it"), text);
+    assertTrue(text.endsWith("generated profile:\n  secret_file = \"/w/cart-agent.secret\""), text);
+    assertEquals(1, text.split("s3cr3t", -1).length - 1, "the secret appears once");
+  }
+
+  @Test
+  void providerScenario_asksForTheCredentialFile_internalSkipsIt(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    SetupForm internal = filled();
+    assertEquals(Optional.empty(), internal.credentialFile());
+    assertTrue(internal.review().stream().noneMatch(l -> l.startsWith("provider:")), internal.review().toString());
+
+    SetupForm form = new SetupForm();
+    form.cycle();
+    assertEquals("provider-api", form.input().value());
+    assertEquals(Optional.empty(), form.next());
+    for (String answer : List.of("shop", "cart-agent", "resource://cart-api", "cart:read", "https://api.example.com")) {
+      replace(form, answer);
+      assertEquals(Optional.empty(), form.next());
+    }
+    assertEquals(SetupForm.Step.PROVIDER, form.step());
+    replace(form, dir.resolve("missing.token").toString());
+    assertTrue(form.next().orElseThrow().startsWith("no readable file"));
+    Path token = java.nio.file.Files.writeString(dir.resolve("provider.token"), "sk_live_x\n");
+    replace(form, token.toString());
+    assertEquals(Optional.empty(), form.next());
+    assertEquals(SetupForm.Step.POLICY, form.step());
+    assertTrue(form.back());
+    assertEquals(SetupForm.Step.PROVIDER, form.step(), "back returns to the provider step in this scenario");
+    assertEquals(Optional.empty(), form.next());
+    assertEquals(Optional.of(token), form.credentialFile());
+    assertEquals(8, form.number());
+    assertEquals(11, form.steps());
+    while (form.step() != SetupForm.Step.REVIEW) {
+      assertEquals(Optional.empty(), form.next());
+    }
+    assertTrue(form.review().contains("provider:     credential from " + token + " (stored sealed; the agent never sees it)"),
+        form.review().toString());
+    assertTrue(form.review().stream().noneMatch(l -> l.contains("sk_live_x")), "the credential itself is never shown");
+  }
+
+  @Test
+  void internalScenario_backFromThePolicyStep_skipsTheProviderStep() {
+    SetupForm form = new SetupForm();
+    assertEquals(Optional.empty(), form.next());
+    for (String answer : List.of("shop", "cart-agent", "resource://cart-api", "cart:read", "https://api.example.com")) {
+      replace(form, answer);
+      assertEquals(Optional.empty(), form.next());
+    }
+    assertEquals(SetupForm.Step.POLICY, form.step());
+    assertTrue(form.answered().contains("provider:     skipped for the internal HTTP API scenario"), form.answered().toString());
+    assertTrue(form.back());
+    assertEquals(SetupForm.Step.UPSTREAM, form.step());
   }
 
   @Test
   void zone_tabCyclesThroughExistingZones() {
     SetupForm form = new SetupForm();
+    assertEquals(Optional.empty(), form.next());
     form.choices(SetupForm.Step.ZONE, List.of("prod", "staging"));
 
     form.cycle();
@@ -148,6 +214,7 @@ final class SetupFormTest {
     SetupForm form = new SetupForm();
     while (form.step() != SetupForm.Step.POLICY) {
       replace(form, switch (form.step()) {
+        case SCENARIO -> "internal-http";
         case ZONE -> "prod";
         case APP -> "bot";
         case RESOURCE -> "resource://x";
