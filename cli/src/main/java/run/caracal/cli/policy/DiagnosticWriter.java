@@ -48,6 +48,7 @@ final class DiagnosticWriter {
     log.put("$schema", "https://json.schemastore.org/sarif-2.1.0.json");
     log.put("version", "2.1.0");
     ObjectNode run = log.putArray("runs").addObject();
+    run.put("columnKind", "unicodeCodePoints"); // our columns count code points: an emoji is one column
     ObjectNode driver = run.putObject("tool").putObject("driver");
     driver.put("name", "caracal-policy-lint").put("version", Caracal.version())
         .put("informationUri", "https://caracal.run/docs/policy-language");

@@ -164,8 +164,13 @@ public final class ExpressionChecker {
   }
 
   private static Position at(ScalarText source, CelAbstractSyntaxTree ast, long exprId) {
-    Integer offset = ast.getSource().getPositionsMap().get(exprId);
-    return offset == null ? source.start() : source.at(offset);
+    Integer offset = ast.getSource().getPositionsMap().get(exprId); // in code points
+    if (offset == null) {
+      return source.start();
+    }
+    String value = source.value();
+    int points = value.codePointCount(0, value.length());
+    return source.at(value.offsetByCodePoints(0, Math.max(0, Math.min(offset, points))));
   }
 
   /** The offset in {@code text} of a CEL location (1-based line, 0-based column in code points). */

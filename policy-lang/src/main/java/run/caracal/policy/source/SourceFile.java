@@ -6,7 +6,9 @@ import java.util.Objects;
 
 /**
  * The text of one policy file and the name it is reported under. Knows how to turn a character
- * offset into a 1-based line and column. Immutable and thread-safe.
+ * offset (a UTF-16 index into the text) into a 1-based line and column. Columns count Unicode code
+ * points, as YAML marks and CEL locations do, so a character outside the Basic Multilingual Plane
+ * (an emoji) is one column. Immutable and thread-safe.
  */
 public final class SourceFile {
   private final String name;
@@ -47,13 +49,20 @@ public final class SourceFile {
         hi = mid - 1;
       }
     }
-    return new Position(name, lo + 1, clamped - lineStarts[lo] + 1);
+    if (clamped > lineStarts[lo] && clamped < text.length() && Character.isLowSurrogate(text.charAt(clamped))
+        && Character.isHighSurrogate(text.charAt(clamped - 1))) {
+      clamped--; // inside a surrogate pair: the character's own column
+    }
+    return new Position(name, lo + 1, text.codePointCount(lineStarts[lo], clamped) + 1);
   }
 
-  /** The character offset of a 1-based line and column (clamped to the text). */
+  /** The character offset of a 1-based line and code-point column (clamped to the line and the text). */
   public int offsetOf(int line, int column) {
     int l = Math.max(1, Math.min(line, lineStarts.length));
-    return Math.min(text.length(), lineStarts[l - 1] + Math.max(0, column - 1));
+    int start = lineStarts[l - 1];
+    int end = l < lineStarts.length ? lineStarts[l] : text.length();
+    int points = text.codePointCount(start, end);
+    return text.offsetByCodePoints(start, Math.min(points, Math.max(0, column - 1)));
   }
 
   /** The text of a 1-based line without its line break, or an empty string past the end. */

@@ -28,7 +28,10 @@ final class ScalarTextTest {
         Arguments.of("literal block", "|\n  a &&\n  X", 3, 3),
         Arguments.of("literal block, strip, more indented", "|-\n  a &&\n    X", 3, 5),
         Arguments.of("folded block with an empty line", ">\n  a &&\n  b\n\n  X", 5, 3),
-        Arguments.of("folded block, more indented", ">-\n  a\n    && X", 3, 8));
+        Arguments.of("folded block, more indented", ">-\n  a\n    && X", 3, 8),
+        Arguments.of("plain after an emoji: one column each", "a == '🦊🦊' || X", 1, 20),
+        Arguments.of("double-quoted after an emoji", "\"'🦊' == X\"", 1, 15),
+        Arguments.of("literal block, emoji on the line before", "|\n  '🦊' &&\n  🦊 == X", 3, 8));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -36,6 +39,12 @@ final class ScalarTextTest {
   void at_tokenInAnyStyle_mapsToFilePosition(String style, String yaml, int line, int column) {
     ScalarText when = when("when: " + yaml);
     assertEquals(new Position("f.yaml", line, column), when.at(when.value().indexOf('X')), "value: " + when.value());
+  }
+
+  @Test
+  void at_scalarAfterAnEmojiOnItsLine_startsWhereTheYamlSays() {
+    ScalarText when = when("{desc: 🦊, when: \"a == X\"}");
+    assertEquals(new Position("f.yaml", 1, 23), when.at(when.value().indexOf('X')));
   }
 
   @Test
