@@ -33,6 +33,9 @@ import run.caracal.ledger.store.LedgerStore;
  */
 public final class GroupCommitWriter implements AutoCloseable {
   private static final long IDLE_POLL_MILLIS = 200;
+  /** Pause before the committed-or-not check and the one retry of a failed batch. */
+  private static final long RETRY_PAUSE_MILLIS = 200;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupCommitWriter.class);
 
   private final LedgerStore store;
   private final SigningKey key;
@@ -128,49 +131,105 @@ public final class GroupCommitWriter implements AutoCloseable {
     finalCheckpoint();
   }
 
-  private void write(List<Pending> batch) {
-    List<AppendedEvent> rows = new ArrayList<>(batch.size());
+  /**
+   * Commits a batch. When the commit fails, the writer asks the database where the chain ends,
+   * on a fresh connection after a short pause (the failure may be a pooled connection that died
+   * with a database restart): if the batch's last event is the head, the commit landed and only
+   * its acknowledgement was lost; if the head is still where the batch started, nothing landed and
+   * the batch is tried once more. Anything else, or a second failure, fails every caller: nothing
+   * is ever written twice and the chain never forks.
+   */
+  private void write(List<Pending> batch) throws InterruptedException {
+    List<AppendedEvent> rows;
     try {
-      if (!registered) {
-        store.registerChain(chainId, clock.instant(), writerName);
-        registered = true;
-      }
-      if (head == null) {
-        head = store.chainHead(chainId);
-      }
-      long seq = head.seq();
-      String prev = head.hash();
-      for (Pending p : batch) {
-        seq++;
-        String hash = EventHashing.hash(p.event(), chainId, seq, prev);
-        rows.add(new AppendedEvent(p.event(), chainId, seq, prev, hash));
-        prev = hash;
-      }
-      Instant now = clock.instant();
-      boolean due = sinceCheckpoint + rows.size() >= settings.checkpointEvery()
-          || !now.isBefore(lastCheckpointTime.plus(settings.checkpointInterval()));
-      Optional<Checkpoint> checkpoint = due
-          ? Optional.of(key.sign(chainId, seq, prev, now, store.registryHead()))
-          : Optional.empty();
-      store.append(rows, checkpoint);
-      head = new ChainHead(seq, prev);
-      if (checkpoint.isPresent()) {
-        checkpointed(seq, now);
-      } else {
-        sinceCheckpoint += rows.size();
-      }
-    } catch (Throwable t) {
+      rows = attempt(batch);
+    } catch (Throwable first) {
+      Attempt failed = lastAttempt;
       head = null;
-      LedgerException failure = new LedgerException("ledger_write_failed",
-          "the batch of " + batch.size() + " events was not committed", t);
-      for (Pending p : batch) {
-        p.future().completeExceptionally(failure);
+      try {
+        rows = recover(batch, failed, first);
+      } catch (Throwable t) {
+        head = null;
+        LedgerException failure = new LedgerException("ledger_write_failed",
+            "the batch of " + batch.size() + " events was not committed", t == first ? first : withSuppressed(t, first));
+        for (Pending p : batch) {
+          p.future().completeExceptionally(failure);
+        }
+        throw t;
       }
-      throw t;
     }
     for (int i = 0; i < batch.size(); i++) {
       batch.get(i).future().complete(rows.get(i));
     }
+  }
+
+  private static Throwable withSuppressed(Throwable t, Throwable first) {
+    t.addSuppressed(first);
+    return t;
+  }
+
+  /** What the last attempt was about to commit: the head it started from and its rows. */
+  private record Attempt(ChainHead from, List<AppendedEvent> rows) {}
+
+  private Attempt lastAttempt;
+
+  private List<AppendedEvent> recover(List<Pending> batch, Attempt failed, Throwable first) throws InterruptedException {
+    Thread.sleep(RETRY_PAUSE_MILLIS);
+    if (failed != null) {
+      ChainHead now = store.chainHead(chainId);
+      AppendedEvent last = failed.rows().get(failed.rows().size() - 1);
+      if (now.seq() == last.seq() && now.hash().equals(last.hash())) {
+        LOG.warn("ledger commit acknowledgement lost; the chain head shows the batch committed chain={} seq={}",
+            chainId, last.seq());
+        head = now;
+        sinceCheckpoint += failed.rows().size();
+        return failed.rows();
+      }
+      if (now.seq() != failed.from().seq() || !now.hash().equals(failed.from().hash())) {
+        throw new LedgerException("ledger_write_failed", "after a failed commit the chain head is seq " + now.seq()
+            + ", neither where the batch started (" + failed.from().seq() + ") nor where it ends (" + last.seq() + ")", first);
+      }
+      head = now;
+    }
+    LOG.warn("ledger commit failed; retrying the batch once chain={} events={} error={}", chainId, batch.size(),
+        String.valueOf(first.getMessage()));
+    return attempt(batch);
+  }
+
+  private List<AppendedEvent> attempt(List<Pending> batch) {
+    lastAttempt = null;
+    if (!registered) {
+      store.registerChain(chainId, clock.instant(), writerName);
+      registered = true;
+    }
+    if (head == null) {
+      head = store.chainHead(chainId);
+    }
+    ChainHead from = head;
+    List<AppendedEvent> rows = new ArrayList<>(batch.size());
+    long seq = from.seq();
+    String prev = from.hash();
+    for (Pending p : batch) {
+      seq++;
+      String hash = EventHashing.hash(p.event(), chainId, seq, prev);
+      rows.add(new AppendedEvent(p.event(), chainId, seq, prev, hash));
+      prev = hash;
+    }
+    Instant now = clock.instant();
+    boolean due = sinceCheckpoint + rows.size() >= settings.checkpointEvery()
+        || !now.isBefore(lastCheckpointTime.plus(settings.checkpointInterval()));
+    Optional<Checkpoint> checkpoint = due
+        ? Optional.of(key.sign(chainId, seq, prev, now, store.registryHead()))
+        : Optional.empty();
+    lastAttempt = new Attempt(from, rows);
+    store.append(rows, checkpoint);
+    head = new ChainHead(seq, prev);
+    if (checkpoint.isPresent()) {
+      checkpointed(seq, now);
+    } else {
+      sinceCheckpoint += rows.size();
+    }
+    return rows;
   }
 
   private void checkpointIfIdleAndDue() {
