@@ -6,9 +6,11 @@ import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -107,7 +109,9 @@ public final class CaracalServer implements AutoCloseable {
         GatewayAuthorizer authorizer = new GatewayAuthorizer(control, verifier, new UpstreamGuard(true, true), clock,
             new RateLimiter(gatewayPerSecond, (int) Math.max(1, gatewayPerSecond * 2), System::nanoTime));
         try {
-          gateway = GatewayServer.start(settings.host(), settings.gatewayPort(), authorizer, ledger, GatewaySettings.DEFAULTS);
+          String caFile = System.getProperty("caracal.upstream-ca-file", System.getenv().getOrDefault("CARACAL_UPSTREAM_CA_FILE", ""));
+          gateway = GatewayServer.start(settings.host(), settings.gatewayPort(), authorizer, ledger,
+              GatewaySettings.DEFAULTS.withUpstreamCaFile(caFile.isBlank() ? Optional.empty() : Optional.of(Path.of(caFile))));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new IllegalStateException("interrupted while starting the gateway", e);

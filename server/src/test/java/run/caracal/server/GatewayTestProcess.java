@@ -31,7 +31,7 @@ import run.caracal.sts.token.Lifetimes;
  */
 final class GatewayTestProcess {
   static final GatewaySettings SHORT_TIMEOUTS = new GatewaySettings(8192, 16 * 1024, 64 * 1024, 1L << 30,
-      Duration.ofSeconds(1), Duration.ofMillis(1500), Duration.ofSeconds(5));
+      Duration.ofSeconds(1), Duration.ofMillis(1500), Duration.ofSeconds(5), Optional.empty());
 
   private GatewayTestProcess() {}
 

@@ -59,6 +59,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private final Executor blocking;
   private final GatewaySettings settings;
   private final ResultRecorder results;
+  private final run.caracal.gateway.net.UpstreamTls tls;
   private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
 
   private ChannelHandlerContext ctx;
@@ -66,11 +67,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private Channel upstream;
   private Exchange exchange;
 
-  ClientHandler(GatewayAuthorizer authorizer, Executor blocking, GatewaySettings settings, ResultRecorder results) {
+  ClientHandler(GatewayAuthorizer authorizer, Executor blocking, GatewaySettings settings, ResultRecorder results,
+      run.caracal.gateway.net.UpstreamTls tls) {
     this.authorizer = authorizer;
     this.blocking = blocking;
     this.settings = settings;
     this.results = results;
+    this.tls = tls;
   }
 
   /** The request in flight. */
@@ -326,6 +329,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
+            if ("https".equalsIgnoreCase(a.upstream().getScheme())) {
+              ch.pipeline().addLast(tls.newHandler(ch.alloc(), a.upstream().getHost(), a.address().getPort()));
+            }
             ch.pipeline().addLast(new IdleStateHandler(0, 0, settings.idleTimeout().toSeconds(), TimeUnit.SECONDS));
             ch.pipeline().addLast(new HttpClientCodec(8192, 64 * 1024, 64 * 1024));
             ch.pipeline().addLast(new UpstreamHandler(ClientHandler.this, ex));

@@ -53,6 +53,7 @@ public final class GatewayServer implements AutoCloseable {
         });
     workers.allowCoreThreadTimeOut(true);
     ResultRecorder results = new ResultRecorder(ledger, authorizer.metrics());
+    run.caracal.gateway.net.UpstreamTls tls = run.caracal.gateway.net.UpstreamTls.create(settings.upstreamCaFile());
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)
@@ -63,7 +64,7 @@ public final class GatewayServer implements AutoCloseable {
           protected void initChannel(SocketChannel ch) {
             ch.pipeline().addLast(new StrictRequestDecoder(settings.maxInitialLine(), settings.maxHeaderBytes(), settings.maxChunk()));
             ch.pipeline().addLast(new HttpResponseEncoder());
-            ch.pipeline().addLast(new ClientHandler(authorizer, workers, settings, results));
+            ch.pipeline().addLast(new ClientHandler(authorizer, workers, settings, results, tls));
           }
         });
     try {

@@ -12,6 +12,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
   private final ClientHandler client;
   private final ClientHandler.Exchange exchange;
   private boolean complete;
+  private boolean tlsFailed;
 
   UpstreamHandler(ClientHandler client, ClientHandler.Exchange exchange) {
     this.client = client;
@@ -46,6 +47,10 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent done && !done.isSuccess()) {
+      tlsFailed(ctx, done.cause());
+      return;
+    }
     if (evt instanceof IdleStateEvent) {
       client.upstreamFailed(exchange, new GatewayException(504, "gateway_timeout", "upstream_idle_timeout", "the upstream went idle"));
       ctx.close();
@@ -59,8 +64,40 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** The certificate or protocol problem, without the stack of causes. */
+  private static String tlsReason(Throwable cause) {
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    return m.length() > 200 ? m.substring(0, 200) : m;
+  }
+
+  private void tlsFailed(ChannelHandlerContext ctx, Throwable cause) {
+    if (!tlsFailed) {
+      tlsFailed = true;
+      client.upstreamFailed(exchange, new GatewayException(502, "bad_gateway", "upstream_tls_failed",
+          "the TLS handshake with the upstream failed: " + tlsReason(cause)));
+    }
+    ctx.close();
+  }
+
+  private static boolean isTls(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (tlsFailed || isTls(cause)) {
+      tlsFailed(ctx, cause);
+      return;
+    }
     client.upstreamFailed(exchange, new GatewayException(502, "bad_gateway", "upstream_error", "upstream connection failed"));
     ctx.close();
   }
