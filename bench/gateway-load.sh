@@ -9,8 +9,8 @@
 # Environment: SKIP_BUILD=1 (use the jars already built), CARACAL_JAVA (the server's java, default
 # java on the PATH; a JDK >= 23 decides faster, see the engine section of docs/BENCHMARKS.md),
 # CARACAL_JAVA_OPTS (server JVM options, default -Xms1g -Xmx1g), UPSTREAM_PORT / PROXY_PORT (default 18181 / 18182),
-# NGINX_UPSTREAM_KEEPALIVE=1 (nginx keeps upstream connections; default: one per request, as the
-# Gateway does), CARACAL_DB=postgresql (a fresh database on the local PostgreSQL at
+# NGINX_UPSTREAM_KEEPALIVE=0 (nginx opens one upstream connection per request; default 1: it keeps
+# them alive, as the Gateway does), CARACAL_DB=postgresql (a fresh database on the local PostgreSQL at
 # 127.0.0.1:5432, user postgres, made with psql and dropped at the end; default: embedded H2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,7 +64,7 @@ if [ "${CARACAL_DB:-h2}" = postgresql ]; then
 fi
 
 mkdir -p "$WORK/nginx/tmp" "$WORK/home"
-if [ "${NGINX_UPSTREAM_KEEPALIVE:-0}" = 1 ]; then
+if [ "${NGINX_UPSTREAM_KEEPALIVE:-1}" = 1 ]; then
   PROXY_UPSTREAM="upstream origin { server 127.0.0.1:$UPSTREAM_PORT; keepalive 64; }"
   PROXY_PASS="proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\";"
 else
@@ -125,7 +125,7 @@ if [ -z "$GATEWAY_URL" ]; then
 fi
 
 echo "caracal: $("$CARACAL_JAVA" -version 2>&1 | head -1) $CARACAL_JAVA_OPTS -jar cli/target/caracal.jar serve ${DB_ARGS[*]} (data: $DB_NAME)"
-echo "nginx: $("$NGINX" -v 2>&1 | sed 's/.*: //'), worker_processes auto, upstream keepalive ${NGINX_UPSTREAM_KEEPALIVE:-0}; $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+echo "nginx: $("$NGINX" -v 2>&1 | sed 's/.*: //'), worker_processes auto, upstream keepalive ${NGINX_UPSTREAM_KEEPALIVE:-1}; $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
 java -cp "$ROOT/bench/target/benchmarks.jar" run.caracal.bench.gateway.GatewayLoad \
   --sts "$STS_URL" --admin-token-file "$WORK/home/admin.token" --gateway "$GATEWAY_URL" \
   --upstream "http://127.0.0.1:$UPSTREAM_PORT" --nginx "http://127.0.0.1:$PROXY_PORT" "$@"

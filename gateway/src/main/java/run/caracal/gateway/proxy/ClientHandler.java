@@ -60,6 +60,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private final GatewaySettings settings;
   private final ResultRecorder results;
   private final run.caracal.gateway.net.UpstreamTls tls;
+  private final UpstreamPool pool = UpstreamPool.current(); // built on the connection's event loop
   private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
 
   private ChannelHandlerContext ctx;
@@ -95,6 +96,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     GatewayRequest pendingRequest;
     java.util.List<HttpContent> buffered;
     long bufferedBytes;
+    UpstreamPool.Key upstreamKey;
+    boolean upstreamKeepAlive;
+    boolean upstreamDone;
 
     void cancelTimers() {
       if (firstByteTimer != null) {
@@ -319,22 +323,32 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** An idle keep-alive connection to the upstream when the pool has one, else a new connection. */
   private void connect(Exchange ex) {
     Authorized a = ex.authorized;
+    boolean https = "https".equalsIgnoreCase(a.upstream().getScheme());
+    ex.upstreamKey = new UpstreamPool.Key(https ? "https" : "http", a.upstream().getHost(), a.address());
+    Channel pooled = pool.acquire(ex.upstreamKey);
+    if (pooled != null) {
+      pooled.pipeline().addLast(UpstreamPool.HANDLER, new UpstreamHandler(this, ex));
+      connected(ex, pooled);
+      return;
+    }
     Bootstrap b = new Bootstrap()
         .group(ctx.channel().eventLoop())
         .channel(NioSocketChannel.class)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
         .option(ChannelOption.AUTO_READ, true)
+        .option(ChannelOption.TCP_NODELAY, true)
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            if ("https".equalsIgnoreCase(a.upstream().getScheme())) {
+            if (https) {
               ch.pipeline().addLast(tls.newHandler(ch.alloc(), a.upstream().getHost(), a.address().getPort()));
             }
             ch.pipeline().addLast(new IdleStateHandler(0, 0, settings.idleTimeout().toSeconds(), TimeUnit.SECONDS));
             ch.pipeline().addLast(new HttpClientCodec(8192, 64 * 1024, 64 * 1024));
-            ch.pipeline().addLast(new UpstreamHandler(ClientHandler.this, ex));
+            ch.pipeline().addLast(UpstreamPool.HANDLER, new UpstreamHandler(ClientHandler.this, ex));
           }
         });
     b.connect(a.address()).addListener((ChannelFutureListener) f -> {
@@ -346,18 +360,23 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         fail(new GatewayException(502, "bad_gateway", "upstream_unreachable", "cannot connect to the upstream"));
         return;
       }
-      upstream = f.channel();
-      upstream.write(upstreamRequest(ex));
-      state = State.FORWARDING_BODY;
-      if (HttpUtil.is100ContinueExpected(ex.request)) {
-        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
-      }
-      drain();
-      upstream.flush();
-      if (state == State.FORWARDING_BODY) {
-        ctx.channel().config().setAutoRead(upstream.isWritable());
-      }
+      connected(ex, f.channel());
     });
+  }
+
+  /** Sends the request head, then the body as it arrives. */
+  private void connected(Exchange ex, Channel channel) {
+    upstream = channel;
+    upstream.write(upstreamRequest(ex));
+    state = State.FORWARDING_BODY;
+    if (HttpUtil.is100ContinueExpected(ex.request)) {
+      ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+    drain();
+    upstream.flush();
+    if (state == State.FORWARDING_BODY) {
+      ctx.channel().config().setAutoRead(upstream.isWritable());
+    }
   }
 
   private HttpRequest upstreamRequest(Exchange ex) {
@@ -390,8 +409,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       h.set("X-Forwarded-Host", clientHost);
     }
     a.credential().ifPresent(c -> h.set(HttpHeaderNames.AUTHORIZATION, c.contains(" ") ? c : "Bearer " + c));
-    h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    return out;
+    return out; // HTTP/1.1 without `Connection: close`: the connection may serve the next request
   }
 
   private void forwardContent(HttpContent content) {
@@ -459,11 +477,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   /** Called by the upstream handler for each response part. */
   void fromUpstream(Exchange ex, HttpObject part) {
-    if (ex != exchange || state == State.CLOSING) {
+    if (ex != exchange || state == State.CLOSING || ex.upstreamDone) {
       ReferenceCountUtil.release(part);
+      ex.upstreamKeepAlive = false; // bytes after the end of the response: the connection is not reused
       return;
     }
     if (part instanceof io.netty.handler.codec.http.HttpResponse response) {
+      ex.upstreamKeepAlive = HttpUtil.isKeepAlive(response) && (response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+          || HttpUtil.isTransferEncodingChunked(response) || isBodiless(ex, response));
       ex.responseStarted = true;
       if (ex.firstByteTimer != null) {
         ex.firstByteTimer.cancel(false);
@@ -489,6 +510,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       ex.bytesOut += content.content().readableBytes();
       boolean last = content instanceof LastHttpContent;
       if (last) {
+        ex.upstreamDone = true;
         ctx.writeAndFlush(content).addListener((ChannelFutureListener) f -> finish(ex, "completed"));
       } else {
         ctx.write(content);
@@ -553,7 +575,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     ex.cancelTimers();
     results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex), outcome);
     if (upstream != null) {
-      upstream.close();
+      // reusable only after a whole request and a whole keep-alive response with definite framing
+      if (ex.upstreamDone && ex.upstreamKeepAlive && state == State.AWAITING_RESPONSE) {
+        pool.release(ex.upstreamKey, upstream);
+      } else {
+        upstream.close();
+      }
       upstream = null;
     }
     if (!ex.keepAlive || state != State.AWAITING_RESPONSE) {
