@@ -75,7 +75,7 @@ final class EventTable {
     if (d.at("/scopes/requested").size() > 0) {
       sb.append("scopes ").append(join(d.at("/scopes/requested")));
     }
-    if (d.at("/scopes/granted").size() > 0) {
+    if (d.at("/scopes/granted").size() > 0 && !d.path("decision").asText().equals("deny")) {
       sb.append(" granted ").append(join(d.at("/scopes/granted")));
     }
     List<String> reasons = new ArrayList<>();

@@ -52,7 +52,11 @@ final class ExplainText {
     report.issue().ifPresent(e -> put("token", "issued by request " + e.path("request_id").asText("?") + " at "
         + e.path("occurred_at").asText("?") + " (authorization " + e.path("decision").asText() + ")"));
     put("requested", scopes(d.at("/scopes/requested")));
-    put("granted", scopes(d.at("/scopes/granted")));
+    boolean denied = d.path("decision").asText().equals("deny");
+    put("granted", denied && d.at("/scopes/granted").size() > 0
+        // a request is all or nothing: on a deny the engine still reports which scopes alone would pass
+        ? "none (all or nothing; alone, policy would allow " + scopes(d.at("/scopes/granted")) + ")"
+        : denied ? "none" : scopes(d.at("/scopes/granted")));
     rules(d);
     JsonNode set = d.path("policySet");
     put("policy set", set.isObject() ? set.path("name").asText() + " v" + set.path("version").asText()

@@ -178,6 +178,21 @@ class ExplainTextTest {
   }
 
   @Test
+  void explain_denyWithSomeScopesAllowedAlone_grantsNoneAndSaysWhichWouldPass() throws Exception {
+    RequestReport report = report("""
+        [{"type":"authorization","decision":"deny","occurred_at":"2026-01-31T09:00:00Z","request_id":"req_m",
+          "explanation":{"decision":{"decision":"deny","scopes":{"requested":["billing:read","billing:refund"],
+            "granted":["billing:read"]},"rules":[{"policy":"billing","version":1,"rule":"no-refunds","effect":"deny",
+            "scope":"billing:refund"}],"reasons":["denied_by_rule"],"policySet":{"name":"p","version":1,"sha256":"x"},
+            "evaluated":[]}}}]""");
+
+    List<String> lines = text(report);
+    assertTrue(lines.contains("granted:     none (all or nothing; alone, policy would allow billing:read)"), lines::toString);
+    assertTrue(EventTable.render(report.events()).stream().noneMatch(l -> l.contains(" granted ")),
+        "the audit row does not call a denied request's scopes granted");
+  }
+
+  @Test
   void explain_eventsWithoutDecision_sayNothingWasDecided() throws Exception {
     RequestReport report = report("""
         [{"type":"session.opened","decision":"none","occurred_at":"2026-01-31T09:00:00Z","request_id":"req_s",
