@@ -6,7 +6,8 @@ COPY . .
 RUN ./mvnw -B -q -DskipTests -pl cli -am install
 
 FROM eclipse-temurin:17-jre
-RUN groupadd --system caracal && useradd --system --gid caracal --home-dir /var/lib/caracal --create-home caracal
+RUN groupadd --system caracal && useradd --system --gid caracal --home-dir /var/lib/caracal --create-home caracal \
+  && install -d -o caracal -g caracal -m 0700 /var/lib/caracal-ledger-keys
 COPY --from=build /src/cli/target/caracal.jar /opt/caracal/caracal.jar
 ENV CARACAL_HOME=/var/lib/caracal
 USER caracal

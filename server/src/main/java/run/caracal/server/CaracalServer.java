@@ -81,7 +81,7 @@ public final class CaracalServer implements AutoCloseable {
     Ledger ledger = null;
     try {
       Clock clock = Clock.systemUTC();
-      ledger = Ledger.open(LedgerConfig.dataSource(dataSource, settings.home().keys()).withClock(clock));
+      ledger = Ledger.open(LedgerConfig.dataSource(dataSource, settings.home().ledgerKeys()).withClock(clock));
       ControlPlane control = new ControlPlane(new Jdbc(dataSource), SecretBox.open(settings.home().masterKeyFile()), ledger, clock);
       int port = settings.stsPort() == 0 ? freePort() : settings.stsPort();
       String stsUrl = settings.issuer().orElse("http://" + settings.host() + ":" + port);

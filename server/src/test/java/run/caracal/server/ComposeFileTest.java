@@ -31,6 +31,9 @@ class ComposeFileTest {
       assertTrue(String.join(" ", command).contains("jdbc:postgresql://postgres:5432/caracal"), name);
       assertTrue(((List<String>) service.get("secrets")).contains("master_key"), name + " shares the master key");
       Object env = service.get("environment");
+      assertEquals("/var/lib/caracal-ledger-keys", ((Map<String, Object>) env).get("CARACAL_LEDGER_KEY_DIR"),
+          name + " shares the ledger checkpoint key");
+      assertEquals(List.of("ledger-keys:/var/lib/caracal-ledger-keys"), service.get("volumes"), name);
       assertFalse(String.valueOf(env).toLowerCase().contains("password="), name + " has no password literal");
     }
     String roles = String.join(" ", (List<String>) ((Map<String, Object>) services.get("gateway-1")).get("command"));
@@ -40,5 +43,8 @@ class ComposeFileTest {
     String dockerfile = Files.readString(ROOT.resolve("Dockerfile"));
     assertTrue(dockerfile.contains("USER caracal"), "the image runs as a non-root user");
     assertTrue(dockerfile.contains("AS build"), "multi-stage build");
+    assertTrue(dockerfile.contains("install -d -o caracal -g caracal -m 0700 /var/lib/caracal-ledger-keys"),
+        "the shared key volume's mount point belongs to the non-root user");
+    assertTrue(((Map<String, Object>) compose.get("volumes")).containsKey("ledger-keys"));
   }
 }

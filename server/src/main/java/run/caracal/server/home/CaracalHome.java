@@ -43,6 +43,15 @@ public record CaracalHome(Path root) {
     return shared != null && !shared.isBlank() ? Path.of(shared) : keys().resolve("master.key");
   }
 
+  /**
+   * The directory of the ledger's checkpoint signing key; replicas share one through
+   * {@code CARACAL_LEDGER_KEY_DIR}, so any process can verify every chain.
+   */
+  public Path ledgerKeys() {
+    String shared = System.getenv("CARACAL_LEDGER_KEY_DIR");
+    return shared != null && !shared.isBlank() ? Path.of(shared) : keys();
+  }
+
   public Path serverFile() {
     return root.resolve("server.json");
   }
