@@ -34,8 +34,17 @@ public final class CaracalMetrics {
 
   /** Runs a durable ledger append (or anything) and records how long it took. */
   public <T> T timeLedgerAppend(Supplier<T> append) {
+    return ledgerAppendTimer().record(append);
+  }
+
+  /** Records how long an append that completed asynchronously took to become durable. */
+  public void ledgerAppended(Duration took) {
+    ledgerAppendTimer().record(took);
+  }
+
+  private Timer ledgerAppendTimer() {
     return Timer.builder("caracal.ledger.append").description("time until an appended event is durable")
-        .publishPercentileHistogram().register(registry).record(append);
+        .publishPercentileHistogram().register(registry);
   }
 
   public void bindLedger(Ledger ledger) {

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import run.caracal.control.ControlPlane;
 import run.caracal.control.app.Application;
@@ -108,20 +110,32 @@ public final class GatewayAuthorizer {
     }
   }
 
-  public Authorized authorize(GatewayRequest request) throws GatewayException {
+  /**
+   * Decides on the calling thread (database reads, the engine), then records the decision in the
+   * ledger without holding the thread while the commit is pending. The future completes once the
+   * `gateway.decision` event is durable: with the grant, or exceptionally with the refusal (a
+   * {@link GatewayException}; a 503 `ledger_unavailable` when an allow could not be recorded).
+   */
+  public CompletableFuture<Authorized> authorize(GatewayRequest request) {
     Trail trail = new Trail(request);
+    Authorized authorized;
     try {
-      Authorized authorized = decide(request, trail);
-      trail.record(this, "allow");
-      return authorized;
-    } catch (GatewayException e) {
-      trail.refusal = e;
-      try {
-        trail.record(this, "deny");
-      } catch (GatewayException ledgerDown) {
-        // the refusal stands whether or not it could be recorded
-      }
-      throw e;
+      authorized = decide(request, trail);
+    } catch (GatewayException refusal) {
+      trail.refusal = refusal;
+      // the refusal stands whether or not it could be recorded
+      return record(trail, "deny").handle((recorded, error) -> {
+        throw new CompletionException(refusal);
+      });
+    }
+    return record(trail, "allow").thenApply(recorded -> authorized);
+  }
+
+  private CompletableFuture<Void> record(Trail trail, String outcome) {
+    try {
+      return trail.record(this, outcome);
+    } catch (RuntimeException e) { // the event could not even be built: nothing is forwarded
+      return CompletableFuture.failedFuture(Trail.unrecorded());
     }
   }
 
@@ -284,7 +298,8 @@ public final class GatewayAuthorizer {
       this.request = request;
     }
 
-    void record(GatewayAuthorizer g, String outcome) throws GatewayException {
+    /** The `gateway.decision` event, appended; the future completes when it is durable. */
+    CompletableFuture<Void> record(GatewayAuthorizer g, String outcome) {
       ObjectNode explanation = Json.MAPPER.createObjectNode();
       explanation.put("gateway", outcome);
       explanation.put("method", request.method());
@@ -327,17 +342,25 @@ public final class GatewayAuthorizer {
       }
       g.control.metrics().decision("gateway", outcome.equals("allow"),
           refusal != null ? refusal.reason() : "allowed_by_rule");
+      long started = System.nanoTime();
+      CompletableFuture<Void> durable = new CompletableFuture<>();
       try {
-        g.control.metrics().timeLedgerAppend(() -> {
-          try {
-            return g.control.audit().ledger().append(event.build()).get(10, TimeUnit.SECONDS);
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
+        g.control.audit().ledger().append(event.build()).orTimeout(10, TimeUnit.SECONDS).whenComplete((appended, error) -> {
+          if (error == null) {
+            g.control.metrics().ledgerAppended(java.time.Duration.ofNanos(System.nanoTime() - started));
+            durable.complete(null);
+          } else {
+            durable.completeExceptionally(unrecorded());
           }
         });
-      } catch (Exception e) {
-        throw new GatewayException(503, "unavailable", "ledger_unavailable", "the decision could not be recorded; nothing was forwarded");
+      } catch (RuntimeException e) {
+        durable.completeExceptionally(unrecorded());
       }
+      return durable;
+    }
+
+    private static GatewayException unrecorded() {
+      return new GatewayException(503, "unavailable", "ledger_unavailable", "the decision could not be recorded; nothing was forwarded");
     }
   }
 }

@@ -32,6 +32,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -205,20 +207,24 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     });
   }
 
-  /** Runs the decision (on a worker thread) and forwards or refuses on the event loop. */
+  /**
+   * Runs the decision on a worker thread; once its event is durable (the worker is not held
+   * meanwhile), forwards or refuses on the event loop.
+   */
   private void authorize(Exchange current, GatewayRequest gatewayRequest) {
-    Authorized authorized;
+    CompletableFuture<Authorized> decided;
     try {
-      authorized = authorizer.authorize(gatewayRequest);
-    } catch (GatewayException e) {
-      ctx.executor().execute(() -> fail(e));
-      return;
+      decided = authorizer.authorize(gatewayRequest);
     } catch (RuntimeException e) {
-      ctx.executor().execute(() -> fail(new GatewayException(503, "unavailable", "gateway_unavailable",
-          "the gateway could not decide (" + e.getClass().getSimpleName() + "); nothing was forwarded")));
-      return;
+      decided = CompletableFuture.failedFuture(e);
     }
-    ctx.executor().execute(() -> {
+    decided.whenComplete((authorized, error) -> ctx.executor().execute(() -> {
+      if (error != null) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        fail(cause instanceof GatewayException e ? e : new GatewayException(503, "unavailable", "gateway_unavailable",
+            "the gateway could not decide (" + cause.getClass().getSimpleName() + "); nothing was forwarded"));
+        return;
+      }
       if (current == exchange && state == State.AUTHORIZING) {
         current.authorized = authorized;
         if (current.buffered != null) {
@@ -229,7 +235,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
         connect(current);
       }
-    });
+    }));
   }
 
   /**

@@ -42,9 +42,9 @@ public final class GatewayServer implements AutoCloseable {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
         NioIoHandler.newFactory());
     AtomicInteger ids = new AtomicInteger();
-    // an authorization holds its thread until its decision event commits, so the pool bounds how
-    // many commits can share a batch; a ThreadPoolExecutor grows past its core size only once the
-    // queue is full, so the core size is the bound (idle threads time out)
+    // a worker reads the database and runs the engine, then lets go: the decision event commits
+    // while it takes the next request. A ThreadPoolExecutor grows past its core size only once
+    // the queue is full, so the core size is the bound (idle threads time out)
     ThreadPoolExecutor workers = new ThreadPoolExecutor(AUTHORIZATION_THREADS, AUTHORIZATION_THREADS, 60, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(10_000), r -> {
           Thread t = new Thread(r, "caracal-gateway-authz-" + ids.incrementAndGet());
