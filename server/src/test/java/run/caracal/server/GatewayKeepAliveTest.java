@@ -85,22 +85,12 @@ class GatewayKeepAliveTest {
     server = CaracalServer.start(new ServerSettings(new CaracalHome(home), Optional.empty(), Optional.empty(), Optional.empty(),
         "127.0.0.1", 0, 0, Optional.empty(), Set.of("control", "sts", "gateway")));
     TestClient client = new TestClient(server.stsUrl(), Files.readString(home.resolve("admin.token")).trim());
-    client.admin("POST", "/admin/v1/zones", Map.of("name", "ka"));
-    var app = client.admin("POST", "/admin/v1/zones/ka/apps", Map.of("name", "reader"));
-    String appId = app.json().get("id").asText();
-    String secret = app.json().get("client_secret").asText();
+    TestClient.App app = client.zoneWithApp("ka", "reader");
     var r = client.admin("PUT", "/admin/v1/zones/ka/resources", Map.of("id", RESOURCE, "scopes", List.of("read"),
         "upstream", "http://127.0.0.1:" + upstream.getLocalPort()));
     assertEquals(200, r.status(), r.raw().body());
-    client.admin("POST", "/admin/v1/zones/ka/policies", Map.of("files", List.of(Map.of("name", "p.yaml", "content", POLICY))));
-    client.admin("POST", "/admin/v1/zones/ka/activate", Map.of("policy_set", "ka"));
-    var session = client.app("POST", "/v1/sessions", appId, secret, "application/json", "{}");
-    var t = client.form("/oauth2/token", appId, secret, Map.of(
-        "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",
-        "subject_token", session.json().get("session_token").asText(),
-        "subject_token_type", "urn:ietf:params:oauth:token-type:jwt", "resource", RESOURCE, "scope", "read"));
-    assertEquals(200, t.status(), t.raw().body());
-    token = t.json().get("access_token").asText();
+    client.activate("ka", POLICY, "ka");
+    token = client.resourceToken(app, RESOURCE, "read");
   }
 
   @AfterAll

@@ -70,21 +70,11 @@ class GatewayLedgerOutageTest {
     server = CaracalServer.start(new ServerSettings(new CaracalHome(home), Optional.empty(), Optional.empty(), Optional.empty(),
         "127.0.0.1", 0, 0, Optional.empty(), Set.of("control", "sts", "gateway")));
     TestClient client = new TestClient(server.stsUrl(), Files.readString(home.resolve("admin.token")).trim());
-    client.admin("POST", "/admin/v1/zones", Map.of("name", "o"));
-    var app = client.admin("POST", "/admin/v1/zones/o/apps", Map.of("name", "reader"));
-    String appId = app.json().get("id").asText();
-    String secret = app.json().get("client_secret").asText();
+    TestClient.App app = client.zoneWithApp("o", "reader");
     client.admin("PUT", "/admin/v1/zones/o/resources", Map.of("id", "resource://outage-api", "scopes", List.of("read"),
         "upstream", "http://127.0.0.1:" + upstream.getAddress().getPort()));
-    client.admin("POST", "/admin/v1/zones/o/policies", Map.of("files", List.of(Map.of("name", "p.yaml", "content", POLICY))));
-    client.admin("POST", "/admin/v1/zones/o/activate", Map.of("policy_set", "p"));
-    var session = client.app("POST", "/v1/sessions", appId, secret, "application/json", "{}");
-    var t = client.form("/oauth2/token", appId, secret, Map.of(
-        "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",
-        "subject_token", session.json().get("session_token").asText(),
-        "subject_token_type", "urn:ietf:params:oauth:token-type:jwt", "resource", "resource://outage-api", "scope", "read"));
-    assertEquals(200, t.status(), t.raw().body());
-    token = t.json().get("access_token").asText();
+    client.activate("o", POLICY, "p");
+    token = client.resourceToken(app, "resource://outage-api", "read");
   }
 
   @AfterAll

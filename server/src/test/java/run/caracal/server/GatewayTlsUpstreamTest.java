@@ -110,10 +110,7 @@ class GatewayTlsUpstreamTest {
         GatewaySettings.DEFAULTS.withUpstreamCaFile(Optional.of(ca)));
 
     TestClient client = new TestClient(server.stsUrl(), Files.readString(home.resolve("admin.token")).trim());
-    client.admin("POST", "/admin/v1/zones", Map.of("name", "tls"));
-    var app = client.admin("POST", "/admin/v1/zones/tls/apps", Map.of("name", "reader"));
-    String appId = app.json().get("id").asText();
-    String secret = app.json().get("client_secret").asText();
+    TestClient.App app = client.zoneWithApp("tls", "reader");
     Map<String, String> upstreams = Map.of("resource://tls-by-name", "https://localhost:" + port,
         "resource://tls-by-ip", "https://127.0.0.1:" + port);
     for (var e : upstreams.entrySet()) {
@@ -121,16 +118,9 @@ class GatewayTlsUpstreamTest {
           "upstream", e.getValue(), "upstream_credential", "sk_tls_provider"));
       assertEquals(200, r.status(), r.raw().body());
     }
-    client.admin("POST", "/admin/v1/zones/tls/policies", Map.of("files", List.of(Map.of("name", "p.yaml", "content", POLICY))));
-    client.admin("POST", "/admin/v1/zones/tls/activate", Map.of("policy_set", "tls"));
-    var session = client.app("POST", "/v1/sessions", appId, secret, "application/json", "{}");
+    client.activate("tls", POLICY, "tls");
     for (String resource : upstreams.keySet()) {
-      var t = client.form("/oauth2/token", appId, secret, Map.of(
-          "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",
-          "subject_token", session.json().get("session_token").asText(),
-          "subject_token_type", "urn:ietf:params:oauth:token-type:jwt", "resource", resource, "scope", "read"));
-      assertEquals(200, t.status(), t.raw().body());
-      tokens.put(resource, t.json().get("access_token").asText());
+      tokens.put(resource, client.resourceToken(app, resource, "read"));
     }
   }
 

@@ -50,6 +50,40 @@ final class TestClient {
     return app("POST", path, clientId, secret, "application/x-www-form-urlencoded", body);
   }
 
+  /** An application's id and client secret. */
+  record App(String id, String secret) {}
+
+  /** Creates a zone and one application in it. */
+  App zoneWithApp(String zone, String appName) {
+    assertStatus(admin("POST", "/admin/v1/zones", Map.of("name", zone)), 201);
+    Response app = assertStatus(admin("POST", "/admin/v1/zones/" + zone + "/apps", Map.of("name", appName)), 201);
+    return new App(app.json().get("id").asText(), app.json().get("client_secret").asText());
+  }
+
+  /** Pushes one policy file to the zone and activates the policy set it names. */
+  void activate(String zone, String policyYaml, String policySet) {
+    assertStatus(admin("POST", "/admin/v1/zones/" + zone + "/policies",
+        Map.of("files", java.util.List.of(Map.of("name", "policy.yaml", "content", policyYaml)))), 200);
+    assertStatus(admin("POST", "/admin/v1/zones/" + zone + "/activate", Map.of("policy_set", policySet)), 200);
+  }
+
+  /** Opens a session for the app and exchanges it (RFC 8693) for an access token to one resource. */
+  String resourceToken(App app, String resource, String scope) {
+    Response session = assertStatus(app("POST", "/v1/sessions", app.id(), app.secret(), "application/json", "{}"), 201);
+    Response token = assertStatus(form("/oauth2/token", app.id(), app.secret(), Map.of(
+        "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",
+        "subject_token", session.json().get("session_token").asText(),
+        "subject_token_type", "urn:ietf:params:oauth:token-type:jwt", "resource", resource, "scope", scope)), 200);
+    return token.json().get("access_token").asText();
+  }
+
+  private static Response assertStatus(Response r, int expected) {
+    if (r.status() != expected) {
+      throw new AssertionError("expected " + expected + ", got " + r.status() + ": " + r.raw().body());
+    }
+    return r;
+  }
+
   Response get(String path) {
     return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
   }
