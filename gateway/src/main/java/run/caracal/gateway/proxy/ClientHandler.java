@@ -42,6 +42,7 @@ import run.caracal.gateway.GatewayException;
 import run.caracal.gateway.authz.Authorized;
 import run.caracal.gateway.authz.GatewayAuthorizer;
 import run.caracal.gateway.authz.GatewayRequest;
+import run.caracal.gateway.net.UpstreamTls;
 
 /**
  * One client connection. Each request is checked for framing, authorized off the event loop
@@ -61,7 +62,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private final Executor blocking;
   private final GatewaySettings settings;
   private final ResultRecorder results;
-  private final run.caracal.gateway.net.UpstreamTls tls;
+  private final UpstreamTls tls;
   private final UpstreamPool pool = UpstreamPool.current(); // built on the connection's event loop
   private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
 
@@ -71,7 +72,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private Exchange exchange;
 
   ClientHandler(GatewayAuthorizer authorizer, Executor blocking, GatewaySettings settings, ResultRecorder results,
-      run.caracal.gateway.net.UpstreamTls tls) {
+      UpstreamTls tls) {
     this.authorizer = authorizer;
     this.blocking = blocking;
     this.settings = settings;

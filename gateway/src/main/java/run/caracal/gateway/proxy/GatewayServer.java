@@ -17,6 +17,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import run.caracal.gateway.authz.GatewayAuthorizer;
+import run.caracal.gateway.net.UpstreamTls;
 import run.caracal.ledger.Ledger;
 
 /**
@@ -53,7 +54,7 @@ public final class GatewayServer implements AutoCloseable {
         });
     workers.allowCoreThreadTimeOut(true);
     ResultRecorder results = new ResultRecorder(ledger, authorizer.metrics());
-    run.caracal.gateway.net.UpstreamTls tls = run.caracal.gateway.net.UpstreamTls.create(settings.upstreamCaFile());
+    UpstreamTls tls = UpstreamTls.create(settings.upstreamCaFile());
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)

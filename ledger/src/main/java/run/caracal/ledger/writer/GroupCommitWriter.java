@@ -50,6 +50,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   // writer-thread state
   private boolean registered;
   private ChainHead head; // null: unknown, re-read before the next batch
+  private Attempt lastAttempt; // set just before the store is asked to commit; null before that point
   private long sinceCheckpoint;
   private long lastCheckpointSeq;
   private Instant lastCheckpointTime;
@@ -168,10 +169,8 @@ public final class GroupCommitWriter implements AutoCloseable {
     return t;
   }
 
-  /** What the last attempt was about to commit: the head it started from and its rows. */
+  /** What an attempt was about to commit: the head it started from and its rows. */
   private record Attempt(ChainHead from, List<AppendedEvent> rows) {}
-
-  private Attempt lastAttempt;
 
   private List<AppendedEvent> recover(List<Pending> batch, Attempt failed, Throwable first) throws InterruptedException {
     Thread.sleep(RETRY_PAUSE_MILLIS);
