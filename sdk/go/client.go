@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -85,6 +86,11 @@ func New(opts ...Option) (*Client, error) {
 		sts: newSTSClient(profile.STSURL, profile.ApplicationID, profile.Secret, o.timeout, o.http)}, nil
 }
 
+// SessionTokenEnv is the variable in which `caracal run` hands its child process the token of
+// the agent session it opened. When it is set, a top-level Spawn (unless WithGrant(None())) opens
+// its session delegated from that one, so ending the run's session ends the SDK's sessions too.
+const SessionTokenEnv = "CARACAL_SESSION_TOKEN"
+
 // SpawnOption configures one Spawn.
 type SpawnOption func(*spawnOptions)
 
@@ -96,7 +102,8 @@ type spawnOptions struct {
 	labels    []string
 }
 
-// WithGrant chooses how a nested spawn delegates: Inherit() (default), Narrow(...) or None().
+// WithGrant chooses how a nested spawn (or a top-level one under `caracal run`) delegates:
+// Inherit() (default), Narrow(...) or None().
 func WithGrant(g Grant) SpawnOption { return func(o *spawnOptions) { o.grant = &g } }
 
 // WithSessionTTL sets the session's lifetime (default: the profile's ttl_seconds at the top level).
@@ -116,8 +123,9 @@ func WithLabels(labels ...string) SpawnOption { return func(o *spawnOptions) { o
 // Spawn opens an agent session, runs fn with a context that carries it, and ends the session
 // (revoking its tokens) when fn returns or panics. It returns fn's error. Inside another Spawn
 // (ctx carries a session) it opens a child: delegated with the WithGrant grant (Inherit by
-// default, or Narrow), or independent with None. The profile's tokens are obtained before fn
-// runs.
+// default, or Narrow), or independent with None. At the top level under `caracal run`
+// (CARACAL_SESSION_TOKEN set, read at each Spawn) the session is likewise delegated from the
+// run's session unless the grant is None. The profile's tokens are obtained before fn runs.
 //
 // Errors: a KindSTS *Error when the STS refuses the session; when fn succeeded but the session
 // cannot be ended, a KindSessionEnd *Error.
@@ -283,7 +291,13 @@ func (c *Client) open(ctx context.Context, parent *Session, o spawnOptions) (*Se
 			}
 		}
 	}
-	delegate := parent != nil && mode != grantNone
+	// under `caracal run` a top-level session is delegated from the run's session, so ending
+	// that session ends this one too; None opts out
+	runToken := ""
+	if parent == nil && mode != grantNone {
+		runToken = os.Getenv(SessionTokenEnv)
+	}
+	delegate := (parent != nil || runToken != "") && mode != grantNone
 	if parent == nil {
 		if mode != grantNone {
 			// a top-level session holds no more than the profile's credentials
@@ -325,10 +339,16 @@ func (c *Client) open(ctx context.Context, parent *Session, o spawnOptions) (*Se
 		traceID = parent.TraceID
 	}
 	req := openSessionRequest{TTLSeconds: ttl, Scopes: scopes, Resources: resources, Labels: o.labels}
-	if delegate {
+	what := "cannot open a session"
+	switch {
+	case delegate && parent != nil:
 		req.ParentSessionToken = parent.token
+		what = "cannot open a delegated session"
+	case delegate:
+		req.ParentSessionToken = runToken
+		what = "cannot open a session delegated from the `caracal run` session (" + SessionTokenEnv + ")"
 	}
-	body, err := c.sts.openSession(ctx, req, "00-"+traceID+"-"+randomHex(8)+"-01")
+	body, err := c.sts.openSession(ctx, req, what, "00-"+traceID+"-"+randomHex(8)+"-01")
 	if err != nil {
 		return nil, err
 	}
@@ -350,7 +370,7 @@ func (c *Client) open(ctx context.Context, parent *Session, o spawnOptions) (*Se
 		s.Depth = int(v)
 	}
 	if parent != nil {
-		s.Hop = parent.Hop + 1
+		s.Hop = parent.Hop + 1 // hops count spawns within this process; Depth counts the run session too
 	}
 	if v := str(body, "expires_at"); v != "" {
 		if t, err := time.Parse(time.RFC3339, v); err == nil {

@@ -96,6 +96,10 @@ func javaPath() string {
 
 func TestMain(m *testing.M) {
 	code := func() int {
+		// run under `caracal run`, the tests' top-level spawns would be delegated from its session;
+		// the tests that want one set these per test
+		os.Unsetenv("CARACAL_SESSION_TOKEN")
+		os.Unsetenv("CARACAL_SESSION_ID")
 		if _, err := os.Stat(jarPath()); err != nil {
 			skipWhy = "the caracal jar is not built (" + jarPath() + " is missing)"
 		} else if javaPath() == "" {

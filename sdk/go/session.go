@@ -27,7 +27,9 @@ const (
 //     parent's remaining lifetime, sharing the parent's trace.
 //
 // At the top level Inherit bounds the session to the profile's credentials, Narrow to the given
-// subset, and None leaves it unbounded.
+// subset, and None leaves it unbounded. Under `caracal run` (CARACAL_SESSION_TOKEN set) a
+// top-level Inherit or Narrow session is delegated from the run's session; None stays
+// independent of it.
 type Grant struct {
 	mode      grantMode
 	scopes    []string

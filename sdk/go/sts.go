@@ -43,12 +43,8 @@ type openSessionRequest struct {
 	ParentSessionToken string   `json:"parent_session_token,omitempty"`
 }
 
-func (s *stsClient) openSession(ctx context.Context, req openSessionRequest, traceparent string) (map[string]any, error) {
+func (s *stsClient) openSession(ctx context.Context, req openSessionRequest, what, traceparent string) (map[string]any, error) {
 	body, _ := json.Marshal(req)
-	what := "cannot open a session"
-	if req.ParentSessionToken != "" {
-		what = "cannot open a delegated session"
-	}
 	return s.call(ctx, http.MethodPost, "/v1/sessions", string(body), "application/json", what, traceparent)
 }
 

@@ -36,6 +36,7 @@ class StsClient:
         labels: Sequence[str] = (),
         parent_session_token: Optional[str] = None,
         traceparent: Optional[str] = None,
+        what: Optional[str] = None,
     ) -> Mapping[str, Any]:
         body: dict[str, Any] = {}
         if ttl_seconds is not None:
@@ -46,7 +47,8 @@ class StsClient:
             body["resources"] = list(resources)
         if labels:
             body["labels"] = list(labels)
-        what = "cannot open a delegated session" if parent_session_token else "cannot open a session"
+        if what is None:
+            what = "cannot open a delegated session" if parent_session_token else "cannot open a session"
         if parent_session_token:
             body["parent_session_token"] = parent_session_token
         return self._call("POST", "/v1/sessions", json.dumps(body).encode("utf-8"), "application/json", what, traceparent)

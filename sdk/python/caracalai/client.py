@@ -25,6 +25,9 @@ __all__ = ["Caracal", "GatewayRequest", "Spawn"]
 
 logger = logging.getLogger("caracalai")
 
+# set by `caracal run` for its child: the token of the agent session the run opened
+RUN_SESSION_TOKEN_ENV = "CARACAL_SESSION_TOKEN"
+
 
 @dataclass(frozen=True)
 class GatewayRequest:
@@ -101,6 +104,10 @@ class Caracal:
         (``Grant.inherit()`` by default, or ``Grant.narrow(...)``), or independent with
         ``Grant.none()``. ``scopes``/``resources`` bound the session explicitly; ``ttl_seconds``
         sets its lifetime (default: the profile's ``ttl_seconds`` at the top level).
+
+        Under ``caracal run`` (``CARACAL_SESSION_TOKEN`` set and non-empty when the block is
+        entered) a top-level spawn is delegated from the run's session in the same way, so ending
+        that session ends this one too; ``Grant.none()`` opts out with an independent session.
         """
         return Spawn(self, grant, ttl_seconds, scopes, resources, labels)
 
@@ -290,7 +297,13 @@ class Spawn:
             scopes = grant.scopes or scopes
             resources = grant.resources or resources
             ttl = grant.ttl_seconds or ttl
-        delegate = parent is not None and (grant is None or grant.mode != "none")
+        wants_delegation = grant is None or grant.mode != "none"
+        # under `caracal run` a top-level session is delegated from the run's session, so ending
+        # that session (which ends its descendants) ends this one too; Grant.none() opts out
+        run_token = None
+        if parent is None and wants_delegation:
+            run_token = os.environ.get(RUN_SESSION_TOKEN_ENV, "").strip() or None
+        delegate = wants_delegation and (parent is not None or run_token is not None)
         if parent is None:
             if grant is None or grant.mode != "none":
                 # a top-level session holds no more than the profile's credentials
@@ -305,8 +318,10 @@ class Spawn:
         trace_id = parent.trace_id if parent is not None else secrets.token_hex(16)
         body = client._sts.open_session(
             ttl_seconds=ttl, scopes=scopes, resources=resources, labels=self._labels,
-            parent_session_token=parent.token if delegate and parent is not None else None,
-            traceparent=f"00-{trace_id}-{secrets.token_hex(8)}-01")
+            parent_session_token=(parent.token if parent is not None else run_token) if delegate else None,
+            traceparent=f"00-{trace_id}-{secrets.token_hex(8)}-01",
+            what=(f"cannot open a session delegated from the `caracal run` session (${RUN_SESSION_TOKEN_ENV})"
+                  if run_token is not None else None))
         session_id = body.get("session_id")
         token = body.get("session_token")
         if not isinstance(session_id, str) or not isinstance(token, str):

@@ -36,7 +36,9 @@ class Grant:
       capped at the parent's; it still shares the parent's trace.
 
     At the top level (no current session) ``inherit`` bounds the session to the profile's
-    credentials, ``narrow`` to the given subset, and ``none`` leaves it unbounded.
+    credentials, ``narrow`` to the given subset, and ``none`` leaves it unbounded. Under
+    ``caracal run`` (``CARACAL_SESSION_TOKEN`` set) ``inherit`` and ``narrow`` also delegate the
+    top-level session from the run's session; ``none`` keeps it independent.
     """
 
     mode: str = "inherit"

@@ -10,6 +10,8 @@ builds it). It is copied first, so a concurrent Maven build cannot swap it mid-r
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import os
 import shutil
@@ -19,13 +21,16 @@ import threading
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Mapping, Optional
 
 REPO = Path(__file__).resolve().parents[3]
 SDK_PYTHON = REPO / "sdk" / "python"
+# what `caracal run` hands its child; a top-level spawn delegates from CARACAL_SESSION_TOKEN
+RUN_SESSION_VARIABLES = ("CARACAL_SESSION_TOKEN", "CARACAL_SESSION_ID")
 START_TIMEOUT = float(os.environ.get("CARACAL_SDK_START_TIMEOUT", "120"))
 BUILD_HINT = f"cd {REPO} && ./mvnw -q -pl cli -am install -DskipTests"
 
@@ -217,3 +222,58 @@ def raw_get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], dic
     except ValueError:
         parsed = {}
     return status, {k.lower(): v for k, v in head.items()}, parsed
+
+
+def set_environment(values: Mapping[str, Optional[str]]) -> dict[str, Optional[str]]:
+    """Sets (or, for ``None``, removes) variables of ``os.environ``; returns their previous values
+    for ``restore_environment``."""
+    saved = {name: os.environ.get(name) for name in values}
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    return saved
+
+
+def restore_environment(saved: Mapping[str, Optional[str]]) -> None:
+    set_environment(saved)
+
+
+def clear_run_session() -> dict[str, Optional[str]]:
+    """Removes what `caracal run` would have set (the suite may itself run under `caracal run`), so
+    top-level spawns open independent sessions unless a test asks otherwise; returns the previous
+    values for ``restore_environment``."""
+    return set_environment({name: None for name in RUN_SESSION_VARIABLES})
+
+
+@contextlib.contextmanager
+def run_session_environment(session_token: str, session_id: str) -> Iterator[None]:
+    """As if under `caracal run`: CARACAL_SESSION_TOKEN and CARACAL_SESSION_ID for the block."""
+    saved = set_environment({"CARACAL_SESSION_TOKEN": session_token, "CARACAL_SESSION_ID": session_id})
+    try:
+        yield
+    finally:
+        restore_environment(saved)
+
+
+def app_call(sts_url: str, application_id: str, secret: str, method: str, path: str,
+             body: Optional[dict[str, Any]] = None) -> tuple[int, Any]:
+    """One STS call with the app's HTTP Basic credentials, as `caracal run` makes them: status and
+    JSON body."""
+    pair = f"{urllib.parse.quote_plus(application_id)}:{urllib.parse.quote_plus(secret)}"
+    request = urllib.request.Request(sts_url.rstrip("/") + path, method=method,
+                                     data=json.dumps(body).encode("utf-8") if body is not None else None)
+    request.add_header("Authorization", "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii"))
+    request.add_header("Accept", "application/json")
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, data = response.status, response.read()
+    except urllib.error.HTTPError as e:
+        status, data = e.code, e.read()
+    try:
+        return status, json.loads(data or b"null")
+    except ValueError:
+        return status, None

@@ -25,9 +25,11 @@ from caracalai import (
     StsError,
 )
 
-from .harness import REPO, SDK_PYTHON, Stack, raw_get
+from .harness import (REPO, SDK_PYTHON, Stack, app_call, clear_run_session, raw_get, restore_environment,
+                      run_session_environment)
 
 STACK: Optional[Stack] = None
+SAVED_ENVIRONMENT: dict[str, Optional[str]] = {}
 MAIN = ""  # profile path: zone sdk-py, resource://echo (read, write), upstream <upstream>/api
 DENY = ""  # profile path: zone sdk-py-deny, resource://ledger (read, write, admin) under a deny policy
 ECHO = "resource://echo"
@@ -62,7 +64,8 @@ spec: {policies: [sdk-deny]}
 
 
 def setUpModule() -> None:
-    global STACK, MAIN, DENY
+    global STACK, MAIN, DENY, SAVED_ENVIRONMENT
+    SAVED_ENVIRONMENT = clear_run_session()  # only the `caracal run` tests set it, per test
     STACK = Stack.start()
     try:
         MAIN = str(STACK.setup("sdk-py", "agent", ECHO, "read,write", STACK.upstream.url + "/api"))
@@ -79,6 +82,7 @@ def setUpModule() -> None:
 def tearDownModule() -> None:
     if STACK is not None:
         STACK.stop()
+    restore_environment(SAVED_ENVIRONMENT)
 
 
 def stack() -> Stack:
@@ -341,6 +345,93 @@ class SpawnTest(unittest.TestCase):
         (a_current, a_token), (b_current, b_token) = asyncio.run(main())
         self.assertNotEqual(a_current, b_current)
         self.assertEqual((a_current, b_current), (a_token, b_token))
+
+
+class CaracalRunTest(unittest.TestCase):
+    """Under `caracal run` (CARACAL_SESSION_TOKEN in the environment) a top-level spawn is delegated
+    from the run's session, so ending that session ends the SDK's sessions too."""
+
+    def setUp(self) -> None:
+        self.caracal = Caracal(MAIN)
+        self.profile = self.caracal.profile
+
+    def sts(self, method: str, path: str, body: Optional[dict[str, Any]] = None) -> tuple[int, Any]:
+        return app_call(self.profile.sts_url, self.profile.application_id, self.profile.secret, method, path, body)
+
+    def open_run_session(self) -> dict[str, Any]:
+        """The session `caracal run` opens: the app's credentials, a body with only ttl_seconds."""
+        status, run = self.sts("POST", "/v1/sessions", {"ttl_seconds": self.profile.ttl_seconds})
+        self.assertEqual(status, 201, run)
+        self.assertEqual(run["depth"], 0)
+        self.addCleanup(self.sts, "DELETE", f"/v1/sessions/{run['session_id']}")
+        return run
+
+    def test_top_level_spawn_is_delegated_and_ends_with_the_run_session(self) -> None:
+        run = self.open_run_session()
+        with run_session_environment(run["session_token"], run["session_id"]):
+            with self.caracal.spawn() as session:
+                self.assertEqual((session.depth, session.delegated), (1, True))
+                self.assertEqual(session.root_id, run["session_id"])
+                self.assertEqual(set(session.scopes), {"read", "write"})  # still bounded by the profile
+                self.assertEqual(session.resources, (ECHO,))
+                status, seen = self.sts("GET", f"/v1/sessions/{session.id}")
+                self.assertEqual((status, seen["parent_session_id"]), (200, run["session_id"]))
+                request = self.caracal.gateway_request(ECHO, "/under-run")
+                token = claims(bearer(request.headers))
+                self.assertEqual(token["sid"], session.id)
+                self.assertIn("act", token)  # the delegation chain is in the token
+                self.assertEqual(raw_get(request.url, request.headers)[0], 200)
+
+                status, ended = self.sts("DELETE", f"/v1/sessions/{run['session_id']}")
+                self.assertEqual(status, 200, ended)
+                self.assertIn(session.id, ended["terminated"])  # the cascade reached the SDK's session
+
+                status, headers, body = raw_get(request.url, request.headers)
+                self.assertEqual((status, body.get("reason")), (401, "session_revoked"))
+                self.assertEqual(body["request_id"], headers["x-caracal-request-id"])
+                with self.caracal.transport() as client:
+                    response = client.get(request.url, headers=request.headers)
+                error = response.error
+                self.assertIsInstance(error, GatewayError)
+                assert error is not None
+                self.assertEqual((error.status, error.reason), (401, "session_revoked"))
+
+    def test_top_level_narrow_is_delegated_too(self) -> None:
+        run = self.open_run_session()
+        with run_session_environment(run["session_token"], run["session_id"]):
+            with self.caracal.spawn(Grant.narrow(["read"])) as session:
+                self.assertEqual((session.depth, session.delegated, session.scopes), (1, True, ("read",)))
+                self.assertEqual(session.root_id, run["session_id"])
+                token = claims(bearer(self.caracal.gateway_request(ECHO, "/").headers))
+                self.assertEqual(token["scope"], "read")
+
+    def test_grant_none_opts_out_with_an_independent_session(self) -> None:
+        run = self.open_run_session()
+        with run_session_environment(run["session_token"], run["session_id"]):
+            with self.caracal.spawn(Grant.none()) as session:
+                self.assertEqual((session.depth, session.delegated, session.hop), (0, False, 0))
+                self.assertEqual(session.root_id, session.id)
+                status, seen = self.sts("GET", f"/v1/sessions/{session.id}")
+                self.assertEqual((status, seen["parent_session_id"]), (200, None))
+                request = self.caracal.gateway_request(ECHO, "/independent", scopes=["read"])
+                self.assertNotIn("act", claims(bearer(request.headers)))
+                self.assertEqual(self.sts("DELETE", f"/v1/sessions/{run['session_id']}")[0], 200)
+                self.assertEqual(raw_get(request.url, request.headers)[0], 200)  # not ended with the run
+
+    def test_an_ended_run_session_is_not_silently_ignored(self) -> None:
+        run = self.open_run_session()
+        self.assertEqual(self.sts("DELETE", f"/v1/sessions/{run['session_id']}")[0], 200)
+        with run_session_environment(run["session_token"], run["session_id"]):
+            with self.assertRaises(StsError) as caught:
+                with self.caracal.spawn():
+                    self.fail("a session was opened from an ended `caracal run` session")
+        self.assertEqual(caught.exception.reason, "session_revoked")
+        self.assertIn("CARACAL_SESSION_TOKEN", str(caught.exception))
+
+    def test_without_the_variable_a_top_level_spawn_is_independent(self) -> None:
+        with run_session_environment("", "ses_unused"):
+            with self.caracal.spawn() as session:
+                self.assertEqual((session.depth, session.delegated), (0, False))
 
 
 class TransportTest(unittest.TestCase):

@@ -5,8 +5,21 @@ import time
 import unittest
 from typing import Any
 
-from caracalai import Caracal, Profile, SessionEndError
+from caracalai import Caracal, Grant, Profile, SessionEndError
 from caracalai.errors import StsError
+
+from .harness import clear_run_session, restore_environment, run_session_environment
+
+SAVED_ENVIRONMENT: dict[str, Any] = {}
+
+
+def setUpModule() -> None:
+    global SAVED_ENVIRONMENT
+    SAVED_ENVIRONMENT = clear_run_session()
+
+
+def tearDownModule() -> None:
+    restore_environment(SAVED_ENVIRONMENT)
 
 
 class FakeSts:
@@ -79,8 +92,6 @@ class SpawnLifecycleTest(unittest.TestCase):
                 pass
 
     def test_nested_spawn_passes_the_parent_token_unless_grant_none(self) -> None:
-        from caracalai import Grant
-
         sts = FakeSts()
         caracal = client(sts)
         with caracal.spawn() as parent:
@@ -93,6 +104,47 @@ class SpawnLifecycleTest(unittest.TestCase):
         self.assertEqual(sts.opened[1]["parent_session_token"], parent.token)
         self.assertIsNone(sts.opened[2]["parent_session_token"])
         self.assertEqual(sts.ended, ["ses_2", "ses_3", "ses_1"])
+
+
+class CaracalRunTest(unittest.TestCase):
+    """Top-level spawns under `caracal run` (CARACAL_SESSION_TOKEN), against the fake STS."""
+
+    def test_top_level_spawn_delegates_from_the_run_session(self) -> None:
+        sts = FakeSts()
+        caracal = client(sts)
+        with run_session_environment("run-token", "ses_run"):
+            with caracal.spawn() as session:
+                self.assertTrue(session.delegated)
+                self.assertEqual(session.depth, 1)
+                self.assertIsNone(session.parent)
+                with caracal.spawn() as child:
+                    self.assertTrue(child.delegated)
+            with caracal.spawn(Grant.narrow(["read"])) as narrowed:
+                self.assertTrue(narrowed.delegated)
+        self.assertEqual([o["parent_session_token"] for o in sts.opened], ["run-token", "t1", "run-token"])
+        self.assertEqual(sts.opened[2]["scopes"], ("read",))
+
+    def test_grant_none_and_an_empty_variable_stay_independent(self) -> None:
+        sts = FakeSts()
+        caracal = client(sts)
+        with run_session_environment("run-token", "ses_run"):
+            with caracal.spawn(Grant.none()) as session:
+                self.assertFalse(session.delegated)
+        with run_session_environment("", ""):
+            with caracal.spawn() as session:
+                self.assertFalse(session.delegated)
+        with caracal.spawn() as session:  # not under `caracal run` at all
+            self.assertFalse(session.delegated)
+        self.assertEqual([o["parent_session_token"] for o in sts.opened], [None, None, None])
+
+    def test_the_environment_is_read_when_the_block_is_entered(self) -> None:
+        sts = FakeSts()
+        caracal = client(sts)
+        block = caracal.spawn()
+        with run_session_environment("late-token", "ses_late"):
+            with block:
+                pass
+        self.assertEqual(sts.opened[0]["parent_session_token"], "late-token")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,10 @@ export interface CaracalOptions {
 }
 
 export interface SpawnOptions {
-  /** How a nested spawn delegates: `Grant.inherit()` (default), `Grant.narrow(...)` or `Grant.none()`. */
+  /**
+   * How a nested spawn (or a top-level one under `caracal run`) delegates: `Grant.inherit()`
+   * (default), `Grant.narrow(...)` or `Grant.none()`.
+   */
   grant?: Grant;
   /** The session's lifetime (default: the profile's `ttl_seconds` at the top level). */
   ttlSeconds?: number;
@@ -80,8 +83,10 @@ export class Caracal {
    *
    * Inside another spawn it opens a child: delegated from the current session with
    * `options.grant` (`Grant.inherit()` by default, or `Grant.narrow(...)`), or independent with
-   * `Grant.none()`. The profile's tokens are obtained before `fn` runs, so `gatewayRequest` has
-   * them at hand.
+   * `Grant.none()`. At the top level under `caracal run` (`CARACAL_SESSION_TOKEN` set), the
+   * session is delegated from the run's session unless `options.grant` is `Grant.none()`, so
+   * ending the run's session ends it too. The profile's tokens are obtained before `fn` runs, so
+   * `gatewayRequest` has them at hand.
    *
    * Throws {@link StsError} when the STS refuses the session; if `fn` succeeded but the session
    * cannot be ended, {@link SessionEndError}.
@@ -190,7 +195,12 @@ export class Caracal {
       if (grant.resources.length) resources = grant.resources;
       ttl = grant.ttlSeconds ?? ttl;
     }
-    const delegate = parent !== undefined && grant?.mode !== "none";
+    // delegated from the current session, or at the top level under `caracal run` from the run's
+    // session (read now, so ending the run's session ends this one too); `Grant.none()` opts out
+    const parentToken = grant?.mode === "none" ? undefined
+      : parent !== undefined ? parent.token
+        : process.env["CARACAL_SESSION_TOKEN"] || undefined;
+    const delegate = parentToken !== undefined;
     if (!parent) {
       if (grant?.mode !== "none") {
         // a top-level session holds no more than the profile's credentials
@@ -198,7 +208,7 @@ export class Caracal {
         if (!resources.length) resources = [...new Set(this.profile.credentials.map((c) => c.resource))];
       }
       ttl ??= this.profile.ttlSeconds;
-    } else if (!delegate) {
+    } else if (grant?.mode === "none") {
       const remaining = Math.floor(parent.secondsLeft);
       if (remaining <= 0) {
         throw new CaracalError(`cannot spawn: the parent session \`${parent.id}\` has expired`, { reason: "session_expired" });
@@ -208,7 +218,7 @@ export class Caracal {
     const traceId = parent?.traceId ?? randomBytes(16).toString("hex");
     const body = await this.sts.openSession({
       ttlSeconds: ttl, scopes, resources, labels: options.labels,
-      parentSessionToken: delegate ? parent!.token : undefined,
+      parentSessionToken: parentToken,
       traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01`,
     });
     const id = body["session_id"];

@@ -16,7 +16,9 @@ import { performance } from "node:perf_hooks";
  *   capped at the parent's; it shares the parent's trace.
  *
  * At the top level `inherit` bounds the session to the profile's credentials, `narrow` to the
- * given subset, and `none` leaves it unbounded.
+ * given subset, and `none` leaves it unbounded. Under `caracal run` (`CARACAL_SESSION_TOKEN` set)
+ * a top-level `inherit` or `narrow` session is delegated from the run's session; `none` stays
+ * independent.
  */
 export class Grant {
   private constructor(

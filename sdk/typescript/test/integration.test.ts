@@ -83,12 +83,48 @@ async function rejects<T extends Error>(promise: Promise<unknown>, type: new (..
   assert.fail(`expected ${type.name}, nothing was thrown`);
 }
 
+/** The STS's session API with an app's own credentials, as `caracal run` calls it. */
+async function appSessions(profile: string, method: "POST" | "GET" | "DELETE", path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const { stsUrl, applicationId, secret } = new Caracal({ config: profile }).profile;
+  const response = await fetch(stsUrl + path, {
+    method,
+    headers: { Authorization: "Basic " + Buffer.from(`${applicationId}:${secret}`, "utf8").toString("base64"),
+      "Content-Type": "application/json", Accept: "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path} failed: ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+}
+
+/** Runs `fn` with CARACAL_SESSION_TOKEN (and CARACAL_SESSION_ID) set as `caracal run` sets them. */
+async function underRun<T>(session: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+  const saved = { token: process.env["CARACAL_SESSION_TOKEN"], id: process.env["CARACAL_SESSION_ID"] };
+  process.env["CARACAL_SESSION_TOKEN"] = session["session_token"] as string;
+  process.env["CARACAL_SESSION_ID"] = session["session_id"] as string;
+  try {
+    return await fn();
+  } finally {
+    restoreEnv("CARACAL_SESSION_TOKEN", saved.token);
+    restoreEnv("CARACAL_SESSION_ID", saved.id);
+  }
+}
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
 describe("against a real server", { skip }, () => {
   let stack: Stack;
   let main: string; // zone sdk-ts, resource://echo (read, write), upstream <upstream>/api
   let deny: string; // zone sdk-ts-deny, resource://ledger (read, write, admin) under a deny policy
+  // a session of an enclosing `caracal run` would make every top-level spawn here a delegated one
+  const inherited = { token: process.env["CARACAL_SESSION_TOKEN"], id: process.env["CARACAL_SESSION_ID"] };
 
   before(async () => {
+    delete process.env["CARACAL_SESSION_TOKEN"];
+    delete process.env["CARACAL_SESSION_ID"];
     stack = await Stack.start();
     main = await stack.setup("sdk-ts", "agent", ECHO, "read,write", `${stack.upstream.url}/api`);
     deny = await stack.setup("sdk-ts-deny", "denied-agent", LEDGER, "read,write,admin", `${stack.upstream.url}/ledger`);
@@ -98,6 +134,8 @@ describe("against a real server", { skip }, () => {
   });
 
   after(async () => {
+    restoreEnv("CARACAL_SESSION_TOKEN", inherited.token);
+    restoreEnv("CARACAL_SESSION_ID", inherited.id);
     await stack?.stop();
   });
 
@@ -311,6 +349,50 @@ describe("against a real server", { skip }, () => {
         const request = caracal.gatewayRequest(ECHO, "/");
         assert.equal((await rawGet(request.url, request.headers)).status, 200);
       });
+    });
+
+    it("under caracal run a top-level spawn is delegated from the run's session", async () => {
+      const run = await appSessions(main, "POST", "/v1/sessions", { ttl_seconds: 300 });
+      const caracal = new Caracal({ config: main });
+      const session = await underRun(run, () => caracal.spawn(async (session) => {
+        assert.deepEqual([session.depth, session.hop, session.delegated, session.rootId],
+          [1, 0, true, run["session_id"]]);
+        assert.deepEqual([...session.scopes].sort(), ["read", "write"]);
+        const opened = await appSessions(main, "GET", `/v1/sessions/${session.id}`);
+        assert.equal(opened["parent_session_id"], run["session_id"]);
+        const request = caracal.gatewayRequest(ECHO, "/under-run");
+        assert.ok(claims(bearer(request.headers))["act"]); // the delegation chain is in the token
+        assert.equal((await rawGet(request.url, request.headers)).status, 200);
+        // ending the run's session (as `caracal run` does when its command exits) ends this one
+        await appSessions(main, "DELETE", `/v1/sessions/${run["session_id"]}`);
+        const revoked = await rawGet(request.url, request.headers);
+        assert.deepEqual([revoked.status, revoked.body["reason"]], [401, "session_revoked"]);
+        await assert.rejects(caracal.transport({ throwOnError: true })(request.url, { headers: request.headers }),
+          (e: unknown) => e instanceof GatewayError && e.reason === "session_revoked");
+        return session;
+      }));
+      assert.ok((await appSessions(main, "GET", `/v1/sessions/${session.id}`))["terminated_at"]);
+      assert.equal(process.env["CARACAL_SESSION_TOKEN"], undefined);
+    });
+
+    it("under caracal run Grant.none() at the top level stays independent", async () => {
+      const run = await appSessions(main, "POST", "/v1/sessions", { ttl_seconds: 300 });
+      const caracal = new Caracal({ config: main });
+      try {
+        await underRun(run, () => caracal.spawn(async (session) => {
+          assert.deepEqual([session.depth, session.hop, session.delegated, session.rootId], [0, 0, false, session.id]);
+          const opened = await appSessions(main, "GET", `/v1/sessions/${session.id}`);
+          assert.equal(opened["parent_session_id"], null);
+          const token = claims(await caracal.token(ECHO, { scopes: ["read"] }));
+          assert.equal(token["act"], undefined);
+        }, { grant: Grant.none() }));
+        // an empty CARACAL_SESSION_TOKEN is no session
+        await underRun({ ...run, session_token: "" }, () => caracal.spawn((session) => {
+          assert.deepEqual([session.depth, session.delegated], [0, false]);
+        }));
+      } finally {
+        await appSessions(main, "DELETE", `/v1/sessions/${run["session_id"]}`);
+      }
     });
 
     it("concurrent spawns each see their own session", async () => {

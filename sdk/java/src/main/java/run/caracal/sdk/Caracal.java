@@ -18,12 +18,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * A Caracal client for one application. {@link #create()} resolves the runtime profile
  * ({@code CARACAL_CONFIG}, then {@code CARACAL_*} variables, then
  * {@code $XDG_CONFIG_HOME/caracal/caracal.toml}) and throws {@link ConfigException} naming what is
  * missing. One client serves any number of threads: the current session is per thread.
+ * Under {@code caracal run} ({@value #RUN_SESSION_TOKEN_ENV} set), a top-level spawn opens its
+ * session delegated from the run's session, so ending that session ends this client's too; spawn
+ * with {@link Grant#none()} to opt out.
  *
  * <pre>{@code
  * Caracal caracal = Caracal.create();
@@ -34,6 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  */
 public final class Caracal {
+  /** The variable {@code caracal run} puts its agent session's token in. */
+  public static final String RUN_SESSION_TOKEN_ENV = "CARACAL_SESSION_TOKEN";
+
   private static final ScheduledExecutorService SCHEDULER = Executors.newSingleThreadScheduledExecutor(daemon("caracal-token-refresh"));
   private static final ExecutorService FETCHERS = Executors.newCachedThreadPool(daemon("caracal-token-fetch"));
 
@@ -41,6 +48,7 @@ public final class Caracal {
   private final Long tokenTtlSeconds;
   private final Duration timeout;
   private final StsClient sts;
+  private final Function<String, String> env;
   final HttpClient gatewayHttp;
   final HttpClient plainHttp;
   private final ThreadLocal<AgentSession> current = new ThreadLocal<>();
@@ -50,6 +58,8 @@ public final class Caracal {
         : Profile.resolve(b.env != null ? b.env : System.getenv());
     this.tokenTtlSeconds = b.tokenTtlSeconds;
     this.timeout = b.timeout;
+    Map<String, String> given = b.env;
+    this.env = given != null ? given::get : System::getenv;
     this.gatewayHttp = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
     this.plainHttp = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
     this.sts = new StsClient(profile.stsUrl(), profile.applicationId(), profile.secret(), timeout, gatewayHttp);
@@ -103,7 +113,10 @@ public final class Caracal {
       return this;
     }
 
-    /** The environment to resolve the profile from (default: the process environment). */
+    /**
+     * The environment to resolve the profile from and to read {@value Caracal#RUN_SESSION_TOKEN_ENV}
+     * from at each top-level spawn (default: the process environment).
+     */
     public Builder env(Map<String, String> e) {
       this.env = Map.copyOf(e);
       return this;
@@ -138,7 +151,11 @@ public final class Caracal {
     return spawn(SpawnOptions.defaults());
   }
 
-  /** Opens an agent session with {@code grant}: a child of the current one, or with {@link Grant#none()} an independent one. */
+  /**
+   * Opens an agent session with {@code grant}: a child of the current one (at the top level, of the
+   * {@code caracal run} session when {@value #RUN_SESSION_TOKEN_ENV} is set), or with
+   * {@link Grant#none()} an independent one.
+   */
   public AgentSession spawn(Grant grant) {
     return spawn(SpawnOptions.grant(grant));
   }
@@ -146,6 +163,10 @@ public final class Caracal {
   /**
    * Opens an agent session and binds it as the current session of this thread; use it in
    * try-with-resources. Inside another spawn it opens a child chosen by {@code options.grant()}.
+   * At the top level, when {@value #RUN_SESSION_TOKEN_ENV} is set and non-empty (under
+   * {@code caracal run}) and the grant is not {@link Grant#none()}, the session is delegated from
+   * the run's session ({@code parent_session_token}): it counts toward the delegation depth limit,
+   * and ending the run's session ends it too.
    * The profile's tokens are obtained before it returns, so {@link #gatewayRequest} has them at
    * hand (a refused one is asked for again, and its {@link StsException} thrown, when used).
    * Throws {@link StsException} when the STS refuses the session.
@@ -322,7 +343,11 @@ public final class Caracal {
       if (!grant.resources().isEmpty()) resources = grant.resources();
       if (grant.ttlSeconds().isPresent()) ttl = grant.ttlSeconds().get();
     }
-    boolean delegate = parent != null && grant.mode() != Grant.Mode.NONE;
+    // under `caracal run` a top-level session is delegated from the run's session, so ending that
+    // session ends this one too; Grant.none() opts out
+    String runToken = parent == null && grant.mode() != Grant.Mode.NONE ? runSessionToken() : null;
+    String parentToken = parent != null ? (grant.mode() != Grant.Mode.NONE ? parent.token() : null) : runToken;
+    boolean delegate = parentToken != null;
     if (parent == null) {
       if (grant.mode() != Grant.Mode.NONE) {
         // a top-level session holds no more than the profile's credentials
@@ -336,7 +361,7 @@ public final class Caracal {
         }
       }
       if (ttl == null) ttl = profile.ttlSeconds();
-    } else if (!delegate) {
+    } else if (grant.mode() == Grant.Mode.NONE) {
       long remaining = parent.timeLeft().toSeconds();
       if (remaining <= 0) {
         throw new CaracalException("cannot spawn: the parent session `" + parent.id() + "` has expired",
@@ -346,8 +371,8 @@ public final class Caracal {
     }
     String traceId = parent != null ? parent.traceId() : AgentSession.hex(16);
     long started = System.nanoTime();
-    JsonNode body = sts.openSession(ttl, scopes, resources, options.labels(), delegate ? parent.token() : null,
-        AgentSession.traceparent(traceId));
+    JsonNode body = sts.openSession(ttl, scopes, resources, options.labels(), parentToken, AgentSession.traceparent(traceId),
+        runToken != null ? "cannot open a session delegated from the `caracal run` session (" + RUN_SESSION_TOKEN_ENV + ")" : null);
     String id = Json.text(body, "session_id");
     String token = Json.text(body, "session_token");
     if (id == null || token == null) {
@@ -369,6 +394,12 @@ public final class Caracal {
     return new AgentSession(this, id, rootId != null ? rootId : id, body.path("depth").asInt(0),
         parent != null ? parent.hop() + 1 : 0, Json.strings(body, "scopes"), Json.strings(body, "resources"), expiresAt,
         traceId, delegate, parent, parent, token, started + Duration.ofSeconds(expiresIn).toNanos(), cache);
+  }
+
+  /** The {@code caracal run} session's token from the environment, or null when unset or empty. */
+  private String runSessionToken() {
+    String token = env.apply(RUN_SESSION_TOKEN_ENV);
+    return token == null || token.isBlank() ? null : token.trim();
   }
 
   private TokenCache newCache(String sessionToken, String traceId) {

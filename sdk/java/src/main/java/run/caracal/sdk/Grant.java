@@ -17,7 +17,9 @@ import java.util.Optional;
  *       at the parent's lifetime, sharing the parent's trace.</li>
  * </ul>
  * At the top level {@code inherit} bounds the session to the profile's credentials, {@code narrow}
- * to the given subset, and {@code none} leaves it unbounded.
+ * to the given subset, and {@code none} leaves it unbounded. Under {@code caracal run}
+ * ({@code CARACAL_SESSION_TOKEN} set) a top-level {@code inherit} or {@code narrow} session is
+ * delegated from the run's session (ending that session ends it); {@code none} stays independent.
  */
 public final class Grant {
   /** How the child relates to its parent. */

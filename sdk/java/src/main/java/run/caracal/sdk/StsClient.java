@@ -37,14 +37,14 @@ final class StsClient {
   }
 
   JsonNode openSession(Long ttlSeconds, List<String> scopes, List<String> resources, List<String> labels,
-      String parentSessionToken, String traceparent) {
+      String parentSessionToken, String traceparent, String what) {
     ObjectNode body = Json.MAPPER.createObjectNode();
     if (ttlSeconds != null) body.put("ttl_seconds", ttlSeconds);
     if (!scopes.isEmpty()) scopes.forEach(body.putArray("scopes")::add);
     if (!resources.isEmpty()) resources.forEach(body.putArray("resources")::add);
     if (!labels.isEmpty()) labels.forEach(body.putArray("labels")::add);
     if (parentSessionToken != null) body.put("parent_session_token", parentSessionToken);
-    String what = parentSessionToken != null ? "cannot open a delegated session" : "cannot open a session";
+    if (what == null) what = parentSessionToken != null ? "cannot open a delegated session" : "cannot open a session";
     return call("POST", "/v1/sessions", body.toString(), "application/json", what, traceparent);
   }
 

@@ -326,6 +326,108 @@ class IntegrationTest {
     });
   }
 
+  // ---- under `caracal run` ------------------------------------------------------------------
+
+  /** One STS call with the app's own credentials (HTTP Basic), as `caracal run` makes them. */
+  private JsonNode asApp(Profile p, String method, String path, String json) throws Exception {
+    String basic = Base64.getEncoder().encodeToString((java.net.URLEncoder.encode(p.applicationId(), StandardCharsets.UTF_8) + ":"
+        + java.net.URLEncoder.encode(p.secret(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(p.stsUrl() + path)).header("Authorization", "Basic " + basic)
+        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+    if (json != null) b.header("Content-Type", "application/json");
+    HttpResponse<String> r = stack.http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    assertTrue(r.statusCode() < 300, method + " " + path + ": " + r.statusCode() + " " + r.body());
+    return json(r);
+  }
+
+  /** The session `caracal run` opens: POST /v1/sessions with the app's credentials. */
+  private JsonNode openRunSession(Profile p) throws Exception {
+    JsonNode run = asApp(p, "POST", "/v1/sessions", "{\"ttl_seconds\":" + p.ttlSeconds() + "}");
+    assertEquals(0, run.path("depth").asInt());
+    return run;
+  }
+
+  /** A client that sees CARACAL_SESSION_TOKEN, as a child of `caracal run` does. */
+  private Caracal underRun(String runToken) {
+    return Caracal.builder().profile(main).env(Map.of(Caracal.RUN_SESSION_TOKEN_ENV, runToken)).build();
+  }
+
+  @Test
+  void underCaracalRunATopLevelSpawnIsDelegatedAndEndsWithTheRunSession() throws Exception {
+    Profile p = Profile.load(main);
+    JsonNode run = openRunSession(p);
+    String runId = run.path("session_id").asText();
+    Caracal caracal = underRun(run.path("session_token").asText());
+    GatewayRequest request;
+    try (AgentSession session = caracal.spawn()) {
+      assertEquals(List.of(1, 0, true, runId), List.of(session.depth(), session.hop(), session.delegated(), session.rootId()));
+      assertTrue(session.parent().isEmpty(), "no parent in this process");
+      assertEquals(List.of(ECHO), session.resources());
+      assertEquals(List.of("read", "write"), session.scopes().stream().sorted().toList());
+      JsonNode view = asApp(p, "GET", "/v1/sessions/" + session.id(), null);
+      assertEquals(List.of(runId, 1), List.of(view.path("parent_session_id").asText(), view.path("depth").asInt()));
+      request = caracal.gatewayRequest(ECHO, "/under-run");
+      JsonNode token = claims(bearer(request.headers()));
+      assertEquals(session.id(), token.path("sid").asText());
+      assertTrue(token.has("act"), "the delegation from the run session is in the token");
+      HttpResponse<String> before = caracal.transport().get(request.url(), request.headers());
+      assertEquals(200, before.statusCode(), before.body());
+      assertEquals("/api/under-run", json(before).path("path").asText());
+      // `caracal run` ends its session (or an operator terminates it): the cascade reaches the SDK's
+      JsonNode ended = asApp(p, "DELETE", "/v1/sessions/" + runId, null);
+      List<String> terminated = new ArrayList<>();
+      ended.path("terminated").forEach(n -> terminated.add(n.asText()));
+      assertTrue(terminated.contains(session.id()), ended.toString());
+      assertRevoked(request);
+      assertRevoked(caracal.gatewayRequest(ECHO, "/after"));
+    }
+    assertTrue(caracal.currentSession().isEmpty());
+    // a later top-level spawn cannot outlive the run's session either
+    StsException stale = assertThrows(StsException.class, caracal::spawn);
+    assertEquals(List.of("invalid_grant", "session_revoked"), List.of(stale.error(), stale.reason()));
+    assertTrue(stale.getMessage().contains("caracal run"), stale.getMessage());
+  }
+
+  @Test
+  void underCaracalRunGrantNoneOpensAnIndependentSession() throws Exception {
+    Profile p = Profile.load(main);
+    JsonNode run = openRunSession(p);
+    String runId = run.path("session_id").asText();
+    Caracal caracal = underRun(run.path("session_token").asText());
+    try (AgentSession session = caracal.spawn(Grant.none())) {
+      assertEquals(List.of(0, 0, false, session.id()), List.of(session.depth(), session.hop(), session.delegated(), session.rootId()));
+      JsonNode view = asApp(p, "GET", "/v1/sessions/" + session.id(), null);
+      assertTrue(view.path("parent_session_id").isNull(), view.toString());
+      assertEquals(0, view.path("depth").asInt());
+      GatewayRequest request = caracal.gatewayRequest(ECHO, "/independent");
+      assertFalse(claims(bearer(request.headers())).has("act"));
+      // ending the run's session does not reach an independent session
+      asApp(p, "DELETE", "/v1/sessions/" + runId, null);
+      assertEquals(200, rawGet(request).statusCode());
+    }
+  }
+
+  @Test
+  void underCaracalRunANarrowedTopLevelSpawnIsDelegatedAndTheRunSessionCountsTowardTheDepthLimit() throws Exception {
+    Profile p = Profile.load(main);
+    JsonNode run = openRunSession(p);
+    Caracal caracal = underRun(run.path("session_token").asText());
+    try {
+      caracal.spawn(Grant.narrow(List.of("read")), top -> {
+        assertEquals(List.of(1, true, List.of("read")), List.of(top.depth(), top.delegated(), top.scopes()));
+        caracal.spawn(child -> caracal.spawn(grandchild -> {
+          assertEquals(List.of(2, 3), List.of(child.depth(), grandchild.depth()));
+          StsException tooDeep = assertThrows(StsException.class, caracal::spawn);
+          assertEquals(List.of(403, "delegation_depth_exceeded"), List.of(tooDeep.status(), tooDeep.reason()));
+        }));
+      });
+    } finally {
+      asApp(p, "DELETE", "/v1/sessions/" + run.path("session_id").asText(), null);
+    }
+    // an empty CARACAL_SESSION_TOKEN is the same as none
+    underRun("").spawn(session -> assertEquals(List.of(0, false), List.of(session.depth(), session.delegated())));
+  }
+
   // ---- transport ----------------------------------------------------------------------------
 
   @Test
