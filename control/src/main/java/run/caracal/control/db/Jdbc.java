@@ -36,23 +36,70 @@ public final class Jdbc {
     return dataSource;
   }
 
-  /** Runs {@code work} in one transaction; rolls back on any failure. */
+  /**
+   * Runs {@code work} in one transaction; rolls back on any failure. When the pooled connection
+   * turns out to be dead before the commit (the database restarted, or ended the backend), the
+   * pool drops it and the work runs once more on a fresh connection: nothing of the first try was
+   * committed. A failure at or after the commit is never retried.
+   */
   public <T> T transaction(Work<T> work) {
+    try {
+      return attempt(work);
+    } catch (DeadBeforeCommit dead) {
+      try {
+        return attempt(work);
+      } catch (DeadBeforeCommit again) {
+        throw new StoreException((SQLException) again.getCause());
+      }
+    }
+  }
+
+  private <T> T attempt(Work<T> work) {
     try (Connection c = dataSource.getConnection()) {
       boolean auto = c.getAutoCommit();
       c.setAutoCommit(false);
+      boolean committing = false;
       try {
         T result = work.run(c);
+        committing = true;
         c.commit();
         return result;
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        rollbackQuietly(c);
+        if (!committing && e instanceof SQLException sql && deadConnection(sql)) {
+          throw new DeadBeforeCommit(sql);
+        }
         throw e;
       } finally {
-        c.setAutoCommit(auto);
+        try {
+          c.setAutoCommit(auto);
+        } catch (SQLException ignored) {
+          // a dead connection: the pool evicts it
+        }
       }
     } catch (SQLException e) {
       throw new StoreException(e);
+    }
+  }
+
+  /** SQL states of a connection that is gone: class 08, and PostgreSQL's shutdown/terminate codes. */
+  static boolean deadConnection(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03"));
+  }
+
+  private static void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException ignored) {
+      // the connection is dead: nothing was committed
+    }
+  }
+
+  /** The connection died before the commit: safe to run the work again. */
+  private static final class DeadBeforeCommit extends RuntimeException {
+    DeadBeforeCommit(SQLException cause) {
+      super(cause);
     }
   }
 

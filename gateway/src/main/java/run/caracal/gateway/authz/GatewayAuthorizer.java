@@ -22,6 +22,7 @@ import run.caracal.control.policy.ZonePolicies;
 import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.session.DecisionInputs;
 import run.caracal.control.session.SessionRecord;
+import run.caracal.control.session.SessionStore;
 import run.caracal.control.token.TokenRejected;
 import run.caracal.control.token.TokenVerifier;
 import run.caracal.control.token.VerifiedToken;
@@ -73,8 +74,8 @@ public final class GatewayAuthorizer {
    */
   public boolean stillAuthorized(Authorized a) {
     try {
-      return control.sessions().find(a.sessionId()).map(s -> s.activeAt(clock.instant())).orElse(false)
-          && !control.sessions().tokenRevoked(a.jti())
+      return control.sessions().findChecked(a.sessionId(), a.jti())
+          .map(c -> c.session().activeAt(clock.instant()) && !c.tokenRevoked()).orElse(false)
           && control.app(a.appId()).enabled();
     } catch (RuntimeException e) {
       return false;
@@ -168,15 +169,16 @@ public final class GatewayAuthorizer {
       throw GatewayException.tooManyRequests(Math.max(1, (long) Math.ceil(wait.get().toMillis() / 1000.0)));
     }
     Instant now = clock.instant();
-    SessionRecord session = control.sessions().find(verified.sessionId())
+    SessionStore.Checked checked = control.sessions().findChecked(verified.sessionId(), verified.jti())
         .orElseThrow(() -> GatewayException.unauthorized("session_unknown", "the token's session does not exist"));
+    SessionRecord session = checked.session();
     if (session.terminatedAt().isPresent()) {
       throw GatewayException.unauthorized("session_revoked", "the token's session has been terminated");
     }
     if (!now.isBefore(session.expiresAt())) {
       throw GatewayException.unauthorized("session_expired", "the token's session has expired");
     }
-    if (control.sessions().tokenRevoked(verified.jti())) {
+    if (checked.tokenRevoked()) {
       throw GatewayException.unauthorized("token_revoked", "the token has been revoked");
     }
     Application app = control.app(verified.clientId());
