@@ -59,6 +59,8 @@ class GatewayKeepAliveTest {
   static CaracalServer server;
   static ServerSocket upstream;
   static final AtomicInteger connections = new AtomicInteger();
+  /** Connections the Gateway closed (the upstream read their end). */
+  static final java.util.Set<String> closedByGateway = java.util.concurrent.ConcurrentHashMap.newKeySet();
   static String token;
   /** One client connection (HTTP/1.1 keep-alive), so every request lands on the same Gateway event loop. */
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -107,6 +109,7 @@ class GatewayKeepAliveTest {
       while (true) {
         String head = readHead(in);
         if (head == null) {
+          closedByGateway.add("conn=" + id);
           return;
         }
         String path = head.split(" ", 3)[1];
@@ -193,6 +196,17 @@ class GatewayKeepAliveTest {
     assertNotEquals(extra, next);
     assertNotEquals("evil!", next);
     assertEquals(next, conn("/ka"));
+  }
+
+  @Test
+  void idleLongerThanTheLimit_theGatewayClosesTheConnection() throws Exception {
+    String idle = conn("/ka/idle");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (!closedByGateway.contains(idle) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertTrue(closedByGateway.contains(idle), "the idle connection was closed by the Gateway");
+    assertNotEquals(idle, conn("/ka"));
   }
 
   @Test

@@ -11,12 +11,13 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Idle keep-alive connections to upstreams, one pool per event loop (connections are registered
  * on the loop of the client connection that opened them, so a pool is only ever touched by its
  * own thread). A connection comes back only after a complete response that allows keep-alive, to
- * a request that was sent whole; it is reused newest first, and dropped after {@link #MAX_IDLE_NANOS}
+ * a request that was sent whole; it is reused newest first, and closed after {@link #MAX_IDLE_NANOS}
  * idle, shorter than the keep-alive timeouts of common servers, so an upstream closing an idle
  * connection rarely races a request. Not thread-safe: the event loop confines it.
  */
@@ -69,12 +70,20 @@ final class UpstreamPool {
       return;
     }
     ch.pipeline().replace(HANDLER, HANDLER, new Parked(key));
-    queue.addFirst(new Idle(ch, System.nanoTime()));
+    Idle parked = new Idle(ch, System.nanoTime());
+    queue.addFirst(parked);
+    ch.eventLoop().schedule(() -> expire(key, parked), MAX_IDLE_NANOS, TimeUnit.NANOSECONDS);
   }
 
-  /** Number of idle connections, for tests. */
-  int idleCount() {
-    return idle.values().stream().mapToInt(ArrayDeque::size).sum();
+  /** Closes a connection still parked when its idle time is up (one taken meanwhile is left alone). */
+  private void expire(Key key, Idle parked) {
+    ArrayDeque<Idle> queue = idle.get(key);
+    if (queue != null && queue.remove(parked)) {
+      if (queue.isEmpty()) {
+        idle.remove(key);
+      }
+      parked.channel().close();
+    }
   }
 
   private static void prune(ArrayDeque<Idle> queue) {
