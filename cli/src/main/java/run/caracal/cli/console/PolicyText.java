@@ -102,7 +102,7 @@ final class PolicyText {
       out.add(String.format("%" + width + "d | %s", line, lines[i]));
       for (Diagnostic d : diagnostics) {
         if (d.position().line() == line) {
-          out.add(" ".repeat(width) + " | " + " ".repeat(Math.max(0, d.position().column() - 1)) + "^ "
+          out.add(" ".repeat(width) + " | " + " ".repeat(cells(lines[i], d.position().column())) + "^ "
               + d.severity().name().toLowerCase(java.util.Locale.ROOT) + " " + d.code().id() + ": " + d.message());
         }
       }
@@ -110,6 +110,15 @@ final class PolicyText {
     diagnostics.stream().filter(d -> d.position().line() < 1 || d.position().line() > count)
         .forEach(d -> out.add(d.format()));
     return out;
+  }
+
+  /**
+   * Terminal cells before code-point {@code column} of {@code line}: a wide character (an emoji,
+   * CJK) takes two cells, so the caret lands under the character the column names.
+   */
+  static int cells(String line, int column) {
+    int points = Math.max(0, Math.min(column - 1, line.codePointCount(0, line.length())));
+    return com.googlecode.lanterna.TerminalTextUtils.getColumnWidth(line.substring(0, line.offsetByCodePoints(0, points)));
   }
 
   static String abbreviate(String sha) {

@@ -72,6 +72,19 @@ final class PolicyTextTest {
   }
 
   @Test
+  void numbered_wideCharactersBeforeTheColumn_moveTheCaretByTheirCells() {
+    Diagnostic d = new Diagnostic(new run.caracal.policy.source.Position("p.yaml", 1, 3), Code.UNKNOWN_SCOPE, "x");
+
+    List<String> lines = PolicyText.numbered("a🦊b c\n", List.of(d));
+
+    assertEquals("    |    ^ warning unknown_scope: x", lines.get(3), "a (1 cell) and the fox (2 cells) come before b");
+    assertEquals(3, PolicyText.cells("a🦊b c", 3));
+    assertEquals(4, PolicyText.cells("a🦊b c", 4));
+    assertEquals(0, PolicyText.cells("abc", 1));
+    assertEquals(3, PolicyText.cells("abc", 99), "past the end: the whole line");
+  }
+
+  @Test
   void numbered_cleanSource_saysSo() {
     assertEquals(List.of("lint: clean", "", "  1 | a: b"), PolicyText.numbered("a: b\n", List.of()));
   }
