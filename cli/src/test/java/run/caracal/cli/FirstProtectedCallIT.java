@@ -135,6 +135,26 @@ class FirstProtectedCallIT {
     assertTrue(explain.out().contains("default v"), explain.out());
     assertTrue(explain.out().toLowerCase().contains("policy"), explain.out());
 
+    // setup for scripts, like the console: an existing policy instead of a starter, a provider credential
+    Path credential = Files.writeString(dir.resolve("provider.token"), "sk_provider_notes\n");
+    Result refused = caracal(Map.of(), "setup", "--zone", "team", "--app", "notes-reader", "--resource-id", "resource://notes-api",
+        "--scopes", "notes:read", "--upstream", "http://127.0.0.1:" + upstream.getAddress().getPort(), "--policy", "nonesuch",
+        "--profile", dir.resolve("reader/caracal.toml").toString(), "--yes");
+    assertTrue(refused.code() != 0 && refused.err().contains("has no policy `nonesuch`"), refused.out() + refused.err());
+    assertFalse(caracal(Map.of(), "app", "list", "--zone", "team", "--json").out().contains("notes-reader"),
+        "a refused setup creates nothing");
+    Result reader = caracal(Map.of(), "setup", "--zone", "team", "--app", "notes-reader", "--resource-id", "resource://notes-api",
+        "--scopes", "notes:read,notes:write", "--upstream", "http://127.0.0.1:" + upstream.getAddress().getPort(),
+        "--policy", "notes-agent-starter", "--credential-file", credential.toString(),
+        "--profile", dir.resolve("reader/caracal.toml").toString(), "--yes");
+    assertEquals(0, reader.code(), reader.out() + reader.err());
+    Result resources = caracal(Map.of(), "resource", "list", "--zone", "team", "--json");
+    assertTrue(resources.out().contains("\"upstream_credential\" : \"set\"") && !resources.out().contains("sk_provider_notes"),
+        resources.out());
+    Result policies = caracal(Map.of(), "policy", "history", "--zone", "team", "--json");
+    assertTrue(policies.out().contains("notes-agent-starter"), policies.out());
+    assertFalse(policies.out().contains("notes-reader-starter"), "the existing policy was used: " + policies.out());
+
     Result verify = caracal(Map.of(), "audit", "verify");
     assertEquals(0, verify.code(), verify.out() + verify.err());
 

@@ -69,9 +69,15 @@ public final class SetupCommand implements Callable<Integer> {
   /** Extra policy documents to push with the starter policy (used by `caracal quickstart`). */
   List<String> extraPolicyNames = List.of();
   String extraPolicyYaml = "";
-  /** A policy already pushed to the zone to use instead of writing a starter policy; null writes the starter. */
+  @Option(names = "--policy", paramLabel = "NAME",
+      description = "Use this policy, already pushed to the zone, instead of writing <app>-starter.")
   String existingPolicy;
-  /** The provider credential the Gateway injects for the resource (stored sealed); null for none. */
+
+  @Option(names = "--credential-file", paramLabel = "PATH",
+      description = "A provider credential the Gateway sends upstream as Authorization (stored sealed; never shown).")
+  Path credentialFile;
+
+  /** The provider credential read from {@link #credentialFile}; null for none. */
   String upstreamCredential;
 
   @Override
@@ -84,6 +90,9 @@ public final class SetupCommand implements Callable<Integer> {
       scopes = List.of(ask(console, null, "scopes (comma-separated)", null).split("\\s*,\\s*"));
     }
     upstream = ask(console, upstream, "upstream URL", null);
+    if (credentialFile != null) {
+      upstreamCredential = run.caracal.cli.admin.ResourceSpecOptions.credential(credentialFile);
+    }
     Path profilePath = profile != null ? profile : Path.of("caracal.toml");
     Path secretPath = secretFile != null ? secretFile
         : profilePath.toAbsolutePath().getParent().resolve(app + ".secret");
