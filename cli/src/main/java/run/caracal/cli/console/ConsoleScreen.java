@@ -40,7 +40,7 @@ final class ConsoleScreen {
       "7 or a       audit: the newest ledger events, refreshed every 2 s; Enter explains, t traces",
       "             f filters (decision=deny type=gateway.* app=ID resource=ID zone=NAME since=15m), F clears",
       "/ or e       type or paste a request id, Enter explains it (Esc cancels)",
-      "s            guided setup: zone, app, resource, scopes, upstream, policy, profile files, review, apply",
+      "s            guided setup: scenario, zone, app, resource, scopes, upstream, provider credential, policy, files, review",
       "8 or d       diagnostics: status, clock skew, ledger chain verification, lint of the active sets",
       "Up/Down      move; PgUp/PgDn scroll a page; Tab in setup cycles the choices",
       "Esc          back from a panel; in setup one step back (at the first step it cancels)",
