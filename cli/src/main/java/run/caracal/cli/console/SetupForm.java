@@ -283,10 +283,19 @@ final class SetupForm {
       case SCOPES -> parseScopes(value).isEmpty() ? Optional.of("give at least one scope")
           : parseScopes(value).stream().anyMatch(s -> s.contains(" ")) ? Optional.of("a scope has no spaces") : Optional.empty();
       case UPSTREAM -> value.matches("https?://\\S+") ? Optional.empty() : Optional.of("the upstream is an http:// or https:// URL");
-      case PROVIDER -> java.nio.file.Files.isRegularFile(Path.of(value)) && java.nio.file.Files.isReadable(Path.of(value))
-          ? Optional.empty() : Optional.of("no readable file `" + value + "`: put the provider credential in a file first");
+      case PROVIDER -> credentialProblem(value);
       default -> Optional.empty();
     };
+  }
+
+  /** What `caracal resource create --credential-file` would say of the file: missing, empty, too large or unreadable. */
+  private static Optional<String> credentialProblem(String file) {
+    try {
+      run.caracal.cli.admin.ResourceSpecOptions.credential(Path.of(file));
+      return Optional.empty();
+    } catch (run.caracal.cli.UsageException | java.nio.file.InvalidPathException e) {
+      return Optional.of(e.getMessage());
+    }
   }
 
   private static String label(Step s) {

@@ -160,7 +160,10 @@ final class SetupFormTest {
     }
     assertEquals(SetupForm.Step.PROVIDER, form.step());
     replace(form, dir.resolve("missing.token").toString());
-    assertTrue(form.next().orElseThrow().startsWith("no readable file"));
+    assertEquals(Optional.of("credential file `" + dir.resolve("missing.token") + "` does not exist"), form.next());
+    Path empty = java.nio.file.Files.writeString(dir.resolve("empty.token"), "");
+    replace(form, empty.toString());
+    assertEquals(Optional.of("credential file `" + empty + "` is empty"), form.next());
     Path token = java.nio.file.Files.writeString(dir.resolve("provider.token"), "sk_live_x\n");
     replace(form, token.toString());
     assertEquals(Optional.empty(), form.next());
