@@ -6,25 +6,18 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static run.caracal.cli.CaracalProcess.assertNoStackTrace;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,8 +31,6 @@ import run.caracal.cli.CaracalProcess.Result;
  * `send-keys` and read with `capture-pane`.
  */
 final class ConsoleIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String POLICY = """
       apiVersion: caracal.run/v1
       kind: Policy
@@ -65,9 +56,8 @@ final class ConsoleIT {
   @TempDir
   static Path work;
 
-  static Process server;
+  static ServeProcess server;
   static String baseUrl;
-  static String adminToken;
   static String deniedRequest;
   static String sessionId;
   static String target = "console";
@@ -75,22 +65,8 @@ final class ConsoleIT {
 
   @BeforeAll
   static void startServerAndDenyARequest() throws Exception {
-    List<String> command = List.of(java(), "-jar", CaracalProcess.jar().toString(), "serve", "--sts-port", "0", "--gateway-port", "0");
-    ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile())
-        .redirectOutput(work.resolve("serve.out").toFile()).redirectError(work.resolve("serve.err").toFile());
-    pb.environment().put("CARACAL_HOME", home.toString());
-    server = pb.start();
-    Path state = home.resolve("server.json");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (!Files.exists(state)) {
-      if (!server.isAlive() || System.nanoTime() > deadline) {
-        fail("caracal serve did not start:\n" + Files.readString(work.resolve("serve.err")));
-      }
-      Thread.sleep(200);
-    }
-    baseUrl = JSON.readTree(Files.readString(state)).get("sts_url").asText();
-    adminToken = Files.readString(home.resolve("admin.token")).trim();
-
+    server = ServeProcess.start(home, work);
+    baseUrl = server.baseUrl;
     admin("POST", "/admin/v1/zones", Map.of("name", "prod"), 201);
     JsonNode app = admin("POST", "/admin/v1/zones/prod/apps", Map.of("name", "invoice-agent"), 201);
     admin("PUT", "/admin/v1/zones/prod/resources", Map.of("id", "resource://billing-api",
@@ -101,13 +77,12 @@ final class ConsoleIT {
         + "      scopes: [\"billing:export\"]\n    - name: no-refunds"); // pushed, not active; billing:export is undeclared
     assertTrue(!second.equals(POLICY));
     admin("POST", "/admin/v1/zones/prod/policies", Map.of("files", List.of(Map.of("name", "billing.yaml", "content", second))), 200);
-    String basic = "Basic " + Base64.getEncoder().encodeToString((app.get("id").asText() + ":" + app.get("client_secret").asText())
-        .getBytes(StandardCharsets.UTF_8));
-    JsonNode session = session(basic);
+    String basic = ServeProcess.basic(app);
+    JsonNode session = server.session(basic, Map.of());
     sessionId = session.get("session_id").asText();
-    HttpResponse<String> denied = token(basic, session.get("session_token").asText(), "billing:refund");
+    HttpResponse<String> denied = server.token(basic, session.get("session_token").asText(), "resource://billing-api", "billing:refund");
     assertEquals(403, denied.statusCode(), denied.body());
-    deniedRequest = JSON.readTree(denied.body()).get("request_id").asText();
+    deniedRequest = ServeProcess.JSON.readTree(denied.body()).get("request_id").asText();
   }
 
   @AfterAll
@@ -117,10 +92,7 @@ final class ConsoleIT {
           .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
     }
     if (server != null) {
-      server.destroy();
-      if (!server.waitFor(30, TimeUnit.SECONDS)) {
-        server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
+      server.close();
     }
   }
 
@@ -332,27 +304,17 @@ final class ConsoleIT {
       shot("setup-scenario", await("setup step 1", s -> s.contains("guided setup: step 1 of 10") && s.contains(": internal-http_")));
       keys("Enter");
       await("setup step 2", s -> s.contains("guided setup: step 2 of 10") && s.contains(": default_"));
-      for (int i = 0; i < "default".length(); i++) {
-        keys("BSpace");
-      }
+      erase("default");
       type("shop");
       keys("Enter");
       shot("setup-app-step", await("step 3", s -> s.contains("step 3 of 10")));
-      type("cart-agent");
-      keys("Enter");
-      await("step 4", s -> s.contains("step 4 of 10"));
-      type("resource://cart-api");
-      keys("Enter");
-      await("step 5", s -> s.contains("step 5 of 10"));
-      type("cart:read,cart:write");
-      keys("Enter");
-      await("step 6", s -> s.contains("step 6 of 10"));
+      answer("cart-agent", "step 4 of 10");
+      answer("resource://cart-api", "step 5 of 10");
+      answer("cart:read,cart:write", "step 6 of 10");
       type("not a url");
       keys("Enter");
       await("the upstream error", s -> s.contains("the upstream is an http:// or https:// URL"));
-      for (int i = 0; i < "not a url".length(); i++) {
-        keys("BSpace");
-      }
+      erase("not a url");
       type("http://127.0.0.1:" + upstream.getAddress().getPort());
       keys("Enter");
       shot("setup-policy", await("step 7", s -> s.contains("step 7 of 10") && s.contains("starter_") && s.contains("Tab cycles: starter")));
@@ -426,24 +388,16 @@ final class ConsoleIT {
       shot("setup-zone-picked", await("shop picked with Tab", s -> s.contains("): shop_")));
       keys("Enter");
       await("step 3", s -> s.contains("step 3 of 11"));
-      type("cart-once");
-      keys("Enter");
-      await("step 4", s -> s.contains("step 4 of 11"));
-      type("resource://cart-api");
-      keys("Enter");
-      await("step 5", s -> s.contains("step 5 of 11"));
-      type("cart:read");
-      keys("Enter");
-      await("step 6", s -> s.contains("step 6 of 11"));
+      answer("cart-once", "step 4 of 11");
+      answer("resource://cart-api", "step 5 of 11");
+      answer("cart:read", "step 6 of 11");
       type("http://127.0.0.1:" + upstream.getAddress().getPort());
       keys("Enter");
       await("the provider step", s -> s.contains("step 7 of 11") && s.contains("provider credential file"));
       type(dir.resolve("no-such.token").toString());
       keys("Enter");
-      await("the missing file refused", s -> s.contains("no readable file"));
-      for (int i = 0; i < dir.resolve("no-such.token").toString().length(); i++) {
-        keys("BSpace");
-      }
+      await("the missing file refused", s -> s.contains("no-such.token` does not exist"));
+      erase(dir.resolve("no-such.token").toString());
       Path credential = Files.writeString(dir.resolve("provider.token"), "sk_provider_123\n");
       type(credential.toString());
       keys("Enter");
@@ -505,6 +459,20 @@ final class ConsoleIT {
         && r.err().contains("`caracal status`") && r.err().contains("`caracal zone list`"), r::toString);
     assertEquals("", r.out());
     assertNoStackTrace(r);
+  }
+
+  /** Types an answer into the setup form, presses Enter and waits for the next step. */
+  private static void answer(String text, String nextStep) throws Exception {
+    type(text);
+    keys("Enter");
+    await(nextStep, s -> s.contains(nextStep));
+  }
+
+  /** Deletes what was typed, one backspace per character. */
+  private static void erase(String typed) throws Exception {
+    for (int i = 0; i < typed.length(); i++) {
+      keys("BSpace");
+    }
   }
 
   /** Esc out of a detail panel, waiting until it is gone (an Esc followed at once by a key reads as Alt+key). */
@@ -595,33 +563,10 @@ final class ConsoleIT {
   }
 
   private static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return ServeProcess.java();
   }
 
   private static JsonNode admin(String method, String path, Object body, int expected) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-        .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
-        .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
-    HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    assertEquals(expected, r.statusCode(), method + " " + path + ": " + r.body());
-    return JSON.readTree(r.body());
-  }
-
-  private static JsonNode session(String basic) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/sessions")).header("Authorization", basic)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build();
-    HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    assertEquals(201, r.statusCode(), r.body());
-    return JSON.readTree(r.body());
-  }
-
-  private static HttpResponse<String> token(String basic, String subjectToken, String scope) throws Exception {
-    String form = Map.of("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token", subjectToken,
-        "subject_token_type", "urn:ietf:params:oauth:token-type:jwt", "resource", "resource://billing-api", "scope", scope)
-        .entrySet().stream()
-        .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
-    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/oauth2/token")).header("Authorization", basic)
-        .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build();
-    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    return server.admin(method, path, body, expected);
   }
 }

@@ -17,11 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,7 +60,7 @@ final class ExplainTraceIT {
   @TempDir
   static Path work;
 
-  static Process server;
+  static ServeProcess server;
   static String baseUrl;
   static String adminToken;
   static String allowedRequest;
@@ -73,22 +71,9 @@ final class ExplainTraceIT {
 
   @BeforeAll
   static void startServerAndMakeRequests() throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", CaracalProcess.jar().toString(), "serve", "--sts-port", "0", "--gateway-port", "0"));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile())
-        .redirectOutput(work.resolve("serve.out").toFile()).redirectError(work.resolve("serve.err").toFile());
-    pb.environment().put("CARACAL_HOME", home.toString());
-    server = pb.start();
-    Path state = home.resolve("server.json");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (!Files.exists(state)) {
-      if (!server.isAlive() || System.nanoTime() > deadline) {
-        fail("caracal serve did not start:\n" + Files.readString(work.resolve("serve.err")));
-      }
-      Thread.sleep(200);
-    }
-    baseUrl = JSON.readTree(Files.readString(state)).get("sts_url").asText();
-    adminToken = Files.readString(home.resolve("admin.token")).trim();
+    server = ServeProcess.start(home, work);
+    baseUrl = server.baseUrl;
+    adminToken = server.adminToken;
 
     admin("POST", "/admin/v1/zones", Map.of("name", "prod"), 201);
     JsonNode app = admin("POST", "/admin/v1/zones/prod/apps", Map.of("name", "invoice-agent"), 201);
@@ -99,20 +84,18 @@ final class ExplainTraceIT {
     admin("POST", "/admin/v1/zones/prod/policies", Map.of("files", List.of(Map.of("name", "billing.yaml", "content", POLICY))), 200);
     admin("POST", "/admin/v1/zones/prod/activate", Map.of("policy_set", "production"), 200);
 
-    String appId = app.get("id").asText();
-    String basic = "Basic " + Base64.getEncoder().encodeToString((appId + ":" + app.get("client_secret").asText())
-        .getBytes(StandardCharsets.UTF_8));
+    String basic = ServeProcess.basic(app);
     basicAuth = basic;
-    JsonNode root = session(basic, Map.of());
+    JsonNode root = server.session(basic, Map.of());
     rootSession = root.get("session_id").asText();
-    JsonNode child = session(basic, Map.of("parent_session_token", root.get("session_token").asText(),
+    JsonNode child = server.session(basic, Map.of("parent_session_token", root.get("session_token").asText(),
         "scopes", List.of("billing:read", "billing:refund")));
     childSession = child.get("session_id").asText();
     String subject = child.get("session_token").asText();
-    HttpResponse<String> allowed = token(basic, subject, "billing:read");
+    HttpResponse<String> allowed = server.token(basic, subject, "resource://billing-api", "billing:read");
     assertEquals(200, allowed.statusCode(), allowed.body());
     allowedRequest = allowed.headers().firstValue("X-Caracal-Request-Id").orElseThrow();
-    HttpResponse<String> denied = token(basic, subject, "billing:refund");
+    HttpResponse<String> denied = server.token(basic, subject, "resource://billing-api", "billing:refund");
     assertEquals(403, denied.statusCode(), denied.body());
     deniedRequest = JSON.readTree(denied.body()).get("request_id").asText();
     assertEquals(deniedRequest, denied.headers().firstValue("X-Caracal-Request-Id").orElseThrow());
@@ -121,10 +104,7 @@ final class ExplainTraceIT {
   @AfterAll
   static void stopServer() throws Exception {
     if (server != null) {
-      server.destroy();
-      if (!server.waitFor(30, TimeUnit.SECONDS)) {
-        server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
+      server.close();
     }
   }
 
@@ -276,12 +256,7 @@ final class ExplainTraceIT {
   }
 
   private static JsonNode admin(String method, String path, Object body, int expected) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-        .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
-        .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
-    HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    assertEquals(expected, r.statusCode(), method + " " + path + ": " + r.body());
-    return JSON.readTree(r.body());
+    return server.admin(method, path, body, expected);
   }
 
   private static void awaitEvent(String requestId, String type) throws Exception {
@@ -295,23 +270,5 @@ final class ExplainTraceIT {
       Thread.sleep(200);
     }
     fail("no `" + type + "` event for " + requestId);
-  }
-
-  private static JsonNode session(String basic, Map<String, Object> body) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/sessions")).header("Authorization", basic)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
-    HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    assertEquals(201, r.statusCode(), r.body());
-    return JSON.readTree(r.body());
-  }
-
-  private static HttpResponse<String> token(String basic, String subjectToken, String scope) throws Exception {
-    String form = Map.of("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token", subjectToken,
-        "subject_token_type", "urn:ietf:params:oauth:token-type:jwt", "resource", "resource://billing-api", "scope", scope)
-        .entrySet().stream()
-        .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
-    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/oauth2/token")).header("Authorization", basic)
-        .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build();
-    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
   }
 }

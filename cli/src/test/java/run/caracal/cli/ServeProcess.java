@@ -1,0 +1,106 @@
+package run.caracal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * `caracal serve` from the built jar in a process of its own (embedded H2 under {@code home}),
+ * and the admin API and STS calls the CLI integration tests make against it. Close to stop it.
+ */
+final class ServeProcess implements AutoCloseable {
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private final Process process;
+  final String baseUrl;
+  final String adminToken;
+
+  private ServeProcess(Process process, String baseUrl, String adminToken) {
+    this.process = process;
+    this.baseUrl = baseUrl;
+    this.adminToken = adminToken;
+  }
+
+  /** Starts the server and waits until it has written `server.json`; its output goes to {@code work}. */
+  static ServeProcess start(Path home, Path work) throws Exception {
+    List<String> command = List.of(java(), "-jar", CaracalProcess.jar().toString(), "serve", "--sts-port", "0", "--gateway-port", "0");
+    ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile())
+        .redirectOutput(work.resolve("serve.out").toFile()).redirectError(work.resolve("serve.err").toFile());
+    pb.environment().put("CARACAL_HOME", home.toString());
+    Process process = pb.start();
+    Path state = home.resolve("server.json");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (!Files.exists(state)) {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        process.destroyForcibly();
+        fail("caracal serve did not start:\n" + Files.readString(work.resolve("serve.err")));
+      }
+      Thread.sleep(200);
+    }
+    return new ServeProcess(process, JSON.readTree(Files.readString(state)).get("sts_url").asText(),
+        Files.readString(home.resolve("admin.token")).trim());
+  }
+
+  static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** HTTP Basic credentials of an app as `POST .../apps` returned it. */
+  static String basic(JsonNode app) {
+    return "Basic " + Base64.getEncoder().encodeToString((app.get("id").asText() + ":" + app.get("client_secret").asText())
+        .getBytes(StandardCharsets.UTF_8));
+  }
+
+  JsonNode admin(String method, String path, Object body, int expected) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+        .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
+    HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    assertEquals(expected, r.statusCode(), method + " " + path + ": " + r.body());
+    return JSON.readTree(r.body());
+  }
+
+  /** Opens an agent session with the app's credentials; {@code body} as `POST /v1/sessions` takes it. */
+  JsonNode session(String basic, Map<String, Object> body) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/sessions")).header("Authorization", basic)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
+    HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, r.statusCode(), r.body());
+    return JSON.readTree(r.body());
+  }
+
+  /** RFC 8693 exchange of a session token for a token to {@code resource} with {@code scope}; the raw answer. */
+  HttpResponse<String> token(String basic, String subjectToken, String resource, String scope) throws Exception {
+    String form = Map.of("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token", subjectToken,
+        "subject_token_type", "urn:ietf:params:oauth:token-type:jwt", "resource", resource, "scope", scope)
+        .entrySet().stream()
+        .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
+    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/oauth2/token")).header("Authorization", basic)
+        .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}
