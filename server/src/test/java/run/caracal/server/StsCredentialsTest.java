@@ -236,6 +236,23 @@ class StsCredentialsTest {
   }
 
   @Test
+  void revoke_accessTokenByItsOwnApp_inactiveWhileItsSessionAndSiblingsStayActive() {
+    Zone zone = stack.billingZone("revoke-jti");
+    App app = stack.app(zone, "agent");
+    String session = sessionToken(app);
+    String revoked = stack.accessToken(app, session, "billing:read");
+    String sibling = stack.accessToken(app, session, "billing:read");
+    assertTrue(stack.active(app, revoked));
+
+    var revoke = stack.client.form("/oauth2/revoke", app.id(), app.secret(), Map.of("token", revoked));
+    assertEquals(200, revoke.status(), revoke.raw().body());
+
+    assertFalse(stack.active(app, revoked), "the revoked jti");
+    assertTrue(stack.active(app, sibling), "another token of the same session");
+    assertTrue(stack.active(app, session), "the session itself");
+  }
+
+  @Test
   void introspect_accessTokenWithEditedAudience_inactive() {
     Zone zone = stack.billingZone("aud");
     App app = stack.app(zone, "agent");

@@ -68,20 +68,17 @@ public final class SessionStore {
     });
   }
 
-  /** A session together with whether one of its tokens was revoked; read in one query. */
+  /** A session together with whether the token asked about was revoked; read in one query. */
   public record Checked(SessionRecord session, boolean tokenRevoked) {}
 
   /**
    * The session {@code id} and whether the token {@code jti} is revoked, in one round trip (the
-   * Gateway checks both on every request); empty when the session does not exist.
+   * Gateway checks both on every request, introspection on every call); empty when the session
+   * does not exist.
    */
   public Optional<Checked> findChecked(String id, String jti) {
     return jdbc.queryOne("select s.*, exists(select 1 from revoked_tokens r where r.jti = ?) as token_revoked"
         + " from sessions s where s.id = ?", rs -> new Checked(map(rs), rs.getBoolean("token_revoked")), jti, id);
-  }
-
-  public boolean tokenRevoked(String jti) {
-    return jdbc.queryOne("select 1 from revoked_tokens where jti = ?", rs -> true, jti).isPresent();
   }
 
   static String lineage(List<String> ids) {

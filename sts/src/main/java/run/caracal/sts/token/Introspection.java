@@ -38,8 +38,9 @@ public final class Introspection {
       return Map.of("active", false);
     }
     VerifiedToken t = verified.get();
-    Optional<SessionRecord> session = control.sessions().find(t.sessionId());
-    if (session.isEmpty() || !session.get().activeAt(clock.instant()) || control.sessions().tokenRevoked(t.jti())) {
+    boolean live = control.sessions().findChecked(t.sessionId(), t.jti())
+        .map(c -> c.session().activeAt(clock.instant()) && !c.tokenRevoked()).orElse(false);
+    if (!live) {
       return Map.of("active", false);
     }
     Map<String, Object> out = new LinkedHashMap<>();
