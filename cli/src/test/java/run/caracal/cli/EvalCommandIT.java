@@ -107,7 +107,9 @@ final class EvalCommandIT {
     assertEquals("deny", d.get("decision").asText());
     assertEquals(List.of("denied_by_rule", "condition_error"), texts(d.get("reasons")));
     assertEquals(1, d.get("errors").size());
-    assertTrue(d.get("errors").get(0).asText().startsWith("files-access/no-delegated-writes: "), d.get("errors").toString());
+    assertEquals("files-access", d.get("errors").get(0).get("policy").asText(), d.get("errors").toString());
+    assertEquals("no-delegated-writes", d.get("errors").get(0).get("rule").asText(), d.get("errors").toString());
+    assertTrue(d.get("errors").get(0).get("at").asText().matches(".*files\\.yaml:\\d+:\\d+"), d.get("errors").toString());
   }
 
   @Test

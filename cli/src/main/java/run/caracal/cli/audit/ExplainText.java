@@ -64,7 +64,9 @@ final class ExplainText {
         : d.isObject() ? "none active in this zone" : "not evaluated (no policy decision was recorded)");
     gateway();
     List<String> errors = new ArrayList<>();
-    d.path("errors").forEach(e -> errors.add(e.asText()));
+    d.path("errors").forEach(e -> errors.add(e.isTextual() ? e.asText()
+        : (e.path("at").asText("").isEmpty() ? "" : e.path("at").asText() + ": ") + e.path("policy").asText() + "/"
+            + e.path("rule").asText() + ": " + e.path("message").asText()));
     if (!errors.isEmpty()) {
       put("errors", errors);
     }

@@ -113,7 +113,8 @@ public final class CompiledPolicySet {
         r.rule().scopes().forEach(s -> scopes.add(s.value()));
         policyRules.add(new CompiledRule(policy, r.name(), r.rule().effect(), Set.copyOf(scopes),
             r.rule().appliesToEveryScope(),
-            r.condition().map(c -> program(runtime, c.ast(), checked.name())).orElse(null), ordinal++));
+            r.condition().map(c -> program(runtime, c.ast(), checked.name())).orElse(null),
+            r.condition().map(c -> c.source().start().toString()).orElse(""), ordinal++));
       }
       compiled.add(policy);
       rules.put(policy, List.copyOf(policyRules));

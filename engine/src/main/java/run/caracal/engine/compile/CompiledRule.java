@@ -5,9 +5,10 @@ import java.util.Set;
 import run.caracal.policy.model.Effect;
 
 /**
- * One rule ready to run; {@code condition} is null when the rule has no {@code when}.
+ * One rule ready to run; {@code condition} is null when the rule has no {@code when}, and
+ * {@code at} is where the condition is written (`file:line:col`, empty without one).
  * Immutable and thread-safe (CEL programs are).
  */
 record CompiledRule(
     CompiledPolicy policy, String name, Effect effect, Set<String> scopes, boolean anyScope,
-    CelRuntime.Program condition, int ordinal) {}
+    CelRuntime.Program condition, String at, int ordinal) {}

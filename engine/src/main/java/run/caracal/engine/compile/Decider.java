@@ -6,16 +6,19 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import run.caracal.engine.decision.Decision;
 import run.caracal.engine.decision.DecisionInput;
+import run.caracal.engine.decision.EvaluationError;
 import run.caracal.engine.decision.Phase;
 import run.caracal.engine.decision.PolicySetRef;
 import run.caracal.engine.decision.ReasonCode;
 import run.caracal.engine.decision.RuleEvaluation;
 import run.caracal.engine.decision.RuleEvaluation.Outcome;
 import run.caracal.engine.decision.RuleRef;
+import run.caracal.engine.decision.ScopeMatch;
 import run.caracal.policy.input.Delegation;
 import run.caracal.policy.model.Effect;
 
@@ -85,13 +88,17 @@ final class Decider {
         granted.add(scope);
       }
     }
-    boolean allow = !requested.isEmpty() && granted.size() == requested.size();
+    boolean any = input.scopeMatch() == ScopeMatch.ANY;
+    boolean allow = !requested.isEmpty() && (any ? !granted.isEmpty() : granted.size() == requested.size());
+    if (allow && any) {
+      allowedBy.removeIf(r -> !granted.contains(r.scope()));
+    }
     if (errorMattered) {
       reasons.add(ReasonCode.CONDITION_ERROR);
     }
     List<ReasonCode> reasonList = allow ? List.of(ReasonCode.ALLOWED_BY_RULE) : orderedReasons(reasons);
     List<RuleEvaluation> evaluated = new ArrayList<>();
-    List<String> errors = new ArrayList<>();
+    List<EvaluationError> errors = new ArrayList<>();
     evaluation.results().entrySet().stream()
         .sorted(Comparator.comparingInt(e -> e.getKey().ordinal()))
         .forEach(e -> record(e.getKey(), e.getValue(), evaluated, errors));
@@ -128,11 +135,12 @@ final class Decider {
     return out;
   }
 
-  private static void record(CompiledRule rule, Evaluation.Result result, List<RuleEvaluation> evaluated, List<String> errors) {
+  private static void record(CompiledRule rule, Evaluation.Result result, List<RuleEvaluation> evaluated,
+      List<EvaluationError> errors) {
     evaluated.add(new RuleEvaluation(rule.policy().name(), rule.policy().version(), rule.name(), rule.effect(),
-        result.outcome(), java.util.Optional.ofNullable(result.error())));
+        result.outcome(), Optional.ofNullable(result.error())));
     if (result.error() != null) {
-      errors.add(rule.policy().name() + "/" + rule.name() + ": " + result.error());
+      errors.add(new EvaluationError(rule.policy().name(), rule.policy().version(), rule.name(), rule.at(), result.error()));
     }
   }
 

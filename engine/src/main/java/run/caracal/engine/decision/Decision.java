@@ -14,7 +14,7 @@ import run.caracal.policy.model.Effect;
  *     a deny, the deny rules that held
  * @param reasons reason codes, most specific first
  * @param evaluated every candidate rule and how its condition came out
- * @param errors evaluation errors (`policy/rule: message`)
+ * @param errors evaluation errors, each with the place of its condition
  * @param policySet the deciding policy-set version
  * @param evaluationMicros time spent deciding
  */
@@ -26,7 +26,7 @@ public record Decision(
     List<RuleRef> rules,
     List<ReasonCode> reasons,
     List<RuleEvaluation> evaluated,
-    List<String> errors,
+    List<EvaluationError> errors,
     PolicySetRef policySet,
     long evaluationMicros) {
   public Decision {
@@ -36,6 +36,15 @@ public record Decision(
     reasons = List.copyOf(reasons);
     evaluated = List.copyOf(evaluated);
     errors = List.copyOf(errors);
+  }
+
+  /**
+   * The decision of a zone that has no active policy set: everything is denied, with reason
+   * {@code no_active_policy_set}; its policy set is {@link PolicySetRef#NONE}.
+   */
+  public static Decision noActivePolicySet(DecisionInput input) {
+    return new Decision(Effect.DENY, input.phase(), List.copyOf(new java.util.LinkedHashSet<>(input.request().getScopesList())),
+        List.of(), List.of(), List.of(ReasonCode.NO_ACTIVE_POLICY_SET), List.of(), List.of(), PolicySetRef.NONE, 0);
   }
 
   public boolean allowed() {

@@ -1,13 +1,22 @@
 package run.caracal.engine.decision;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import run.caracal.policy.model.Effect;
 
 /**
  * The JSON form of a decision and its explanation: what `caracal policy eval` prints and what
- * the ledger stores. Field names are a contract. Stateless and thread-safe.
+ * the decision record holds. Field names are a contract. {@link #fromJson} reads back what
+ * {@link #toJson} wrote, and also the form written before evaluation errors carried their place
+ * (plain `policy/rule: message` strings). Stateless and thread-safe.
  */
 public final class DecisionJson {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -40,16 +49,89 @@ public final class DecisionJson {
       }
       e.error().ifPresent(msg -> o.put("error", msg));
     }
-    d.errors().forEach(root.putArray("errors")::add);
+    ArrayNode errors = root.putArray("errors");
+    for (EvaluationError e : d.errors()) {
+      errors.addObject().put("policy", e.policy()).put("version", e.version()).put("rule", e.rule()).put("at", e.at())
+          .put("message", e.message());
+    }
     root.put("evaluationMicros", d.evaluationMicros());
     return root;
+  }
+
+  /**
+   * Reads a decision written by {@link #toJson}.
+   *
+   * @throws IllegalArgumentException when a field holds a value no version wrote (an unknown
+   *     effect, outcome or reason code)
+   */
+  public static Decision fromJson(JsonNode node) {
+    List<RuleRef> rules = new ArrayList<>();
+    node.path("rules").forEach(r -> rules.add(new RuleRef(r.path("policy").asText(), r.path("version").asInt(),
+        r.path("rule").asText(), effect(r.path("effect").asText()), r.path("scope").asText())));
+    List<ReasonCode> reasons = new ArrayList<>();
+    node.path("reasons").forEach(r -> reasons.add(reason(r.asText())));
+    List<RuleEvaluation> evaluated = new ArrayList<>();
+    node.path("evaluated").forEach(e -> evaluated.add(new RuleEvaluation(e.path("policy").asText(), e.path("version").asInt(),
+        e.path("rule").asText(), effect(e.path("effect").asText()), outcome(e.path("outcome").asText()),
+        e.hasNonNull("error") ? Optional.of(e.path("error").asText()) : Optional.empty())));
+    List<EvaluationError> errors = new ArrayList<>();
+    node.path("errors").forEach(e -> errors.add(e.isTextual() ? legacyError(e.asText())
+        : new EvaluationError(e.path("policy").asText(), e.path("version").asInt(), e.path("rule").asText(),
+            e.path("at").asText(""), e.path("message").asText())));
+    JsonNode set = node.path("policySet");
+    return new Decision(effect(node.path("decision").asText("deny")), Phase.fromId(node.path("phase").asText()),
+        strings(node.at("/scopes/requested")), strings(node.at("/scopes/granted")), rules, reasons, evaluated, errors,
+        new PolicySetRef(set.path("name").asText(""), set.path("version").asInt(0), set.path("sha256").asText("")),
+        node.path("evaluationMicros").asLong(0));
   }
 
   public static String toPrettyString(Decision d) {
     try {
       return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(d));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("decision cannot be written as json", e);
     }
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(v -> out.add(v.asText()));
+    return out;
+  }
+
+  private static Effect effect(String id) {
+    for (Effect e : Effect.values()) {
+      if (e.id().equals(id)) {
+        return e;
+      }
+    }
+    throw new IllegalArgumentException("unknown effect `" + id + "`");
+  }
+
+  private static RuleEvaluation.Outcome outcome(String id) {
+    try {
+      return RuleEvaluation.Outcome.valueOf(id.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown rule outcome `" + id + "`", e);
+    }
+  }
+
+  private static ReasonCode reason(String id) {
+    try {
+      return ReasonCode.valueOf(id.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown reason code `" + id + "`", e);
+    }
+  }
+
+  /** `policy/rule: message`, as errors were written before they carried their place. */
+  private static EvaluationError legacyError(String text) {
+    int colon = text.indexOf(": ");
+    String head = colon < 0 ? "" : text.substring(0, colon);
+    int slash = head.indexOf('/');
+    if (slash < 0) {
+      return new EvaluationError("", 0, "", "", text);
+    }
+    return new EvaluationError(head.substring(0, slash), 0, head.substring(slash + 1), "", text.substring(colon + 2));
   }
 }

@@ -158,7 +158,9 @@ final class DecideSemanticsTest {
     assertEquals(List.of(), d.rules());
     assertEquals(Outcome.ERROR, evaluated(d, "p/small").outcome());
     assertEquals(1, d.errors().size());
-    assertTrue(d.errors().get(0).startsWith("p/small: "), d.errors().toString());
+    assertEquals("p", d.errors().get(0).policy());
+    assertEquals("small", d.errors().get(0).rule());
+    assertTrue(d.errors().get(0).at().matches(".+:\\d+:\\d+"), "the condition's file:line:col: " + d.errors());
   }
 
   @Test

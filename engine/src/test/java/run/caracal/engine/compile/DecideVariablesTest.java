@@ -56,7 +56,7 @@ final class DecideVariablesTest {
 
     assertEquals(Effect.DENY, read.effect());
     assertEquals(List.of("condition_error", "no_matching_rule"), reasons(read));
-    assertTrue(read.errors().get(0).contains("variable `team`"), read.errors().toString());
+    assertTrue(read.errors().get(0).message().contains("variable `team`"), read.errors().toString());
     assertEquals(Effect.DENY, write.effect());
     assertEquals(List.of("p/no-guests@write"), rules(write));
     assertEquals(Outcome.ERROR, evaluated(write, "p/no-guests").outcome());
@@ -104,7 +104,7 @@ final class DecideVariablesTest {
     CompiledPolicy policy = new CompiledPolicy("p", 0, List.of(), variables, List.of());
     List<CompiledRule> rules = checked.rules().stream()
         .map(r -> new CompiledRule(policy, r.name(), r.rule().effect(), java.util.Set.of("read"), false,
-            program(runtime, r), 0))
+            program(runtime, r), "", 0))
         .toList();
     Evaluation evaluation = new Evaluation(Fixture.input("{principal: {name: x}}"));
 
