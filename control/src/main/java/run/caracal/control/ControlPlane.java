@@ -19,6 +19,9 @@ import run.caracal.control.db.StoreException;
 import run.caracal.control.keys.KeyRing;
 import run.caracal.control.metrics.CaracalMetrics;
 import run.caracal.control.notify.ChangeNotifier;
+import run.caracal.control.pipeline.AppReads;
+import run.caracal.control.pipeline.DecisionPipeline;
+import run.caracal.control.pipeline.LedgerDecisionLog;
 import run.caracal.control.policy.ActivePolicies;
 import run.caracal.control.policy.PolicyService;
 import run.caracal.control.policy.PolicyStore;
@@ -27,6 +30,7 @@ import run.caracal.control.resource.ResourceStore;
 import run.caracal.control.session.SessionStore;
 import run.caracal.control.zone.Zone;
 import run.caracal.control.zone.ZoneStore;
+import run.caracal.decision.InputMasker;
 import run.caracal.ledger.Ledger;
 import run.caracal.policy.parse.Names;
 
@@ -54,8 +58,17 @@ public final class ControlPlane {
   private final CaracalMetrics metrics = new CaracalMetrics();
   private final ChangeNotifier notifier;
   private final ShortCache<String, AppStore.Credentials> credentials = ShortCache.oneSecond();
+  private final DecisionPipeline pipeline;
 
   public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock) {
+    this(jdbc, box, ledger, clock, InputMasker.DEFAULT_PATHS);
+  }
+
+  /**
+   * @param maskPaths the decision-input paths whose values decision records keep only as
+   *     fingerprints (see {@link InputMasker})
+   */
+  public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock, List<String> maskPaths) {
     ControlSchema.migrate(jdbc.dataSource());
     this.clock = clock;
     this.audit = new AdminAudit(ledger);
@@ -68,6 +81,18 @@ public final class ControlPlane {
     this.active = new ActivePolicies(policies);
     this.metrics.bindLedger(ledger);
     this.notifier = new ChangeNotifier(jdbc.dataSource());
+    this.pipeline = new DecisionPipeline(sessions, appReads(), active, new LedgerDecisionLog(ledger),
+        new InputMasker(maskPaths, box.derive("caracal decision record masking v1")), clock, metrics);
+  }
+
+  /** The one decision pipeline every caller of the engine goes through. */
+  public DecisionPipeline pipeline() {
+    return pipeline;
+  }
+
+  /** Applications by id, through a one-second cache (this process's own changes are seen at once). */
+  public AppReads appReads() {
+    return id -> credentials.get(id, apps::credentials).map(AppStore.Credentials::app);
   }
 
   /** Announces changes other processes cache (activations, keys, resources). */

@@ -31,11 +31,12 @@ final class LegacyRecords {
     String sessionId = text(event, "session_id", x.at("/session/id").asText(""));
     JsonNode s = x.path("session");
     Optional<SessionRef> session = sessionId.isEmpty() ? Optional.empty()
-        : Optional.of(new SessionRef(sessionId, s.path("root").asText(""), s.path("depth").asInt(0), s.path("oneShot").asBoolean(false),
+        : Optional.of(new SessionRef(sessionId, root(s, sessionId), s.path("depth").asInt(0), s.path("oneShot").asBoolean(false),
             List.of()));
     JsonNode r = x.path("resource");
     String resource = text(event, "resource", r.isTextual() ? r.asText() : x.path("resources").path(0).asText(""));
-    Call call = gateway ? Call.http(x.path("method").asText(""), x.path("path").asText(""))
+    JsonNode http = x.has("method") ? x : x.path("request");
+    Call call = gateway ? Call.http(http.path("method").asText(""), http.path("path").asText(""))
         : Call.grant(x.path("grantType").asText(""));
     Optional<Decision> decision = engineDecision(x.path("decision"));
     Optional<Refusal> refusal = refusal(event, x, gateway, decision);
@@ -95,6 +96,12 @@ final class LegacyRecords {
     }
     Stage stage = Reason.fromId(reason).map(Reason::stage).orElse(Stage.REQUEST);
     return Optional.of(new Refusal(stage, reason, status));
+  }
+
+  /** The root as recorded; a session recorded at depth 0 is its own root; empty when unknown. */
+  private static String root(JsonNode session, String id) {
+    String root = session.path("root").asText("");
+    return root.isEmpty() && session.has("depth") && session.path("depth").asInt() == 0 ? id : root;
   }
 
   private static String text(JsonNode event, String field, String fallback) {

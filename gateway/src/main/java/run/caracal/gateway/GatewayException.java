@@ -1,5 +1,7 @@
 package run.caracal.gateway;
 
+import run.caracal.decision.Reason;
+
 /**
  * A request the Gateway refuses: HTTP status, the short error word, and the stable reason code
  * (`token_expired`, `denied_by_rule`, `unknown_resource`, `ambiguous_framing`, ...).
@@ -27,6 +29,11 @@ public final class GatewayException extends Exception {
 
   public String reason() {
     return reason;
+  }
+
+  /** The refusal for a reason, with its HTTP status. */
+  public static GatewayException of(Reason reason, String message) {
+    return new GatewayException(reason.httpStatus(), reason.httpError(), reason.id(), message);
   }
 
   /** 429 with the seconds to wait (sent as Retry-After). */

@@ -1,5 +1,7 @@
 package run.caracal.sts;
 
+import run.caracal.decision.Reason;
+
 /**
  * A token-endpoint failure as RFC 6749 §5.2 names it ({@code invalid_client}, {@code invalid_grant},
  * {@code invalid_scope}, {@code invalid_target}, {@code access_denied}, ...) with Caracal's reason
@@ -15,6 +17,16 @@ public final class OAuthException extends RuntimeException {
     this.error = error;
     this.reason = reason;
     this.status = status;
+  }
+
+  /** The refusal for a reason, with its OAuth error and status. */
+  public static OAuthException of(Reason reason, String description) {
+    return new OAuthException(reason.oauthError(), reason.id(), reason.oauthStatus(), description);
+  }
+
+  /** The answer when a decision could not be made durable: nothing was issued. */
+  public static OAuthException unrecorded() {
+    return of(Reason.LEDGER_UNAVAILABLE, "the decision could not be recorded; try again");
   }
 
   public static OAuthException invalidClient(String reason) {

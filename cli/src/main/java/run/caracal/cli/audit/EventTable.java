@@ -7,6 +7,9 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import run.caracal.decision.DecisionRecord;
+import run.caracal.engine.decision.Decision;
 
 /**
  * Ledger events as a table for people, one line per event: time, type, decision, app,
@@ -49,7 +52,7 @@ final class EventTable {
     JsonNode x = event.path("explanation");
     String type = event.path("type").asText("");
     String s = switch (type) {
-      case "authorization", "gateway.decision" -> decision(x);
+      case "authorization", "gateway.decision" -> decision(event);
       case "gateway.result" -> ExplainText.result(event);
       case "session.opened" -> "session " + x.path("session").asText(event.path("session_id").asText("?"))
           + (x.path("parent").isTextual() ? " delegated from " + x.path("parent").asText() : " opened")
@@ -62,26 +65,30 @@ final class EventTable {
     return s.length() > MAX_SUMMARY ? s.substring(0, MAX_SUMMARY - 3) + "..." : s;
   }
 
-  private static String decision(JsonNode x) {
-    JsonNode d = x.path("decision");
+  private static String decision(JsonNode event) {
+    Optional<DecisionRecord> record = RequestReport.read(event);
+    if (record.isEmpty()) {
+      return generic(event.path("explanation"));
+    }
+    DecisionRecord r = record.get();
     StringBuilder sb = new StringBuilder();
-    String call = ExplainText.call(x);
+    String call = (r.call().method() + " " + r.call().path()).trim();
     if (!call.isEmpty()) {
       sb.append(call).append(" ");
     }
-    if (x.has("status")) {
-      sb.append("-> ").append(x.path("status").asText()).append(" ");
+    r.refusal().ifPresent(f -> sb.append("-> ").append(f.status()).append(" "));
+    Optional<Decision> d = r.decision();
+    if (d.isPresent() && !d.get().requested().isEmpty()) {
+      sb.append("scopes ").append(String.join(",", d.get().requested()));
     }
-    if (d.at("/scopes/requested").size() > 0) {
-      sb.append("scopes ").append(join(d.at("/scopes/requested")));
-    }
-    if (d.at("/scopes/granted").size() > 0 && !d.path("decision").asText().equals("deny")) {
-      sb.append(" granted ").append(join(d.at("/scopes/granted")));
+    if (d.isPresent() && !d.get().granted().isEmpty() && r.allowed()) {
+      sb.append(" granted ").append(String.join(",", d.get().granted()));
     }
     List<String> reasons = new ArrayList<>();
-    d.path("reasons").forEach(r -> reasons.add(r.asText()));
-    if (x.path("reason").isTextual() && !reasons.contains(x.path("reason").asText())) {
-      reasons.add(x.path("reason").asText());
+    d.ifPresent(x -> x.reasons().forEach(c -> reasons.add(c.id())));
+    r.refusal().filter(f -> !reasons.contains(f.reason())).ifPresent(f -> reasons.add(f.reason()));
+    if (r.shadowDisagrees()) {
+      reasons.add("shadow decides " + r.shadow().get().effect().id());
     }
     String head = sb.toString().strip();
     return reasons.isEmpty() ? head : head + ": " + String.join(", ", reasons);

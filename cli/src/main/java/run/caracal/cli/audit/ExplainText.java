@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import run.caracal.decision.DecisionRecord;
+import run.caracal.engine.decision.Decision;
+import run.caracal.engine.decision.EvaluationError;
 
 /**
  * Renders a {@link RequestReport} for people: aligned `name: value` lines, ending with the
@@ -43,7 +46,7 @@ final class ExplainText {
       put("fix", "nothing to explain: no authorization or gateway.decision event has this request id");
       return format();
     }
-    JsonNode d = report.decision();
+    Optional<Decision> d = report.decision();
     String zoneName = report.zone().isEmpty() ? "" : zones.apply(report.zone()).map(z -> z.path("name").asText("")).orElse("");
     put("zone", report.zone() + (zoneName.isEmpty() ? "" : " (" + zoneName + ")"));
     put("application", report.appId() + (report.appName().isEmpty() ? "" : " (" + report.appName() + ")"));
@@ -51,28 +54,31 @@ final class ExplainText {
     put("resource", report.resource());
     report.issue().ifPresent(e -> put("token", "issued by request " + e.path("request_id").asText("?") + " at "
         + e.path("occurred_at").asText("?") + " (authorization " + e.path("decision").asText() + ")"));
-    put("requested", scopes(d.at("/scopes/requested")));
-    boolean denied = d.path("decision").asText().equals("deny");
-    put("granted", denied && d.at("/scopes/granted").size() > 0
+    put("requested", scopes(d.map(Decision::requested).orElseGet(this::attemptedScopes)));
+    boolean denied = d.map(x -> !x.allowed()).orElse(true) || !report.finalDecision().equals("allow");
+    List<String> granted = d.map(Decision::granted).orElse(List.of());
+    put("granted", denied && !granted.isEmpty()
         // a request is all or nothing: on a deny the engine still reports which scopes alone would pass
-        ? "none (all or nothing; alone, policy would allow " + scopes(d.at("/scopes/granted")) + ")"
-        : denied ? "none" : scopes(d.at("/scopes/granted")));
+        ? "none (all or nothing; alone, policy would allow " + scopes(granted) + ")"
+        : denied ? "none" : scopes(granted));
     rules(d);
-    JsonNode set = d.path("policySet");
-    put("policy set", set.isObject() ? set.path("name").asText() + " v" + set.path("version").asText()
-        + " (sha256 " + set.path("sha256").asText() + ")"
-        : d.isObject() ? "none active in this zone" : "not evaluated (no policy decision was recorded)");
+    put("policy set", d.map(x -> x.policySet().isNone() ? "none active in this zone"
+        : x.policySet().name() + " v" + x.policySet().version() + " (sha256 " + x.policySet().sha256() + ")")
+        .orElse("not evaluated (no policy decision was recorded)"));
     gateway();
-    List<String> errors = new ArrayList<>();
-    d.path("errors").forEach(e -> errors.add(e.isTextual() ? e.asText()
-        : (e.path("at").asText("").isEmpty() ? "" : e.path("at").asText() + ": ") + e.path("policy").asText() + "/"
-            + e.path("rule").asText() + ": " + e.path("message").asText()));
+    List<String> errors = d.map(x -> x.errors().stream().map(EvaluationError::toString).toList()).orElse(List.of());
     if (!errors.isEmpty()) {
       put("errors", errors);
     }
-    report.events().stream().filter(e -> e.path("type").asText().equals("policyset.shadow_disagreement")).findFirst()
-        .ifPresent(e -> put("shadow", "the shadow policy set decides "
-            + e.at("/explanation/shadow/decision").asText("differently") + " (active: " + e.at("/explanation/active").asText() + ")"));
+    Optional<Decision> shadow = report.record().flatMap(DecisionRecord::shadow);
+    if (shadow.isPresent()) {
+      put("shadow", "the shadow policy set " + shadow.get().policySet().name() + " v" + shadow.get().policySet().version()
+          + " decides " + shadow.get().effect().id() + (report.record().get().shadowDisagrees() ? " (disagrees)" : " (agrees)"));
+    } else {
+      report.events().stream().filter(e -> e.path("type").asText().equals("policyset.shadow_disagreement")).findFirst()
+          .ifPresent(e -> put("shadow", "the shadow policy set decides "
+              + e.at("/explanation/shadow/decision").asText("differently") + " (active: " + e.at("/explanation/active").asText() + ")"));
+    }
     put("decision", report.finalDecision());
     List<String> reasons = report.reasons().stream().map(r -> r + ": " + Reasons.describe(r)).toList();
     put("reasons", reasons.isEmpty() ? List.of("none recorded") : reasons);
@@ -81,27 +87,27 @@ final class ExplainText {
   }
 
   private void session() {
-    JsonNode s = report.session();
+    Optional<DecisionRecord.SessionRef> s = report.session();
     String id = report.sessionId();
     if (id.isEmpty()) {
       put("session", "none recorded");
       return;
     }
-    Optional<JsonNode> record = s.has("depth") ? Optional.empty() : sessions.apply(id);
-    boolean oneShot = s.has("oneShot") ? s.path("oneShot").asBoolean(false)
-        : record.map(r -> r.path("one_shot").asBoolean(false)).orElse(false);
+    boolean known = s.isPresent() && !s.get().root().isEmpty();
+    Optional<JsonNode> record = known ? Optional.empty() : sessions.apply(id);
+    boolean oneShot = known ? s.get().oneShot() : record.map(r -> r.path("one_shot").asBoolean(false)).orElse(false);
     if (oneShot) {
       put("session", id + " (one-shot, client_credentials)");
       put("delegation", "none (one-shot session)");
       return;
     }
-    if (!s.has("depth") && record.isEmpty()) {
+    if (!known && record.isEmpty()) {
       put("session", id);
       put("delegation", "unknown (the session is no longer on record)");
       return;
     }
-    int depth = s.has("depth") ? s.path("depth").asInt(0) : record.get().path("depth").asInt(0);
-    String root = s.has("root") ? s.path("root").asText("?") : record.map(r -> r.path("root_session_id").asText("?")).orElse("?");
+    int depth = known ? s.get().depth() : record.get().path("depth").asInt(0);
+    String root = known ? s.get().root() : record.map(r -> r.path("root_session_id").asText("?")).orElse("?");
     put("session", id + " (depth " + depth + (depth > 0 ? ", root " + root : "") + ")");
     put("delegation", depth == 0 ? "none (root session)" : chain(id) + ", depth " + depth);
   }
@@ -123,29 +129,37 @@ final class ExplainText {
     return String.join(" -> ", hops);
   }
 
-  private void rules(JsonNode d) {
-    if (!d.isObject()) {
+  private void rules(Optional<Decision> decision) {
+    if (decision.isEmpty()) {
       put("rules", "none (no policy decision was recorded)");
       return;
     }
-    List<String> rules = new ArrayList<>();
-    d.path("rules").forEach(r -> rules.add(r.path("effect").asText() + " " + ruleName(r)
-        + (r.path("scope").asText("").isEmpty() ? "" : " (scope " + r.path("scope").asText() + ")")));
+    Decision d = decision.get();
+    List<String> rules = d.rules().stream().map(r -> r.effect().id() + " " + ruleName(r.policy(), r.version(), r.rule())
+        + (r.scope().isEmpty() ? "" : " (scope " + r.scope() + ")")).toList();
     if (!rules.isEmpty()) {
       put("rules", rules);
       return;
     }
-    List<String> evaluated = new ArrayList<>();
-    d.path("evaluated").forEach(r -> evaluated.add(r.path("effect").asText() + " " + ruleName(r) + ": "
-        + r.path("outcome").asText() + (r.has("error") ? " (" + r.path("error").asText() + ")" : "")));
+    List<String> evaluated = d.evaluated().stream().map(r -> r.effect().id() + " " + ruleName(r.policy(), r.version(), r.rule())
+        + ": " + r.outcome().id() + r.error().map(e -> " (" + e + ")").orElse("")).toList();
     put("rules", "none determined the decision");
     if (!evaluated.isEmpty()) {
       put("evaluated", evaluated);
     }
   }
 
-  static String ruleName(JsonNode r) {
-    return r.path("policy").asText() + " v" + r.path("version").asText() + " rule " + r.path("rule").asText();
+  static String ruleName(String policy, int version, String rule) {
+    return policy + " v" + version + " rule " + rule;
+  }
+
+  /** The scopes a request refused before the engine asked for, from its recorded input. */
+  private List<String> attemptedScopes() {
+    return report.record().flatMap(DecisionRecord::input).map(i -> {
+      List<String> out = new ArrayList<>();
+      i.tree().at("/request/scopes").forEach(s -> out.add(s.asText()));
+      return out;
+    }).orElse(List.of());
   }
 
   private void gateway() {
@@ -153,18 +167,12 @@ final class ExplainText {
       put("gateway", "not called (no gateway.decision event: this request was decided by the STS)");
     } else {
       JsonNode g = report.gatewayDecision().get();
-      JsonNode x = g.path("explanation");
-      String call = call(x);
-      String refusal = x.has("status") ? " -> " + x.path("status").asText() + " " + x.path("reason").asText("") : "";
+      Optional<DecisionRecord> r = RequestReport.read(g);
+      String call = r.map(x -> (x.call().method() + " " + x.call().path()).trim()).orElse("");
+      String refusal = r.flatMap(DecisionRecord::refusal).map(f -> " -> " + f.status() + " " + f.reason()).orElse("");
       put("gateway", (g.path("decision").asText() + (call.isEmpty() ? "" : " " + call) + refusal).trim());
     }
     put("upstream", report.gatewayResult().map(ExplainText::result).orElse("none (the request was not forwarded)"));
-  }
-
-  /** `METHOD /path` of a Gateway explanation (top level, or under `request`). */
-  static String call(JsonNode x) {
-    JsonNode r = x.has("method") ? x : x.path("request");
-    return (r.path("method").asText("") + " " + r.path("path").asText("")).trim();
   }
 
   /** A `gateway.result` in a few words: statuses, bytes, latency, outcome, upstream. */
@@ -198,10 +206,8 @@ final class ExplainText {
     return parts.isEmpty() ? "recorded without details" : String.join(", ", parts);
   }
 
-  private static String scopes(JsonNode array) {
-    List<String> out = new ArrayList<>();
-    array.forEach(s -> out.add(s.asText()));
-    return out.isEmpty() ? "none" : String.join(" ", out);
+  private static String scopes(List<String> scopes) {
+    return scopes.isEmpty() ? "none" : String.join(" ", scopes);
   }
 
   private void put(String name, String value) {

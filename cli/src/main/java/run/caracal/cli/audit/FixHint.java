@@ -1,8 +1,11 @@
 package run.caracal.cli.audit;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import run.caracal.engine.decision.Decision;
+import run.caracal.engine.decision.RuleEvaluation;
+import run.caracal.policy.model.Effect;
 
 /**
  * The `fix:` line of `caracal explain`: the layer to change (runtime config, policy, resource
@@ -18,7 +21,7 @@ final class FixHint {
   }
 
   private static String detail(RequestReport r, FixLayer layer, String reason) {
-    JsonNode d = r.decision();
+    Optional<Decision> d = r.decision();
     String resource = "`" + r.resource() + "`";
     return switch (layer) {
       case NONE -> "the request was allowed" + (r.gatewayResult().isPresent() ? " and the upstream answered" : "");
@@ -28,7 +31,7 @@ final class FixHint {
         case "unknown_resource", "resource_unknown" -> "resource " + resource + " is not registered in zone `" + r.zone()
             + "`; register it, or correct the resource id the agent asks for";
         case "scope_not_declared" -> "resource " + resource + " does not declare a requested scope (not granted: "
-            + scopes(notGranted(d)) + "); declare the scope on the resource, or request one it declares";
+            + scopes(d.map(FixHint::notGranted).orElse(List.of())) + "); declare the scope on the resource, or request one it declares";
         default -> Reasons.describe(reason) + "; check the resource's registration (id, scopes, operations, upstream)";
       };
       case POLICY -> policy(r, reason);
@@ -40,31 +43,23 @@ final class FixHint {
   }
 
   private static String policy(RequestReport r, String reason) {
-    JsonNode d = r.decision();
-    String set = d.path("policySet").isObject()
-        ? "policy set `" + d.at("/policySet/name").asText() + "` v" + d.at("/policySet/version").asText() : "the active policy set";
+    Optional<Decision> d = r.decision();
+    String set = d.map(Decision::policySet).filter(p -> !p.isNone())
+        .map(p -> "policy set `" + p.name() + "` v" + p.version()).orElse("the active policy set");
     switch (reason) {
       case "denied_by_rule": {
-        List<String> rules = new ArrayList<>();
-        d.path("rules").forEach(rule -> {
-          if (rule.path("effect").asText().equals("deny")) {
-            rules.add("rule `" + rule.path("rule").asText() + "` of policy `" + rule.path("policy").asText() + "` v"
-                + rule.path("version").asText() + " denies `" + rule.path("scope").asText() + "`");
-          }
-        });
+        List<String> rules = d.map(x -> x.rules().stream().filter(rule -> rule.effect() == Effect.DENY)
+            .map(rule -> "rule `" + rule.rule() + "` of policy `" + rule.policy() + "` v" + rule.version() + " denies `"
+                + rule.scope() + "`").toList()).orElse(List.of());
         return (rules.isEmpty() ? "a deny rule holds" : String.join(", ", rules))
             + "; change that rule or its condition, or request another scope";
       }
       case "no_matching_rule":
-        return "no allow rule in " + set + " grants " + scopes(d.at("/scopes/requested")) + " on `" + r.resource()
-            + "`; add or widen an allow rule, or request a scope that is granted";
+        return "no allow rule in " + set + " grants " + scopes(d.map(Decision::requested).orElse(List.of())) + " on `"
+            + r.resource() + "`; add or widen an allow rule, or request a scope that is granted";
       case "condition_error": {
-        List<String> failed = new ArrayList<>();
-        d.path("evaluated").forEach(e -> {
-          if (e.path("outcome").asText().equals("error")) {
-            failed.add("`" + e.path("rule").asText() + "` of `" + e.path("policy").asText() + "` v" + e.path("version").asText());
-          }
-        });
+        List<String> failed = d.map(x -> x.evaluated().stream().filter(e -> e.outcome() == RuleEvaluation.Outcome.ERROR)
+            .map(e -> "`" + e.rule() + "` of `" + e.policy() + "` v" + e.version()).toList()).orElse(List.of());
         return "the condition of " + (failed.isEmpty() ? "a rule" : String.join(", ", failed))
             + " failed to evaluate (it fails closed); fix the condition";
       }
@@ -77,21 +72,11 @@ final class FixHint {
     }
   }
 
-  private static JsonNode notGranted(JsonNode d) {
-    var out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
-    List<String> granted = new ArrayList<>();
-    d.at("/scopes/granted").forEach(s -> granted.add(s.asText()));
-    d.at("/scopes/requested").forEach(s -> {
-      if (!granted.contains(s.asText())) {
-        out.add(s.asText());
-      }
-    });
-    return out;
+  private static List<String> notGranted(Decision d) {
+    return d.requested().stream().filter(s -> !d.granted().contains(s)).toList();
   }
 
-  private static String scopes(JsonNode array) {
-    List<String> out = new ArrayList<>();
-    array.forEach(s -> out.add("`" + s.asText() + "`"));
-    return out.isEmpty() ? "the requested scopes" : String.join(", ", out);
+  private static String scopes(List<String> scopes) {
+    return scopes.isEmpty() ? "the requested scopes" : String.join(", ", scopes.stream().map(s -> "`" + s + "`").toList());
   }
 }

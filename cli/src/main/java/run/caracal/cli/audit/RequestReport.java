@@ -1,25 +1,27 @@
 package run.caracal.cli.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import run.caracal.decision.DecisionRecord;
+import run.caracal.decision.DecisionRecordJson;
+import run.caracal.engine.decision.Decision;
 
 /**
  * What the ledger says about one request, read from its events (the server's JSON): the
- * deciding event (a `gateway.decision`, else the STS `authorization`), the Gateway's
- * `gateway.result` when there is one, and the facts `caracal explain` prints; for a Gateway
+ * deciding event (a `gateway.decision`, else the STS `authorization`) and its
+ * {@link DecisionRecord}, the Gateway's `gateway.result` when there is one, and, for a Gateway
  * call, the STS `authorization` event that issued its token ({@code issue}, joined by token
- * fingerprint) fills in what the Gateway does not record (application name, session depth).
- * Tolerates missing fields: events written by other versions or services explain as far as
- * they go.
+ * fingerprint), which fills in what an older Gateway record did not keep (application name,
+ * session depth). Records of every version read through {@link DecisionRecordJson}.
  */
 record RequestReport(
     String requestId,
     Optional<JsonNode> decisionEvent,
+    Optional<DecisionRecord> record,
     Optional<JsonNode> gatewayDecision,
     Optional<JsonNode> gatewayResult,
     Optional<JsonNode> issue,
@@ -33,9 +35,18 @@ record RequestReport(
     List<JsonNode> all = new ArrayList<>();
     events.forEach(all::add);
     Optional<JsonNode> gateway = last(all, "gateway.decision");
-    Optional<JsonNode> authorization = last(all, "authorization");
-    return new RequestReport(requestId, gateway.or(() -> authorization), gateway, last(all, "gateway.result"),
+    Optional<JsonNode> deciding = gateway.or(() -> last(all, "authorization"));
+    return new RequestReport(requestId, deciding, deciding.flatMap(RequestReport::read), gateway, last(all, "gateway.result"),
         Optional.empty(), all);
+  }
+
+  /** The record an event holds; empty when it holds none this reader knows. */
+  static Optional<DecisionRecord> read(JsonNode event) {
+    try {
+      return Optional.of(DecisionRecordJson.read(event));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   /** The token fingerprint of the Gateway call, when it was made with a token. */
@@ -55,17 +66,23 @@ record RequestReport(
         found = e;
       }
     }
-    return new RequestReport(requestId, decisionEvent, gatewayDecision, gatewayResult, Optional.ofNullable(found), events);
+    return new RequestReport(requestId, decisionEvent, record, gatewayDecision, gatewayResult, Optional.ofNullable(found), events);
   }
 
-  /** The session as recorded: the deciding event's, or the issuing event's when that has more. */
-  JsonNode session() {
-    JsonNode own = explanation().path("session");
-    if (own.has("depth") || issue.isEmpty()) {
+  /** The record of the `authorization` event that issued the Gateway call's token. */
+  Optional<DecisionRecord> issueRecord() {
+    return issue.flatMap(RequestReport::read);
+  }
+
+  /** The session as recorded: the deciding record's, or the issuing record's when that has more. */
+  Optional<DecisionRecord.SessionRef> session() {
+    Optional<DecisionRecord.SessionRef> own = record.flatMap(DecisionRecord::session);
+    if (own.isPresent() && !own.get().root().isEmpty()) {
       return own;
     }
-    JsonNode issued = issue.get().path("explanation").path("session");
-    return issued.path("id").asText("").equals(sessionId()) ? issued : own;
+    Optional<DecisionRecord.SessionRef> issued = issueRecord().flatMap(DecisionRecord::session)
+        .filter(s -> s.id().equals(sessionId()));
+    return issued.isPresent() ? issued : own;
   }
 
   private static Optional<JsonNode> last(List<JsonNode> events, String type) {
@@ -78,14 +95,9 @@ record RequestReport(
     return Optional.ofNullable(found);
   }
 
-  /** The deciding event's explanation object (missing when there is none). */
-  JsonNode explanation() {
-    return decisionEvent.map(e -> e.path("explanation")).orElse(MissingNode.getInstance());
-  }
-
-  /** The engine's decision JSON inside the explanation. */
-  JsonNode decision() {
-    return explanation().path("decision");
+  /** The engine's decision, when the request reached the engine. */
+  Optional<Decision> decision() {
+    return record.flatMap(DecisionRecord::decision);
   }
 
   String finalDecision() {
@@ -93,38 +105,31 @@ record RequestReport(
   }
 
   String appId() {
-    return first(field("app"), explanation().at("/principal/app").asText(""));
+    return first(field("app"), record.flatMap(DecisionRecord::app).map(DecisionRecord.AppRef::id).orElse(""));
   }
 
   String appName() {
-    return first(explanation().at("/principal/name").asText(""),
-        issue.map(e -> e.at("/explanation/principal/name").asText("")).orElse(""));
+    return first(record.flatMap(DecisionRecord::app).map(DecisionRecord.AppRef::name).orElse(""),
+        issueRecord().flatMap(DecisionRecord::app).map(DecisionRecord.AppRef::name).orElse(""));
   }
 
   String zone() {
-    return first(field("zone"), explanation().at("/principal/zone").asText(""));
+    return first(field("zone"), record.map(DecisionRecord::zone).orElse(""));
   }
 
   String sessionId() {
-    return first(field("session_id"), explanation().at("/session/id").asText(""));
+    return first(field("session_id"), record.flatMap(DecisionRecord::session).map(DecisionRecord.SessionRef::id).orElse(""));
   }
 
   String resource() {
-    JsonNode r = explanation().path("resource");
-    return first(field("resource"), r.isObject() ? r.path("id").asText("") : r.asText(""));
+    return first(field("resource"), record.map(DecisionRecord::resource).orElse(""));
   }
 
-  /** Reason codes: the engine's, then any the service recorded beside them (Gateway, STS). */
+  /** Reason codes: the engine's, then the refusal's, then the Gateway result's. */
   List<String> reasons() {
     Set<String> out = new LinkedHashSet<>();
-    decision().path("reasons").forEach(r -> out.add(r.asText()));
-    explanation().path("reasons").forEach(r -> out.add(r.asText()));
-    if (explanation().path("reason").isTextual()) {
-      out.add(explanation().path("reason").asText());
-    }
-    if (!explanation().path("resourceRegistered").asBoolean(true)) {
-      out.add("unknown_resource");
-    }
+    decision().ifPresent(d -> d.reasons().forEach(r -> out.add(r.id())));
+    record.flatMap(DecisionRecord::refusal).ifPresent(r -> out.add(r.reason()));
     out.addAll(resultReasons());
     out.remove("");
     return List.copyOf(out);

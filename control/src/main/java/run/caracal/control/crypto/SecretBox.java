@@ -59,6 +59,20 @@ public final class SecretBox {
     return new SecretBox(key.clone());
   }
 
+  /**
+   * A key for another purpose derived from this box's key (HMAC-SHA256 of the purpose), so one
+   * master key file serves every keyed use without the uses sharing a key.
+   */
+  public byte[] derive(String purpose) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+      return mac.doFinal(purpose.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("hmac-sha256 unavailable", e);
+    }
+  }
+
   public String seal(String plaintext, String associatedData) {
     try {
       byte[] nonce = new byte[12];

@@ -2,12 +2,13 @@ package run.caracal.control.policy;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import run.caracal.control.pipeline.PolicySets;
 
 /**
  * The compiled policy sets each zone decides with, loaded on first use and replaced atomically
  * when an activation or a resource change is seen. Reads are lock-free. Thread-safe.
  */
-public final class ActivePolicies {
+public final class ActivePolicies implements PolicySets {
   private final PolicyService service;
   private final Map<String, ZonePolicies> zones = new ConcurrentHashMap<>();
   private volatile long seenActivation = -1;
@@ -17,6 +18,7 @@ public final class ActivePolicies {
   }
 
   /** The zone's current policies (a zone without an active set denies everything). */
+  @Override
   public ZonePolicies forZone(String zoneId) {
     ZonePolicies cached = zones.get(zoneId);
     return cached != null ? cached : zones.computeIfAbsent(zoneId, service::load);

@@ -8,11 +8,12 @@ import java.util.List;
 import java.util.Optional;
 import run.caracal.control.cache.ShortCache;
 import run.caracal.control.crypto.SecretBox;
+import run.caracal.control.pipeline.ResourceReads;
 import run.caracal.control.db.Jdbc;
 import run.caracal.control.db.Json;
 
 /** Resources in the database; upstream credentials are sealed with the master key. Thread-safe. */
-public final class ResourceStore {
+public final class ResourceStore implements ResourceReads {
   private final Jdbc jdbc;
   private final SecretBox box;
   private final ShortCache<String, ResourceBinding> bindings = ShortCache.oneSecond();
@@ -53,12 +54,14 @@ public final class ResourceStore {
   }
 
   /** A binding (read through a one-second cache; this process's own changes are seen at once). */
+  @Override
   public Optional<ResourceBinding> find(String zoneId, String id) {
     return bindings.get(zoneId + " " + id,
         k -> jdbc.queryOne("select * from resources where zone_id = ? and id = ?", ResourceStore::map, zoneId, id));
   }
 
   /** The decrypted upstream credential, for the Gateway only. */
+  @Override
   public Optional<String> credential(String zoneId, String id) {
     return credentials.get(zoneId + " " + id, k -> jdbc.queryOne("select upstream_credential from resources where zone_id = ? and id = ?",
         rs -> Optional.ofNullable(rs.getString(1)), zoneId, id).flatMap(v -> v).map(v -> box.open(v, aad(zoneId, id))));

@@ -3,6 +3,7 @@ package run.caracal.control.session;
 import com.google.protobuf.Timestamp;
 import java.util.List;
 import run.caracal.control.app.Application;
+import run.caracal.control.pipeline.SessionReads;
 import run.caracal.policy.input.Delegation;
 import run.caracal.policy.input.DelegationHop;
 import run.caracal.policy.input.Principal;
@@ -30,7 +31,7 @@ public final class DecisionInputs {
    * The delegation of a session: its depth, the chain of {app, session} from the root down to the
    * parent, and the parent's scopes (`*` when the parent is unrestricted).
    */
-  public static Delegation delegation(SessionRecord s, SessionStore sessions) {
+  public static Delegation delegation(SessionRecord s, SessionReads sessions) {
     Delegation.Builder d = Delegation.newBuilder().setDepth(s.depth());
     List<String> lineage = s.lineage();
     SessionRecord parent = null;

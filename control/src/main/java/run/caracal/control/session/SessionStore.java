@@ -8,12 +8,13 @@ import java.util.List;
 import java.util.Optional;
 import run.caracal.control.db.Jdbc;
 import run.caracal.control.db.Json;
+import run.caracal.control.pipeline.SessionReads;
 
 /**
  * Sessions and revoked token ids. Each session stores its lineage (ancestor ids then its own,
  * `/`-joined) so terminating one ends every descendant in one statement. Thread-safe.
  */
-public final class SessionStore {
+public final class SessionStore implements SessionReads {
   private final Jdbc jdbc;
 
   public SessionStore(Jdbc jdbc) {
@@ -26,6 +27,12 @@ public final class SessionStore {
         Json.write(s.scopes()), Json.write(s.resources()), s.oneShot(), s.createdAt().toEpochMilli(), s.expiresAt().toEpochMilli());
   }
 
+  /** Removes a session that never became usable (its opening could not be recorded). */
+  public void delete(String id) {
+    jdbc.update("delete from sessions where id = ?", id);
+  }
+
+  @Override
   public Optional<SessionRecord> find(String id) {
     return jdbc.queryOne("select * from sessions where id = ?", SessionStore::map, id);
   }
@@ -76,6 +83,7 @@ public final class SessionStore {
    * Gateway checks both on every request, introspection on every call); empty when the session
    * does not exist.
    */
+  @Override
   public Optional<Checked> findChecked(String id, String jti) {
     return jdbc.queryOne("select s.*, exists(select 1 from revoked_tokens r where r.jti = ?) as token_revoked"
         + " from sessions s where s.id = ?", rs -> new Checked(map(rs), rs.getBoolean("token_revoked")), jti, id);

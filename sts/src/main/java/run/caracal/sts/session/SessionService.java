@@ -18,6 +18,7 @@ import run.caracal.policy.input.Delegation;
 import run.caracal.control.token.TokenRejected;
 import run.caracal.control.token.TokenVerifier;
 import run.caracal.control.token.VerifiedToken;
+import run.caracal.decision.DecisionRecord;
 import run.caracal.ledger.event.Decision;
 import run.caracal.sts.OAuthException;
 import run.caracal.sts.RequestContext;
@@ -97,18 +98,27 @@ public final class SessionService {
     details.put("scopes", scopes);
     details.put("resources", resources);
     details.put("expiresAt", expires.toString());
-    record("session.opened", session, ctx, details);
+    try {
+      record("session.opened", session, ctx, details);
+    } catch (OAuthException unrecorded) { // no session without its event: the row goes again
+      control.sessions().delete(id);
+      throw unrecorded;
+    }
     return new OpenedSession(session, token);
+  }
+
+  /** A session token whose signature, type, issuer and times verify (its session is not read). */
+  public VerifiedToken verifySessionToken(String token) {
+    try {
+      return verifier.verify(token, TokenTypes.SESSION_TOKEN_TYP, verifier.issuer());
+    } catch (TokenRejected e) {
+      throw OAuthException.invalidGrant(e.reason(), e.getMessage());
+    }
   }
 
   /** A session token that verifies and whose session (and so its ancestors) is still active. */
   public ActiveSession verifyActive(String token) {
-    VerifiedToken verified;
-    try {
-      verified = verifier.verify(token, TokenTypes.SESSION_TOKEN_TYP, verifier.issuer());
-    } catch (TokenRejected e) {
-      throw OAuthException.invalidGrant(e.reason(), e.getMessage());
-    }
+    VerifiedToken verified = verifySessionToken(token);
     SessionRecord session = control.sessions().find(verified.sessionId())
         .orElseThrow(() -> OAuthException.invalidGrant("session_unknown", "session does not exist"));
     if (session.terminatedAt().isPresent()) {
@@ -151,14 +161,33 @@ public final class SessionService {
     return chain;
   }
 
-  /** One-shot sessions back `client_credentials` tokens, so every token has a session. */
-  public SessionRecord openOneShot(Application app, List<String> scopes, String resource, Duration ttl) {
+  /**
+   * A one-shot session to back a `client_credentials` token, so every token has a session. Not
+   * stored: the caller {@linkplain #store stores} it once the request is granted.
+   */
+  public SessionRecord oneShot(Application app, List<String> scopes, String resource, Duration ttl) {
     Instant now = clock.instant();
     String id = Ids.newId("ses");
-    SessionRecord session = new SessionRecord(id, app.zoneId(), app.id(), Optional.empty(), id, List.of(id), 0,
+    return new SessionRecord(id, app.zoneId(), app.id(), Optional.empty(), id, List.of(id), 0,
         scopes, List.of(resource), true, now, now.plus(ttl), Optional.empty());
+  }
+
+  /** Stores a granted one-shot session. */
+  public void store(SessionRecord session) {
     control.sessions().insert(session);
-    return session;
+  }
+
+  /** The apps and sessions that delegated to a recorded decision's session, nearest first, as `act` hops. */
+  public static List<Map<String, Object>> delegators(DecisionRecord record) {
+    List<Map<String, Object>> chain = new ArrayList<>();
+    List<DecisionRecord.Hop> hops = record.session().map(DecisionRecord.SessionRef::chain).orElse(List.of());
+    for (int i = hops.size() - 1; i >= 0; i--) {
+      Map<String, Object> hop = new LinkedHashMap<>();
+      hop.put("sub", hops.get(i).app());
+      hop.put("sid", hops.get(i).session());
+      chain.add(hop);
+    }
+    return chain;
   }
 
   private String sessionToken(SessionRecord s, List<Map<String, Object>> delegators) {
@@ -202,7 +231,7 @@ public final class SessionService {
           .requestId(ctx.requestId()).traceId(ctx.traceId()).sessionId(s.id()).zone(s.zoneId()).app(s.appId())
           .actor(s.appId()).decision(Decision.NONE).explanation(run.caracal.control.db.Json.write(details)).build()).join();
     } catch (RuntimeException e) {
-      throw new IllegalStateException("ledger unavailable: " + e.getMessage(), e);
+      throw OAuthException.unrecorded();
     }
   }
 

@@ -1,0 +1,34 @@
+package run.caracal.control.pipeline;
+
+import java.util.List;
+import run.caracal.control.app.Application;
+import run.caracal.control.session.SessionRecord;
+import run.caracal.decision.DecisionRecord;
+import run.caracal.decision.Reason;
+import run.caracal.engine.decision.Decision;
+
+/**
+ * What the pipeline answers an edge, once the decision's record is durable (or could not be
+ * made so). Each edge maps it to its protocol through {@link Reason}.
+ */
+public sealed interface Outcome {
+  DecisionRecord record();
+
+  /** The engine allowed the request and its record is durable: the edge may act on it. */
+  record Granted(DecisionRecord record, Decision decision, Application app, SessionRecord session) implements Outcome {
+    /** The scopes the decision granted, in request order. */
+    public List<String> granted() {
+      return decision.granted();
+    }
+  }
+
+  /** The request was refused (before the engine or by it) and its record is durable. */
+  record Refused(DecisionRecord record, Reason reason, String message) implements Outcome {}
+
+  /** The decision could not be made durable: nothing may be done, the edge answers 503. */
+  record Unrecorded(DecisionRecord record) implements Outcome {
+    public Reason reason() {
+      return Reason.LEDGER_UNAVAILABLE;
+    }
+  }
+}
