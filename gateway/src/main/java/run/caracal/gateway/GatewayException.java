@@ -38,7 +38,7 @@ public final class GatewayException extends Exception {
 
   /** 429 with the seconds to wait (sent as Retry-After). */
   public static GatewayException tooManyRequests(long retryAfterSeconds) {
-    GatewayException e = new GatewayException(429, "too_many_requests", "rate_limited", "rate limit exceeded for this application");
+    GatewayException e = GatewayException.of(Reason.RATE_LIMITED, "rate limit exceeded for this application");
     e.retryAfterSeconds = retryAfterSeconds;
     return e;
   }

@@ -17,9 +17,9 @@ import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.session.DecisionInputs;
 import run.caracal.control.session.SessionRecord;
 import run.caracal.control.session.SessionStore;
-import run.caracal.decision.DecisionRecord;
 import run.caracal.decision.DecisionRecord.AppRef;
 import run.caracal.decision.DecisionRecord.Hop;
+import run.caracal.decision.DecisionRecord;
 import run.caracal.decision.InputMasker;
 import run.caracal.decision.Reason;
 import run.caracal.engine.decision.Decision;
@@ -82,7 +82,9 @@ public final class DecisionPipeline {
     if (refusal == null) {
       Bounded bounded = attempt.bounds().check(session.get(), scopes);
       refusal = bounded.refusal().orElse(null);
-      scopes = bounded.scopes();
+      if (refusal == null) {
+        scopes = bounded.scopes();
+      }
     }
     Request request = attempt.request().toBuilder().clearScopes().addAllScopes(scopes).build();
     Delegation delegation = refusal == null ? DecisionInputs.delegation(session.get(), sessions) : Delegation.getDefaultInstance();

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import run.caracal.decision.Reason;
 import run.caracal.gateway.GatewayException;
 
 /**
@@ -26,14 +27,14 @@ public final class UpstreamGuard {
   public InetSocketAddress resolve(URI upstream) throws GatewayException {
     String host = upstream.getHost();
     if (host == null) {
-      throw new GatewayException(502, "bad_gateway", "upstream_invalid", "upstream url has no host");
+      throw GatewayException.of(Reason.UPSTREAM_INVALID, "upstream url has no host");
     }
     int port = upstream.getPort() > 0 ? upstream.getPort() : ("https".equals(upstream.getScheme()) ? 443 : 80);
     InetAddress address;
     try {
       address = InetAddress.getByName(host);
     } catch (UnknownHostException e) {
-      throw new GatewayException(502, "bad_gateway", "upstream_unresolvable", "upstream host `" + host + "` does not resolve");
+      throw GatewayException.of(Reason.UPSTREAM_UNRESOLVABLE, "upstream host `" + host + "` does not resolve");
     }
     check(address);
     return new InetSocketAddress(address, port);
@@ -45,13 +46,13 @@ public final class UpstreamGuard {
     boolean metadata = a.length == 4 ? (a[0] & 0xff) == 169 && (a[1] & 0xff) == 254
         : (a[0] & 0xff) == 0xfe && (a[1] & 0xc0) == 0x80 || isEc2Metadata6(a);
     if (metadata || address.isLinkLocalAddress() || address.isAnyLocalAddress() || address.isMulticastAddress()) {
-      throw new GatewayException(502, "bad_gateway", "upstream_forbidden", "upstream address is link-local or metadata and is refused");
+      throw GatewayException.of(Reason.UPSTREAM_FORBIDDEN, "upstream address is link-local or metadata and is refused");
     }
     if (!allowLoopback && address.isLoopbackAddress()) {
-      throw new GatewayException(502, "bad_gateway", "upstream_forbidden", "loopback upstreams are refused by configuration");
+      throw GatewayException.of(Reason.UPSTREAM_FORBIDDEN, "loopback upstreams are refused by configuration");
     }
     if (!allowPrivate && (address.isSiteLocalAddress() || (address instanceof Inet6Address && (a[0] & 0xfe) == 0xfc))) {
-      throw new GatewayException(502, "bad_gateway", "upstream_forbidden", "private-range upstreams are refused by configuration");
+      throw GatewayException.of(Reason.UPSTREAM_FORBIDDEN, "private-range upstreams are refused by configuration");
     }
   }
 

@@ -3,6 +3,7 @@ package run.caracal.gateway.net;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import run.caracal.decision.Reason;
 import run.caracal.gateway.GatewayException;
 
 /**
@@ -17,7 +18,7 @@ public final class UpstreamPath {
   /** The path + query to send upstream. */
   public static String join(URI upstream, String requestTarget) throws GatewayException {
     if (requestTarget.isEmpty() || requestTarget.charAt(0) != '/') {
-      throw GatewayException.badRequest("invalid_target", "request target must be an origin-form path");
+      throw GatewayException.of(Reason.INVALID_TARGET, "request target must be an origin-form path");
     }
     int q = requestTarget.indexOf('?');
     String path = q < 0 ? requestTarget : requestTarget.substring(0, q);
@@ -48,17 +49,17 @@ public final class UpstreamPath {
       // a second pass catches double encoding such as %252e%252e
       decoded = URLDecoder.decode(decoded.replace("+", "%2B"), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw GatewayException.badRequest("invalid_target", "request path has invalid percent-encoding");
+      throw GatewayException.of(Reason.INVALID_TARGET, "request path has invalid percent-encoding");
     }
     if (decoded.contains("\\") || decoded.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-      throw GatewayException.badRequest("path_traversal", "request path holds backslashes or control characters");
+      throw GatewayException.of(Reason.PATH_TRAVERSAL, "request path holds backslashes or control characters");
     }
     for (String segment : decoded.split("/", -1)) {
       // a path parameter does not hide a dot segment: servlet containers read `..;x` as `..`
       int parameter = segment.indexOf(';');
       String name = parameter < 0 ? segment : segment.substring(0, parameter);
       if (name.equals("..") || name.equals(".")) {
-        throw GatewayException.badRequest("path_traversal", "request path holds dot segments");
+        throw GatewayException.of(Reason.PATH_TRAVERSAL, "request path holds dot segments");
       }
     }
   }

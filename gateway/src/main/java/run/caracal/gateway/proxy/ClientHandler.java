@@ -38,6 +38,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import run.caracal.control.db.Ids;
+import run.caracal.decision.Reason;
 import run.caracal.gateway.GatewayException;
 import run.caracal.gateway.authz.Authorized;
 import run.caracal.gateway.authz.GatewayAuthorizer;
@@ -291,42 +292,42 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       Throwable cause = request.decoderResult().cause();
       String detail = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
       if (cause instanceof StrictRequestDecoder.AmbiguousFraming) {
-        throw GatewayException.badRequest("ambiguous_framing", "content-length together with transfer-encoding is refused");
+        throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "content-length together with transfer-encoding is refused");
       }
       if (detail.contains("content-length") || detail.contains("transfer-encoding")) {
-        throw GatewayException.badRequest("ambiguous_framing", "ambiguous message framing: " + detail);
+        throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "ambiguous message framing: " + detail);
       }
       if (cause instanceof TooLongFrameException) {
-        throw new GatewayException(431, "request_header_fields_too_large", "headers_too_large", "request line or headers are too large");
+        throw GatewayException.of(Reason.HEADERS_TOO_LARGE, "request line or headers are too large");
       }
-      throw GatewayException.badRequest("malformed_request", "malformed request: " + detail);
+      throw GatewayException.of(Reason.MALFORMED_REQUEST, "malformed request: " + detail);
     }
     if (request.protocolVersion() != HttpVersion.HTTP_1_1 && request.protocolVersion() != HttpVersion.HTTP_1_0) {
-      throw GatewayException.badRequest("malformed_request", "unsupported http version");
+      throw GatewayException.of(Reason.MALFORMED_REQUEST, "unsupported http version");
     }
     HttpHeaders h = request.headers();
     var te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
     if (!te.isEmpty() && (te.size() > 1 || !te.get(0).equalsIgnoreCase("chunked"))) {
-      throw GatewayException.badRequest("ambiguous_framing", "transfer-encoding other than a single `chunked` is refused");
+      throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "transfer-encoding other than a single `chunked` is refused");
     }
     var cl = h.getAll(HttpHeaderNames.CONTENT_LENGTH);
     if (cl.size() > 1) {
-      throw GatewayException.badRequest("ambiguous_framing", "duplicate content-length is refused");
+      throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "duplicate content-length is refused");
     }
     if (cl.size() == 1) {
       long length;
       try {
         length = Long.parseLong(cl.get(0).trim());
       } catch (NumberFormatException e) {
-        throw GatewayException.badRequest("ambiguous_framing", "invalid content-length");
+        throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "invalid content-length");
       }
       if (length > settings.maxBodyBytes()) {
-        throw new GatewayException(413, "payload_too_large", "body_too_large", "request body exceeds " + settings.maxBodyBytes() + " bytes");
+        throw GatewayException.of(Reason.BODY_TOO_LARGE, "request body exceeds " + settings.maxBodyBytes() + " bytes");
       }
     }
     if (h.getAll("X-Caracal-Resource").size() > 1 || h.getAll(HttpHeaderNames.AUTHORIZATION).size() > 1
         || h.getAll(HttpHeaderNames.HOST).size() > 1) {
-      throw GatewayException.badRequest("duplicate_header", "Authorization, Host and X-Caracal-Resource must appear once");
+      throw GatewayException.of(Reason.DUPLICATE_HEADER, "Authorization, Host and X-Caracal-Resource must appear once");
     }
   }
 
@@ -364,7 +365,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       if (!f.isSuccess()) {
-        fail(new GatewayException(502, "bad_gateway", "upstream_unreachable", "cannot connect to the upstream"));
+        fail(GatewayException.of(Reason.UPSTREAM_UNREACHABLE, "cannot connect to the upstream"));
         return;
       }
       connected(ex, f.channel());
@@ -424,13 +425,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       // the decoder ends a broken body (say, an invalid chunk size) with an empty last part:
       // forwarding it would hand the upstream a truncated body framed as complete
       ReferenceCountUtil.release(content);
-      fail(GatewayException.badRequest("malformed_request", "malformed request body"));
+      fail(GatewayException.of(Reason.MALFORMED_REQUEST, "malformed request body"));
       return;
     }
     exchange.bytesIn += content.content().readableBytes();
     if (exchange.bytesIn > settings.maxBodyBytes()) {
       ReferenceCountUtil.release(content);
-      fail(new GatewayException(413, "payload_too_large", "body_too_large", "request body exceeds " + settings.maxBodyBytes() + " bytes"));
+      fail(GatewayException.of(Reason.BODY_TOO_LARGE, "request body exceeds " + settings.maxBodyBytes() + " bytes"));
       return;
     }
     boolean last = content instanceof LastHttpContent;
@@ -446,7 +447,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       Exchange ex = exchange;
       ex.firstByteTimer = ctx.executor().schedule(() -> {
         if (ex == exchange && !ex.responseStarted) {
-          fail(new GatewayException(504, "gateway_timeout", "upstream_timeout", "the upstream did not answer in time"));
+          fail(GatewayException.of(Reason.UPSTREAM_TIMEOUT, "the upstream did not answer in time"));
         }
       }, settings.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } else if (!upstream.isWritable()) {

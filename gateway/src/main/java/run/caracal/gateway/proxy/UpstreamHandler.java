@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import run.caracal.decision.Reason;
 import run.caracal.gateway.GatewayException;
 
 /** The upstream side of one exchange: passes response parts to the client handler. */
@@ -24,7 +25,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     if (msg instanceof HttpObject o) {
       if (o.decoderResult().isFailure()) {
         ReferenceCountUtil.release(msg);
-        client.upstreamFailed(exchange, new GatewayException(502, "bad_gateway", "upstream_malformed", "the upstream sent a malformed response"));
+        client.upstreamFailed(exchange, GatewayException.of(Reason.UPSTREAM_MALFORMED, "the upstream sent a malformed response"));
         return;
       }
       complete |= o instanceof io.netty.handler.codec.http.LastHttpContent;
@@ -52,7 +53,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (evt instanceof IdleStateEvent) {
-      client.upstreamFailed(exchange, new GatewayException(504, "gateway_timeout", "upstream_idle_timeout", "the upstream went idle"));
+      client.upstreamFailed(exchange, GatewayException.of(Reason.UPSTREAM_IDLE_TIMEOUT, "the upstream went idle"));
       ctx.close();
     }
   }
@@ -60,7 +61,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (!complete) {
-      client.upstreamFailed(exchange, new GatewayException(502, "bad_gateway", "upstream_closed", "the upstream closed the connection early"));
+      client.upstreamFailed(exchange, GatewayException.of(Reason.UPSTREAM_CLOSED, "the upstream closed the connection early"));
     }
   }
 
@@ -98,7 +99,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
       tlsFailed(ctx, cause);
       return;
     }
-    client.upstreamFailed(exchange, new GatewayException(502, "bad_gateway", "upstream_error", "upstream connection failed"));
+    client.upstreamFailed(exchange, GatewayException.of(Reason.UPSTREAM_ERROR, "upstream connection failed"));
     ctx.close();
   }
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import run.caracal.decision.Reason;
 import run.caracal.sts.OAuthException;
 
 /** An `application/x-www-form-urlencoded` body, keeping repeated parameters (RFC 8707 `resource`). */
@@ -20,7 +21,7 @@ public final class FormBody {
 
   public static FormBody parse(String body) {
     if (body != null && body.length() > MAX_CHARS) {
-      throw OAuthException.invalidRequest("request_too_large", "request body is too large");
+      throw OAuthException.of(Reason.REQUEST_TOO_LARGE, "request body is too large");
     }
     Map<String, List<String>> values = new LinkedHashMap<>();
     if (body != null && !body.isBlank()) {
@@ -34,7 +35,7 @@ public final class FormBody {
           String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
           values.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
         } catch (IllegalArgumentException e) {
-          throw OAuthException.invalidRequest("malformed_form", "request body is not valid form encoding");
+          throw OAuthException.of(Reason.MALFORMED_FORM, "request body is not valid form encoding");
         }
       }
     }
@@ -48,7 +49,7 @@ public final class FormBody {
       return Optional.empty();
     }
     if (v.size() > 1) {
-      throw OAuthException.invalidRequest("parameter_repeated", "parameter `" + name + "` must appear once");
+      throw OAuthException.of(Reason.PARAMETER_REPEATED, "parameter `" + name + "` must appear once");
     }
     return Optional.of(v.get(0)).filter(s -> !s.isEmpty());
   }
@@ -62,7 +63,7 @@ public final class FormBody {
     try {
       return Long.parseLong(value);
     } catch (NumberFormatException e) {
-      throw OAuthException.invalidRequest("invalid_number", "`" + value + "` is not a number");
+      throw OAuthException.of(Reason.INVALID_NUMBER, "`" + value + "` is not a number");
     }
   }
 

@@ -1,6 +1,7 @@
 package run.caracal.sts.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
@@ -10,7 +11,6 @@ import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
-import io.micronaut.core.annotation.Nullable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,6 +21,7 @@ import run.caracal.control.app.Application;
 import run.caracal.control.db.Json;
 import run.caracal.control.keys.SigningKey;
 import run.caracal.control.session.SessionRecord;
+import run.caracal.decision.Reason;
 import run.caracal.sts.OAuthException;
 import run.caracal.sts.session.OpenedSession;
 import run.caracal.sts.session.SessionRequest;
@@ -75,7 +76,7 @@ public final class StsController {
     Application app = authenticate(request);
     FormBody form = FormBody.parse(body);
     TokenRequest tokenRequest = new TokenRequest(
-        form.single("grant_type").orElseThrow(() -> OAuthException.invalidRequest("grant_type_missing", "grant_type is required")),
+        form.single("grant_type").orElseThrow(() -> OAuthException.of(Reason.GRANT_TYPE_MISSING, "grant_type is required")),
         form.single("subject_token"), form.single("subject_token_type"), form.single("actor_token"),
         form.single("actor_token_type"), form.all("resource"), form.scopes(), form.single("requested_token_type"),
         form.single("ttl_seconds").map(FormBody::parseLong));
@@ -185,11 +186,11 @@ public final class StsController {
     try {
       JsonNode node = Json.MAPPER.readTree(body);
       if (!node.isObject()) {
-        throw OAuthException.invalidRequest("malformed_json", "request body must be a json object");
+        throw OAuthException.of(Reason.MALFORMED_JSON, "request body must be a json object");
       }
       return node;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw OAuthException.invalidRequest("malformed_json", "request body is not valid json");
+      throw OAuthException.of(Reason.MALFORMED_JSON, "request body is not valid json");
     }
   }
 
@@ -198,7 +199,7 @@ public final class StsController {
     JsonNode node = json.get(field);
     if (node != null && !node.isNull()) {
       if (!node.isArray()) {
-        throw OAuthException.invalidRequest("malformed_json", "`" + field + "` must be a list of strings");
+        throw OAuthException.of(Reason.MALFORMED_JSON, "`" + field + "` must be a list of strings");
       }
       node.forEach(n -> out.add(n.asText()));
     }

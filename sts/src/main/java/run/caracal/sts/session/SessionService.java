@@ -14,12 +14,13 @@ import run.caracal.control.app.Application;
 import run.caracal.control.db.Ids;
 import run.caracal.control.session.DecisionInputs;
 import run.caracal.control.session.SessionRecord;
-import run.caracal.policy.input.Delegation;
 import run.caracal.control.token.TokenRejected;
 import run.caracal.control.token.TokenVerifier;
 import run.caracal.control.token.VerifiedToken;
 import run.caracal.decision.DecisionRecord;
+import run.caracal.decision.Reason;
 import run.caracal.ledger.event.Decision;
+import run.caracal.policy.input.Delegation;
 import run.caracal.sts.OAuthException;
 import run.caracal.sts.RequestContext;
 import run.caracal.sts.token.Lifetimes;
@@ -50,7 +51,7 @@ public final class SessionService {
     Instant now = clock.instant();
     Duration ttl = request.ttlSeconds().map(Duration::ofSeconds).orElse(lifetimes.defaultSession());
     if (ttl.isNegative() || ttl.isZero()) {
-      throw OAuthException.invalidRequest("invalid_ttl", "ttl_seconds must be positive");
+      throw OAuthException.of(Reason.INVALID_TTL, "ttl_seconds must be positive");
     }
     if (ttl.compareTo(lifetimes.maxSession()) > 0) {
       ttl = lifetimes.maxSession();
@@ -69,7 +70,7 @@ public final class SessionService {
     if (parent.isPresent()) {
       SessionRecord p = parent.get();
       if (!p.zoneId().equals(app.zoneId())) {
-        throw OAuthException.invalidGrant("zone_mismatch", "parent session belongs to another zone");
+        throw OAuthException.of(Reason.ZONE_MISMATCH, "parent session belongs to another zone");
       }
       depth = p.depth() + 1;
       if (depth > lifetimes.maxDepth()) {
@@ -120,12 +121,12 @@ public final class SessionService {
   public ActiveSession verifyActive(String token) {
     VerifiedToken verified = verifySessionToken(token);
     SessionRecord session = control.sessions().find(verified.sessionId())
-        .orElseThrow(() -> OAuthException.invalidGrant("session_unknown", "session does not exist"));
+        .orElseThrow(() -> OAuthException.of(Reason.SESSION_UNKNOWN, "session does not exist"));
     if (session.terminatedAt().isPresent()) {
-      throw OAuthException.invalidGrant("session_revoked", "session has been terminated");
+      throw OAuthException.of(Reason.SESSION_REVOKED, "session has been terminated");
     }
     if (!clock.instant().isBefore(session.expiresAt())) {
-      throw OAuthException.invalidGrant("session_expired", "session has expired");
+      throw OAuthException.of(Reason.SESSION_EXPIRED, "session has expired");
     }
     return new ActiveSession(session, verified);
   }
