@@ -71,7 +71,7 @@ public final class ControlPlane {
   public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock, List<String> maskPaths) {
     ControlSchema.migrate(jdbc.dataSource());
     this.clock = clock;
-    this.audit = new AdminAudit(ledger);
+    this.audit = new AdminAudit(ledger, jdbc);
     this.zones = new ZoneStore(jdbc);
     this.apps = new AppStore(jdbc);
     this.resources = new ResourceStore(jdbc, box);
@@ -140,13 +140,15 @@ public final class ControlPlane {
       throw new ControlException(ControlException.Kind.CONFLICT, "zone `" + name + "` already exists");
     }
     Zone zone = new Zone(Ids.newId("zone"), name, clock.instant());
-    try {
-      zones.insert(zone);
-    } catch (StoreException e) {
-      throw e.isDuplicate() ? new ControlException(ControlException.Kind.CONFLICT, "zone `" + name + "` already exists") : e;
-    }
-    keys.ensure(zone.id());
-    audit.record("zone.created", zone.id(), actor, Map.of("name", name));
+    audit.change(() -> {
+      try {
+        zones.insert(zone);
+      } catch (StoreException e) {
+        throw e.isDuplicate() ? new ControlException(ControlException.Kind.CONFLICT, "zone `" + name + "` already exists") : e;
+      }
+      keys.ensure(zone.id());
+      audit.record("zone.created", zone.id(), actor, Map.of("name", name));
+    });
     return zone;
   }
 
@@ -164,13 +166,15 @@ public final class ControlPlane {
     if (!apps.list(zone.id()).isEmpty() || !resources.list(zone.id()).isEmpty()) {
       throw new ControlException(ControlException.Kind.CONFLICT, "zone `" + zone.name() + "` still has apps or resources; delete them first");
     }
-    try {
-      zones.delete(zone.id());
-    } catch (StoreException e) {
-      throw new ControlException(ControlException.Kind.CONFLICT, "zone `" + zone.name() + "` still has policies or sessions");
-    }
+    audit.change(() -> {
+      try {
+        zones.delete(zone.id());
+      } catch (StoreException e) {
+        throw new ControlException(ControlException.Kind.CONFLICT, "zone `" + zone.name() + "` still has policies or sessions");
+      }
+      audit.record("zone.deleted", zone.id(), actor, Map.of("name", zone.name()));
+    });
     keys.refresh();
-    audit.record("zone.deleted", zone.id(), actor, Map.of("name", zone.name()));
   }
 
   // apps
@@ -183,8 +187,10 @@ public final class ControlPlane {
     }
     Application app = new Application(Ids.newId("app"), zone.id(), name, labels, attributes, true, clock.instant());
     String secret = ClientSecrets.generate();
-    apps.insert(app, ClientSecrets.hash(secret));
-    audit.record("app.created", zone.id(), actor, Map.of("app", app.id(), "name", name));
+    audit.change(() -> {
+      apps.insert(app, ClientSecrets.hash(secret));
+      audit.record("app.created", zone.id(), actor, Map.of("app", app.id(), "name", name));
+    });
     return new IssuedSecret(app, secret);
   }
 
@@ -202,28 +208,34 @@ public final class ControlPlane {
   public IssuedSecret rotateSecret(String id, Duration grace, String actor) {
     Application app = app(id);
     String secret = ClientSecrets.generate();
-    apps.rotate(id, ClientSecrets.hash(secret), clock.instant().plus(grace));
+    audit.change(() -> {
+      apps.rotate(id, ClientSecrets.hash(secret), clock.instant().plus(grace));
+      audit.record("app.secret_rotated", app.zoneId(), actor, Map.of("app", id, "graceSeconds", grace.toSeconds()));
+    });
     credentials.invalidate(id);
-    audit.record("app.secret_rotated", app.zoneId(), actor, Map.of("app", id, "graceSeconds", grace.toSeconds()));
     return new IssuedSecret(app, secret);
   }
 
   public void setAppEnabled(String id, boolean enabled, String actor) {
     Application app = app(id);
-    apps.setEnabled(id, enabled);
+    audit.change(() -> {
+      apps.setEnabled(id, enabled);
+      audit.record(enabled ? "app.enabled" : "app.disabled", app.zoneId(), actor, Map.of("app", id));
+    });
     credentials.invalidate(id);
-    audit.record(enabled ? "app.enabled" : "app.disabled", app.zoneId(), actor, Map.of("app", id));
   }
 
   public void deleteApp(String id, String actor) {
     Application app = app(id);
-    try {
-      apps.delete(id);
-      credentials.invalidate(id);
-    } catch (StoreException e) {
-      throw new ControlException(ControlException.Kind.CONFLICT, "app `" + id + "` has sessions; disable it instead");
-    }
-    audit.record("app.deleted", app.zoneId(), actor, Map.of("app", id));
+    audit.change(() -> {
+      try {
+        apps.delete(id);
+      } catch (StoreException e) {
+        throw new ControlException(ControlException.Kind.CONFLICT, "app `" + id + "` has sessions; disable it instead");
+      }
+      audit.record("app.deleted", app.zoneId(), actor, Map.of("app", id));
+    });
+    credentials.invalidate(id);
   }
 
   /**
@@ -268,11 +280,13 @@ public final class ControlPlane {
     Instant now = clock.instant();
     ResourceBinding stored = new ResourceBinding(zone.id(), spec.id(), spec.scopes(), spec.labels(), spec.attributes(),
         spec.upstream(), spec.operations(), spec.bodyInspection(), false, existing.map(ResourceBinding::createdAt).orElse(now), now);
-    resources.upsert(stored, credential, keepCredential && credential.isEmpty());
+    audit.change(() -> {
+      resources.upsert(stored, credential, keepCredential && credential.isEmpty());
+      audit.record(existing.isPresent() ? "resource.updated" : "resource.created", zone.id(), actor,
+          Map.of("resource", spec.id(), "scopes", spec.scopes(), "upstreamCredential", credential.isPresent()));
+    });
     active.reload(zone.id());
     notifier.changed("resource", zone.id());
-    audit.record(existing.isPresent() ? "resource.updated" : "resource.created", zone.id(), actor,
-        Map.of("resource", spec.id(), "scopes", spec.scopes(), "upstreamCredential", credential.isPresent()));
     return resources.find(zone.id(), spec.id()).orElseThrow();
   }
 
@@ -287,10 +301,12 @@ public final class ControlPlane {
 
   public void deleteResource(String zoneIdOrName, String id, String actor) {
     ResourceBinding r = resource(zoneIdOrName, id);
-    resources.delete(r.zoneId(), id);
+    audit.change(() -> {
+      resources.delete(r.zoneId(), id);
+      audit.record("resource.deleted", r.zoneId(), actor, Map.of("resource", id));
+    });
     active.reload(r.zoneId());
     notifier.changed("resource", r.zoneId());
-    audit.record("resource.deleted", r.zoneId(), actor, Map.of("resource", id));
   }
 
   private static void requireName(String name, String what) {

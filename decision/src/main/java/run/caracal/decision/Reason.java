@@ -92,6 +92,7 @@ public enum Reason {
   LEDGER_UNAVAILABLE(Stage.RECORD, 503, "temporarily_unavailable", 503),
   DATABASE_UNAVAILABLE(Stage.RECORD, 503, "temporarily_unavailable", 503),
   GATEWAY_UNAVAILABLE(Stage.RECORD, 503, "temporarily_unavailable", 503),
+  INTERNAL_ERROR(Stage.RECORD, 503, "server_error", 500),
   // the upstream, after the decision
   UPSTREAM_MISSING(Stage.UPSTREAM, 502, "server_error", 500),
   UPSTREAM_INVALID(Stage.UPSTREAM, 502, "server_error", 500),

@@ -8,7 +8,10 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -19,8 +22,10 @@ import org.slf4j.LoggerFactory;
 import run.caracal.control.ControlPlane;
 import run.caracal.control.crypto.SecretBox;
 import run.caracal.control.db.Jdbc;
+import run.caracal.control.limit.RateLimiter;
 import run.caracal.control.notify.ChangeListener;
 import run.caracal.control.token.TokenVerifier;
+import run.caracal.decision.InputMasker;
 import run.caracal.gateway.authz.GatewayAuthorizer;
 import run.caracal.gateway.net.UpstreamGuard;
 import run.caracal.gateway.proxy.GatewayServer;
@@ -31,7 +36,6 @@ import run.caracal.ledger.store.DataSources;
 import run.caracal.server.admin.AdminContext;
 import run.caracal.server.status.StatusContext;
 import run.caracal.sts.api.StsContext;
-import run.caracal.control.limit.RateLimiter;
 import run.caracal.sts.session.SessionService;
 import run.caracal.sts.token.Introspection;
 import run.caracal.sts.token.Lifetimes;
@@ -82,7 +86,8 @@ public final class CaracalServer implements AutoCloseable {
     try {
       Clock clock = Clock.systemUTC();
       ledger = Ledger.open(LedgerConfig.dataSource(dataSource, settings.home().ledgerKeys()).withClock(clock));
-      ControlPlane control = new ControlPlane(new Jdbc(dataSource), SecretBox.open(settings.home().masterKeyFile()), ledger, clock);
+      ControlPlane control = new ControlPlane(new Jdbc(dataSource), SecretBox.open(settings.home().masterKeyFile()), ledger, clock,
+          maskPaths(System.getenv().getOrDefault("CARACAL_RECORD_MASK_PATHS", "")));
       int port = settings.stsPort() == 0 ? freePort() : settings.stsPort();
       String stsUrl = settings.issuer().orElse("http://" + settings.host() + ":" + port);
       Lifetimes lifetimes = Lifetimes.DEFAULTS;
@@ -125,7 +130,7 @@ public final class CaracalServer implements AutoCloseable {
             .singletons(new StsContext(control, sessions, tokens, introspection, limiter, stsUrl),
                 new AdminContext(control, sessions, adminToken),
                 new StatusContext(control, settings.roles(),
-                    java.util.Optional.ofNullable(gateway).map(g -> "http://" + settings.host() + ":" + g.port()), stsUrl))
+                    Optional.ofNullable(gateway).map(g -> "http://" + settings.host() + ":" + g.port()), stsUrl))
             .deduceEnvironment(false)
             .start();
         http = context.getBean(EmbeddedServer.class);
@@ -137,6 +142,8 @@ public final class CaracalServer implements AutoCloseable {
         return t;
       });
       background.scheduleWithFixedDelay(() -> refresh(control), 1, 1, TimeUnit.SECONDS);
+      // events of committed control-plane changes that the ledger could not take at the time
+      background.scheduleWithFixedDelay(() -> control.audit().drain(), 0, 2, TimeUnit.SECONDS);
       ChangeListener listener = url.startsWith("jdbc:postgresql:")
           ? new ChangeListener(url, settings.dbUser().orElse(null), settings.dbPassword().orElse(null), change -> {
               control.active().invalidateAll();
@@ -172,8 +179,8 @@ public final class CaracalServer implements AutoCloseable {
   }
 
   /** The Gateway's URL when this process runs the gateway role. */
-  public java.util.Optional<String> gatewayUrl() {
-    return java.util.Optional.ofNullable(gateway).map(g -> "http://" + settings.host() + ":" + g.port());
+  public Optional<String> gatewayUrl() {
+    return Optional.ofNullable(gateway).map(g -> "http://" + settings.host() + ":" + g.port());
   }
 
   public ControlPlane control() {
@@ -192,7 +199,7 @@ public final class CaracalServer implements AutoCloseable {
     state.put("pid", ProcessHandle.current().pid());
     state.put("database", dbUrl.startsWith("jdbc:h2:") ? "h2" : dbUrl.replaceAll("//[^@/]*@", "//"));
     state.put("roles", settings.roles());
-    state.put("started_at", java.time.Instant.now().toString());
+    state.put("started_at", Instant.now().toString());
     settings.home().writePrivate(settings.home().serverFile(), state);
   }
 
@@ -222,5 +229,16 @@ public final class CaracalServer implements AutoCloseable {
       ledger.close();
       dataSource.close();
     }
+  }
+
+  /** The decision-input paths decision records keep only as fingerprints: the defaults plus the configured ones (comma-separated). */
+  static List<String> maskPaths(String configured) {
+    List<String> paths = new ArrayList<>(InputMasker.DEFAULT_PATHS);
+    for (String p : configured.split(",")) {
+      if (!p.isBlank() && !paths.contains(p.strip())) {
+        paths.add(p.strip());
+      }
+    }
+    return List.copyOf(paths);
   }
 }

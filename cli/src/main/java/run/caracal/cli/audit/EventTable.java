@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import run.caracal.decision.DecisionRecord;
 import run.caracal.engine.decision.Decision;
+import run.caracal.engine.decision.Phase;
 
 /**
  * Ledger events as a table for people, one line per event: time, type, decision, app,
@@ -76,7 +77,9 @@ final class EventTable {
     if (!call.isEmpty()) {
       sb.append(call).append(" ");
     }
-    r.refusal().ifPresent(f -> sb.append("-> ").append(f.status()).append(" "));
+    // the answer's status: always at the Gateway; at the STS when it refused before the engine
+    r.refusal().filter(f -> r.phase() == Phase.REQUEST || r.decision().isEmpty())
+        .ifPresent(f -> sb.append("-> ").append(f.status()).append(" "));
     Optional<Decision> d = r.decision();
     if (d.isPresent() && !d.get().requested().isEmpty()) {
       sb.append("scopes ").append(String.join(",", d.get().requested()));

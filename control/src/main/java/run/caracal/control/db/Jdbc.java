@@ -7,11 +7,14 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 /**
  * A thin layer over JDBC: parameterised queries and updates, and transactions that run a block
- * on one connection. Thread-safe (each call takes its own connection from the pool).
+ * on one connection. A transaction opened on a thread is joined by every query, update and
+ * transaction that thread runs until it ends ({@link #inTransaction}), so several stores' writes
+ * commit together. Thread-safe (each outermost call takes its own connection from the pool).
  */
 public final class Jdbc {
   /** Maps the current row. */
@@ -27,6 +30,7 @@ public final class Jdbc {
   }
 
   private final DataSource dataSource;
+  private final ThreadLocal<Connection> current = new ThreadLocal<>();
 
   public Jdbc(DataSource dataSource) {
     this.dataSource = dataSource;
@@ -43,6 +47,14 @@ public final class Jdbc {
    * committed. A failure at or after the commit is never retried.
    */
   public <T> T transaction(Work<T> work) {
+    Connection joined = current.get();
+    if (joined != null) {
+      try {
+        return work.run(joined);
+      } catch (SQLException e) {
+        throw new StoreException(e);
+      }
+    }
     try {
       return attempt(work);
     } catch (DeadBeforeCommit dead) {
@@ -54,11 +66,20 @@ public final class Jdbc {
     }
   }
 
+  /**
+   * Runs {@code work} in one transaction that every database call it makes on this thread joins;
+   * as {@link #transaction}, it may run twice when the connection was dead before the commit.
+   */
+  public <T> T inTransaction(Supplier<T> work) {
+    return transaction(c -> work.get());
+  }
+
   private <T> T attempt(Work<T> work) {
     try (Connection c = dataSource.getConnection()) {
       boolean auto = c.getAutoCommit();
       c.setAutoCommit(false);
       boolean committing = false;
+      current.set(c);
       try {
         T result = work.run(c);
         committing = true;
@@ -66,11 +87,14 @@ public final class Jdbc {
         return result;
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(c);
-        if (!committing && e instanceof SQLException sql && deadConnection(sql)) {
+        SQLException sql = e instanceof SQLException direct ? direct
+            : e instanceof StoreException store && store.getCause() instanceof SQLException wrapped ? wrapped : null;
+        if (!committing && sql != null && deadConnection(sql)) {
           throw new DeadBeforeCommit(sql);
         }
         throw e;
       } finally {
+        current.remove();
         try {
           c.setAutoCommit(auto);
         } catch (SQLException ignored) {

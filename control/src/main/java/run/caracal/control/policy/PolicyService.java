@@ -52,7 +52,7 @@ public final class PolicyService {
           "push refused: " + errors.size() + " lint error(s), first: " + errors.get(0).format(), errors);
     }
     Instant now = clock.instant();
-    PushResult result = store.jdbc().transaction(c -> {
+    PushResult result = audit.change(() -> store.jdbc().transaction(c -> {
       List<PushResult.Item> policies = new ArrayList<>();
       Map<String, PolicyVersion> latest = new LinkedHashMap<>();
       for (Document doc : bundle.documents()) {
@@ -91,18 +91,19 @@ public final class PolicyService {
         store.insertSet(c, new PolicySetVersion(zoneId, new PolicySetManifest(set.name(), version, pins), sha, now, actor));
         sets.add(new PushResult.Item(set.name(), version, sha, true));
       }
+      for (PushResult.Item item : policies) {
+        if (item.created()) {
+          audit.record("policy.pushed", zoneId, actor, Map.of("policy", item.name(), "version", item.version(), "sha256", item.sha256()));
+        }
+      }
+      for (PushResult.Item item : sets) {
+        if (item.created()) {
+          audit.record("policyset.pushed", zoneId, actor,
+              Map.of("policySet", item.name(), "version", item.version(), "sha256", item.sha256()));
+        }
+      }
       return new PushResult(policies, sets);
-    });
-    for (PushResult.Item item : result.policies()) {
-      if (item.created()) {
-        audit.record("policy.pushed", zoneId, actor, Map.of("policy", item.name(), "version", item.version(), "sha256", item.sha256()));
-      }
-    }
-    for (PushResult.Item item : result.sets()) {
-      if (item.created()) {
-        audit.record("policyset.pushed", zoneId, actor, Map.of("policySet", item.name(), "version", item.version(), "sha256", item.sha256()));
-      }
-    }
+    }));
     return result;
   }
 
@@ -115,19 +116,23 @@ public final class PolicyService {
         .orElseGet(() -> store.latestSet(zoneId, setName))
         .orElseThrow(() -> ControlException.notFound("policy set `" + setName + "`" + version.map(v -> " version " + v).orElse("")));
     compile(set);
-    Optional<Activation> before = store.current(zoneId, false);
-    store.insertActivation(zoneId, Optional.of(set.name()), set.version(), shadow, clock.instant(), actor);
-    boolean rollback = !shadow && before.isPresent() && before.get().setName().equals(Optional.of(set.name()))
-        && before.get().setVersion() > set.version();
-    String type = shadow ? "policyset.shadowed" : rollback ? "policyset.rolled_back" : "policyset.activated";
-    audit.record(type, zoneId, actor, Map.of("policySet", set.name(), "version", set.version(), "sha256", set.sha256()));
-    return store.current(zoneId, shadow).orElseThrow();
+    return audit.change(() -> {
+      Optional<Activation> before = store.current(zoneId, false);
+      store.insertActivation(zoneId, Optional.of(set.name()), set.version(), shadow, clock.instant(), actor);
+      boolean rollback = !shadow && before.isPresent() && before.get().setName().equals(Optional.of(set.name()))
+          && before.get().setVersion() > set.version();
+      String type = shadow ? "policyset.shadowed" : rollback ? "policyset.rolled_back" : "policyset.activated";
+      audit.record(type, zoneId, actor, Map.of("policySet", set.name(), "version", set.version(), "sha256", set.sha256()));
+      return store.current(zoneId, shadow).orElseThrow();
+    });
   }
 
   /** Stops shadow evaluation in a zone. */
   public void clearShadow(String zoneId, String actor) {
-    store.insertActivation(zoneId, Optional.empty(), 0, true, clock.instant(), actor);
-    audit.record("policyset.shadow_cleared", zoneId, actor, Map.of());
+    audit.change(() -> {
+      store.insertActivation(zoneId, Optional.empty(), 0, true, clock.instant(), actor);
+      audit.record("policyset.shadow_cleared", zoneId, actor, Map.of());
+    });
   }
 
   /** What a zone decides with now, compiled. */

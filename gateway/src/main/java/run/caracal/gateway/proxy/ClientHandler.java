@@ -295,12 +295,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "content-length together with transfer-encoding is refused");
       }
       if (detail.contains("content-length") || detail.contains("transfer-encoding")) {
-        throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "ambiguous message framing: " + detail);
+        throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "the message framing (content-length, transfer-encoding) is ambiguous");
       }
       if (cause instanceof TooLongFrameException) {
         throw GatewayException.of(Reason.HEADERS_TOO_LARGE, "request line or headers are too large");
       }
-      throw GatewayException.of(Reason.MALFORMED_REQUEST, "malformed request: " + detail);
+      throw GatewayException.of(Reason.MALFORMED_REQUEST, "the request line or headers cannot be parsed");
     }
     if (request.protocolVersion() != HttpVersion.HTTP_1_1 && request.protocolVersion() != HttpVersion.HTTP_1_0) {
       throw GatewayException.of(Reason.MALFORMED_REQUEST, "unsupported http version");

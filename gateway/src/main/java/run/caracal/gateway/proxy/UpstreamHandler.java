@@ -65,14 +65,23 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** The certificate or protocol problem, without the stack of causes. */
-  private static String tlsReason(Throwable cause) {
-    Throwable root = cause;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+  /** The certificate or protocol problem in words (never the JDK's own text, which names its classes). */
+  static String tlsReason(Throwable cause) {
+    StringBuilder all = new StringBuilder();
+    for (Throwable t = cause; t != null && all.length() < 4096; t = t.getCause() == t ? null : t.getCause()) {
+      all.append(' ').append(t.getMessage());
     }
-    String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    return m.length() > 200 ? m.substring(0, 200) : m;
+    String m = all.toString().toLowerCase(java.util.Locale.ROOT);
+    if (m.contains("subject alternative") || m.contains("doesn't match") || m.contains("does not match")) {
+      return "its certificate does not name the upstream's host";
+    }
+    if (m.contains("pkix") || m.contains("certification path") || m.contains("unable to find valid") || m.contains("certificate")) {
+      return "its certificate is not trusted (add its CA with CARACAL_UPSTREAM_CA_FILE)";
+    }
+    if (m.contains("protocol") || m.contains("cipher")) {
+      return "no TLS protocol or cipher both sides support";
+    }
+    return "the handshake did not complete";
   }
 
   private void tlsFailed(ChannelHandlerContext ctx, Throwable cause) {

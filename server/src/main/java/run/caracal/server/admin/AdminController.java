@@ -1,7 +1,9 @@
 package run.caracal.server.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
@@ -13,9 +15,11 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.Put;
 import io.micronaut.http.annotation.QueryValue;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import run.caracal.control.ControlException;
@@ -26,6 +30,8 @@ import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.session.SessionRecord;
 import run.caracal.control.zone.Zone;
 import run.caracal.policy.source.SourceFile;
+import run.caracal.sts.api.RequestIds;
+import run.caracal.sts.api.StsController;
 
 /**
  * The admin API (JSON, admin token required): zones, apps, resources, policy push, activation
@@ -130,11 +136,11 @@ public final class AdminController {
     List<ResourceBinding.Operation> operations = new ArrayList<>();
     if (json.has("operations") && json.get("operations").isArray()) {
       json.get("operations").forEach(o -> operations.add(new ResourceBinding.Operation(
-          o.path("method").asText("").toUpperCase(java.util.Locale.ROOT), o.path("path").asText(""), o.path("scope").asText(""))));
+          o.path("method").asText("").toUpperCase(Locale.ROOT), o.path("path").asText(""), o.path("scope").asText(""))));
     }
     ResourceBinding spec = new ResourceBinding("", text(json, "id"), strings(json, "scopes"), strings(json, "labels"),
         stringMap(json, "attributes"), Optional.ofNullable(json.hasNonNull("upstream") ? json.get("upstream").asText() : null),
-        operations, bodyInspection(json), false, java.time.Instant.EPOCH, java.time.Instant.EPOCH);
+        operations, bodyInspection(json), false, Instant.EPOCH, Instant.EPOCH);
     Optional<String> credential = json.hasNonNull("upstream_credential") ? Optional.of(json.get("upstream_credential").asText()) : Optional.empty();
     boolean clear = json.path("clear_upstream_credential").asBoolean(false);
     return AdminViews.resource(control.putResource(zone, spec, credential, !clear, ACTOR));
@@ -211,9 +217,11 @@ public final class AdminController {
   @Post(uri = "/zones/{zone}/keys/rotate", produces = MediaType.APPLICATION_JSON)
   public Map<String, Object> rotateKeys(@PathVariable String zone) {
     Zone z = control.zone(zone);
-    control.keys().rotate(z.id(), Duration.ofMinutes(60).plusMinutes(5));
+    control.audit().change(() -> {
+      control.keys().rotate(z.id(), Duration.ofMinutes(60).plusMinutes(5));
+      control.audit().record("zone.keys_rotated", z.id(), ACTOR, Map.of("current", control.keys().current(z.id()).kid()));
+    });
     control.notifier().changed("keys", z.id());
-    control.audit().record("zone.keys_rotated", z.id(), ACTOR, Map.of("current", control.keys().current(z.id()).kid()));
     return Map.of("zone_id", z.id(), "current_kid", control.keys().current(z.id()).kid());
   }
 
@@ -232,14 +240,14 @@ public final class AdminController {
   }
 
   @Delete(uri = "/sessions/{id}", produces = MediaType.APPLICATION_JSON)
-  public Map<String, Object> terminate(io.micronaut.http.HttpRequest<?> request, @PathVariable String id) {
+  public Map<String, Object> terminate(HttpRequest<?> request, @PathVariable String id) {
     SessionRecord s = control.sessions().find(id).orElseThrow(() -> ControlException.notFound("session `" + id + "`"));
-    List<String> ended = admin.sessions().terminate(s, ACTOR, run.caracal.sts.api.RequestIds.of(request));
+    List<String> ended = admin.sessions().terminate(s, ACTOR, RequestIds.of(request));
     return Map.of("session_id", id, "terminated", ended);
   }
 
   private static Map<String, Object> session(SessionRecord s) {
-    return run.caracal.sts.api.StsController.sessionJson(s);
+    return StsController.sessionJson(s);
   }
 
 
@@ -269,7 +277,7 @@ public final class AdminController {
       if (node.isObject()) {
         return node;
       }
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       // reported below
     }
     throw new ControlException(ControlException.Kind.INVALID_REQUEST, "request body must be a json object");

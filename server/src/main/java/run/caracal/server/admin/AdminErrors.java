@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.caracal.control.ControlException;
 import run.caracal.control.db.StoreException;
+import run.caracal.decision.Reason;
 import run.caracal.policy.diag.Diagnostic;
 import run.caracal.sts.api.RequestIds;
 
@@ -52,8 +53,9 @@ public final class AdminErrors {
   @Error(global = true, exception = IllegalStateException.class)
   public HttpResponse<Map<String, Object>> internal(HttpRequest<?> request, IllegalStateException e) {
     String id = RequestIds.of(request).requestId();
-    LOG.error("request failed request_id={} error={}", id, e.getMessage());
+    LOG.error("request failed request_id={} error={}", id, e.getMessage(), e);
     return HttpResponse.<Map<String, Object>>status(HttpStatus.SERVICE_UNAVAILABLE)
-        .body(Map.of("error", "unavailable", "reason", "internal_error", "message", String.valueOf(e.getMessage()), "request_id", id));
+        .body(Map.of("error", "unavailable", "reason", Reason.INTERNAL_ERROR.id(),
+            "message", "the request could not be completed; see the server log for this request id", "request_id", id));
   }
 }

@@ -26,7 +26,6 @@ import run.caracal.ledger.Ledger;
 import run.caracal.ledger.LedgerException;
 import run.caracal.ledger.event.AppendedEvent;
 import run.caracal.ledger.query.EventPage;
-import run.caracal.ledger.query.PageRequest;
 import run.caracal.sts.api.RequestIds;
 
 /**
@@ -148,7 +147,7 @@ public final class LedgerController {
     LOG.error("ledger read failed request_id={} code={} error={}", id, e.code(), e.getMessage());
     body.put("error", "unavailable");
     body.put("reason", e.code());
-    body.put("message", "the ledger cannot be read: " + e.getMessage());
+    body.put("message", "the ledger cannot be read right now; see the server log for this request id");
     body.put("request_id", id);
     return HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE).body(Json.write(body))
         .contentType(MediaType.APPLICATION_JSON);

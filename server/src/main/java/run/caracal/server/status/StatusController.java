@@ -5,6 +5,7 @@ import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -12,6 +13,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import run.caracal.control.zone.Zone;
 
 /**
@@ -21,6 +24,7 @@ import run.caracal.control.zone.Zone;
  */
 @Controller
 public final class StatusController {
+  private static final Logger LOG = LoggerFactory.getLogger(StatusController.class);
   private final StatusContext status;
 
   public StatusController(StatusContext status) {
@@ -56,7 +60,8 @@ public final class StatusController {
       zones = status.control().zones();
       components.put("database", part(true, "reachable"));
     } catch (RuntimeException e) {
-      components.put("database", part(false, "unreachable: " + e.getMessage()));
+      LOG.warn("readiness: database unreachable error={}", e.getMessage());
+      components.put("database", part(false, "unreachable"));
     }
     boolean dbUp = ((Map<?, ?>) components.get("database")).get("ready").equals(true);
     components.put("ledger", dbUp ? part(true, "writer open") : part(false, "database unreachable"));
@@ -115,7 +120,7 @@ public final class StatusController {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(u.getHost(), u.getPort()), 500);
       return true;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return false;
     }
   }
