@@ -5,7 +5,24 @@ import java.io.InputStream;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import run.caracal.cli.admin.AppCommand;
+import run.caracal.cli.admin.ResourceCommand;
+import run.caracal.cli.admin.SessionCommand;
+import run.caracal.cli.admin.ZoneCommand;
+import run.caracal.cli.audit.AuditCommand;
+import run.caracal.cli.audit.ExplainCommand;
+import run.caracal.cli.audit.TraceCommand;
+import run.caracal.cli.console.ConsoleCommand;
 import run.caracal.cli.policy.PolicyCommand;
+import run.caracal.cli.runtime.DemoUpstreamCommand;
+import run.caracal.cli.runtime.QuickstartCommand;
+import run.caracal.cli.runtime.RunCommand;
+import run.caracal.cli.runtime.SetupCommand;
+import run.caracal.cli.server.DownCommand;
+import run.caracal.cli.server.PurgeCommand;
+import run.caracal.cli.server.ServeCommand;
+import run.caracal.cli.server.StatusCommand;
+import run.caracal.cli.server.UpCommand;
 
 /** The `caracal` command. */
 @Command(
@@ -13,7 +30,7 @@ import run.caracal.cli.policy.PolicyCommand;
     mixinStandardHelpOptions = true,
     versionProvider = Caracal.Version.class,
     description = "Authority for AI agents: policies, tokens, gateway and ledger.",
-    subcommands = {PolicyCommand.class, run.caracal.cli.admin.ZoneCommand.class, run.caracal.cli.admin.AppCommand.class, run.caracal.cli.admin.ResourceCommand.class, run.caracal.cli.admin.SessionCommand.class, run.caracal.cli.audit.ExplainCommand.class, run.caracal.cli.audit.TraceCommand.class, run.caracal.cli.audit.AuditCommand.class, run.caracal.cli.server.ServeCommand.class, run.caracal.cli.server.UpCommand.class, run.caracal.cli.server.DownCommand.class, run.caracal.cli.server.StatusCommand.class, run.caracal.cli.server.PurgeCommand.class, run.caracal.cli.runtime.SetupCommand.class, run.caracal.cli.runtime.RunCommand.class, run.caracal.cli.runtime.QuickstartCommand.class, run.caracal.cli.runtime.DemoUpstreamCommand.class, run.caracal.cli.console.ConsoleCommand.class, VersionCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {PolicyCommand.class, ZoneCommand.class, AppCommand.class, ResourceCommand.class, SessionCommand.class, ExplainCommand.class, TraceCommand.class, AuditCommand.class, ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class, PurgeCommand.class, SetupCommand.class, RunCommand.class, QuickstartCommand.class, DemoUpstreamCommand.class, ConsoleCommand.class, VersionCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Caracal {
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));

@@ -1,5 +1,6 @@
 package run.caracal.policy;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,7 +48,7 @@ public record PolicyBundle(
 
   /** A copy with more diagnostics (for example lint warnings). */
   public PolicyBundle withDiagnostics(List<Diagnostic> more) {
-    List<Diagnostic> all = new java.util.ArrayList<>(diagnostics);
+    List<Diagnostic> all = new ArrayList<>(diagnostics);
     all.addAll(more);
     return new PolicyBundle(files, documents, policies, sets, resources, tests, all);
   }

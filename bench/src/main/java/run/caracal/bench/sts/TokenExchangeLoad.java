@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -96,11 +97,11 @@ public final class TokenExchangeLoad {
             errors.incrementAndGet();
           }
           if (n == samples.length) {
-            samples = java.util.Arrays.copyOf(samples, n * 2);
+            samples = Arrays.copyOf(samples, n * 2);
           }
           samples[n++] = took;
         }
-        return java.util.Arrays.copyOf(samples, n);
+        return Arrays.copyOf(samples, n);
       }));
     }
     List<Long> all = new ArrayList<>();

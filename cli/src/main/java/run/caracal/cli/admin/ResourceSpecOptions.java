@@ -39,7 +39,7 @@ public final class ResourceSpecOptions {
 
   @Option(names = "--inspect-body", paramLabel = "CONTENT-TYPE",
       description = "Let policies read JSON bodies of this content type as request.body (repeatable, e.g. application/json).")
-  List<String> inspectBody = new java.util.ArrayList<>();
+  List<String> inspectBody = new ArrayList<>();
 
   @Option(names = "--inspect-body-max-bytes", defaultValue = "65536", paramLabel = "N",
       description = "Largest inspected body; bigger ones get 413 (default: ${DEFAULT-VALUE}, at most 1 MiB).")
@@ -61,7 +61,7 @@ public final class ResourceSpecOptions {
     }
     body.put("operations", operations.stream().map(ResourceSpecOptions::operation).toList());
     if (!inspectBody.isEmpty()) {
-      body.put("body_inspection", java.util.Map.of("content_types", inspectBody, "max_bytes", inspectBodyMaxBytes));
+      body.put("body_inspection", Map.of("content_types", inspectBody, "max_bytes", inspectBodyMaxBytes));
     }
     if (credentialFile != null) {
       body.put("upstream_credential", credential(credentialFile));

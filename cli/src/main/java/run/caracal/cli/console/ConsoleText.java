@@ -1,5 +1,6 @@
 package run.caracal.cli.console;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,7 @@ final class ConsoleText {
   static List<String> detail(JsonNode object) {
     try {
       return AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(object).lines().toList();
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       return List.of(object.toString());
     }
   }

@@ -2,10 +2,12 @@ package run.caracal.cli.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.googlecode.lanterna.TerminalTextUtils;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import run.caracal.policy.BundleCompiler;
 import run.caracal.policy.diag.Code;
@@ -103,7 +105,7 @@ final class PolicyText {
       for (Diagnostic d : diagnostics) {
         if (d.position().line() == line) {
           out.add(" ".repeat(width) + " | " + " ".repeat(cells(lines[i], d.position().column())) + "^ "
-              + d.severity().name().toLowerCase(java.util.Locale.ROOT) + " " + d.code().id() + ": " + d.message());
+              + d.severity().name().toLowerCase(Locale.ROOT) + " " + d.code().id() + ": " + d.message());
         }
       }
     }
@@ -118,7 +120,7 @@ final class PolicyText {
    */
   static int cells(String line, int column) {
     int points = Math.max(0, Math.min(column - 1, line.codePointCount(0, line.length())));
-    return com.googlecode.lanterna.TerminalTextUtils.getColumnWidth(line.substring(0, line.offsetByCodePoints(0, points)));
+    return TerminalTextUtils.getColumnWidth(line.substring(0, line.offsetByCodePoints(0, points)));
   }
 
   static String abbreviate(String sha) {

@@ -1,5 +1,6 @@
 package run.caracal.cli.console;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -7,6 +8,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import run.caracal.cli.UsageException;
+import run.caracal.cli.admin.ResourceSpecOptions;
 import run.caracal.cli.runtime.SetupCommand;
 
 /**
@@ -291,9 +294,9 @@ final class SetupForm {
   /** What `caracal resource create --credential-file` would say of the file: missing, empty, too large or unreadable. */
   private static Optional<String> credentialProblem(String file) {
     try {
-      run.caracal.cli.admin.ResourceSpecOptions.credential(Path.of(file));
+      ResourceSpecOptions.credential(Path.of(file));
       return Optional.empty();
-    } catch (run.caracal.cli.UsageException | java.nio.file.InvalidPathException e) {
+    } catch (UsageException | InvalidPathException e) {
       return Optional.of(e.getMessage());
     }
   }

@@ -1,6 +1,8 @@
 package run.caracal.cli.runtime;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,7 +33,7 @@ public final class DemoUpstreamCommand implements Callable<Integer> {
     return ExitCode.OK.code();
   }
 
-  static HttpServer start(int port) throws java.io.IOException {
+  static HttpServer start(int port) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
     server.createContext("/", exchange -> {
       byte[] body = exchange.getRequestBody().readAllBytes();
@@ -42,7 +44,7 @@ public final class DemoUpstreamCommand implements Callable<Integer> {
       echo.put("request_id", exchange.getRequestHeaders().getFirst("X-Request-Id"));
       echo.put("authorization_seen", exchange.getRequestHeaders().containsKey("Authorization"));
       echo.put("body_bytes", body.length);
-      byte[] out = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(echo);
+      byte[] out = new ObjectMapper().writeValueAsBytes(echo);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       exchange.sendResponseHeaders(200, out.length);
       exchange.getResponseBody().write(out);

@@ -1,5 +1,7 @@
 package run.caracal.cli.runtime;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +60,7 @@ public final class RunCommand implements Callable<Integer> {
     Process child;
     try {
       child = pb.start();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       err.println("caracal run: cannot start `" + command.get(0) + "`: " + e.getMessage());
       endQuietly(sts, session, err);
       return 127;
@@ -72,7 +74,7 @@ public final class RunCommand implements Callable<Integer> {
     return code;
   }
 
-  private static void endQuietly(StsClient sts, StsClient.Session session, java.io.PrintWriter err) {
+  private static void endQuietly(StsClient sts, StsClient.Session session, PrintWriter err) {
     try {
       sts.endSession(session);
     } catch (StsClient.StsException e) {

@@ -3,6 +3,7 @@ package run.caracal.cli.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.Console;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +13,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,6 +26,7 @@ import picocli.CommandLine.Spec;
 import run.caracal.cli.ExitCode;
 import run.caracal.cli.UsageException;
 import run.caracal.cli.admin.AdminClient;
+import run.caracal.cli.admin.ResourceSpecOptions;
 import run.caracal.server.home.CaracalHome;
 
 /**
@@ -91,7 +95,7 @@ public final class SetupCommand implements Callable<Integer> {
     }
     upstream = ask(console, upstream, "upstream URL", null);
     if (credentialFile != null) {
-      upstreamCredential = run.caracal.cli.admin.ResourceSpecOptions.credential(credentialFile);
+      upstreamCredential = ResourceSpecOptions.credential(credentialFile);
     }
     Path profilePath = profile != null ? profile : Path.of("caracal.toml");
     Path secretPath = secretFile != null ? secretFile
@@ -102,7 +106,7 @@ public final class SetupCommand implements Callable<Integer> {
     if (!yes && console != null) {
       String answer = console.readLine("create zone `%s`, app `%s`, resource `%s` (%s) → %s and write %s? [y/N] ",
           zone, app, resourceId, String.join(",", scopes), upstream, profilePath);
-      if (answer == null || !answer.trim().toLowerCase(java.util.Locale.ROOT).startsWith("y")) {
+      if (answer == null || !answer.trim().toLowerCase(Locale.ROOT).startsWith("y")) {
         spec.commandLine().getErr().println("caracal setup: nothing changed");
         return ExitCode.FINDINGS.code();
       }
@@ -127,7 +131,7 @@ public final class SetupCommand implements Callable<Integer> {
    */
   public static Result guided(AdminClient admin, String zone, String app, String resourceId, List<String> scopes,
       String upstream, Optional<Path> credentialFile, Optional<String> existingPolicy, boolean writeFiles, Path profilePath,
-      Path secretPath, java.util.function.Consumer<String> oneTimeSecret) throws Exception {
+      Path secretPath, Consumer<String> oneTimeSecret) throws Exception {
     if (writeFiles && Files.exists(secretPath)) {
       throw new UsageException("secret file `" + secretPath + "` already exists; choose another path or remove it");
     }
@@ -138,7 +142,7 @@ public final class SetupCommand implements Callable<Integer> {
     setup.scopes = List.copyOf(scopes);
     setup.upstream = upstream;
     setup.existingPolicy = existingPolicy.orElse(null);
-    setup.upstreamCredential = credentialFile.map(run.caracal.cli.admin.ResourceSpecOptions::credential).orElse(null);
+    setup.upstreamCredential = credentialFile.map(ResourceSpecOptions::credential).orElse(null);
     return setup.apply(admin, profilePath, secretPath, writeFiles, oneTimeSecret);
   }
 
@@ -152,7 +156,7 @@ public final class SetupCommand implements Callable<Integer> {
    * result holds the profile (naming {@code secretPath}) for the user to save.
    */
   private Result apply(AdminClient admin, Path profilePath, Path secretPath, boolean writeFiles,
-      java.util.function.Consumer<String> oneTimeSecret) throws Exception {
+      Consumer<String> oneTimeSecret) throws Exception {
     JsonNode z;
     try {
       z = admin.get("/admin/v1/zones/" + AdminClient.encode(zone));
@@ -267,7 +271,7 @@ public final class SetupCommand implements Callable<Integer> {
     return answer.trim();
   }
 
-  static void writePrivate(Path file, String content) throws java.io.IOException {
+  static void writePrivate(Path file, String content) throws IOException {
     if (file.toAbsolutePath().getParent() != null) {
       Files.createDirectories(file.toAbsolutePath().getParent());
     }

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -29,7 +30,7 @@ public final class DownCommand implements Callable<Integer> {
     process.destroy();
     try {
       process.onExit().get(20, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       spec.commandLine().getErr().println("caracal down: the server did not stop in 20 s; killing it");
       process.destroyForcibly();
       process.onExit().get(10, TimeUnit.SECONDS);

@@ -1,7 +1,9 @@
 package run.caracal.cli.server;
 
 import java.io.File;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,7 +95,7 @@ public final class UpCommand implements Callable<Integer> {
   static String jarPath() {
     try {
       return Path.of(UpCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       throw new IllegalStateException("cannot locate the caracal jar", e);
     }
   }
@@ -102,7 +104,7 @@ public final class UpCommand implements Callable<Integer> {
     try {
       List<String> all = Files.readAllLines(file);
       return all.subList(Math.max(0, all.size() - lines), all.size());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return List.of();
     }
   }

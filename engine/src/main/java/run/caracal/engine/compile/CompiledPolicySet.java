@@ -1,15 +1,18 @@
 package run.caracal.engine.compile;
 
+import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.runtime.CelAttributePattern;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import run.caracal.policy.model.ResourceGlob;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -125,7 +128,7 @@ public final class CompiledPolicySet {
         compiled, rules, byId, nanoTime);
   }
 
-  private static CelRuntime.Program program(CelRuntime runtime, dev.cel.common.CelAbstractSyntaxTree ast, String policy) {
+  private static CelRuntime.Program program(CelRuntime runtime, CelAbstractSyntaxTree ast, String policy) {
     try {
       return runtime.createProgram(ast);
     } catch (CelEvaluationException e) {
@@ -143,8 +146,8 @@ public final class CompiledPolicySet {
   }
 
   /** The registered resource with this id, when the catalog has it. */
-  public java.util.Optional<Resource> resource(String id) {
-    return java.util.Optional.ofNullable(catalog.get(id));
+  public Optional<Resource> resource(String id) {
+    return Optional.ofNullable(catalog.get(id));
   }
 
   /** Decides one input; see the package documentation for the semantics. */
@@ -203,7 +206,7 @@ public final class CompiledPolicySet {
       }
     }
     List<CompiledPolicy> ordered = new ArrayList<>(applicable);
-    ordered.sort(java.util.Comparator.comparingInt(p -> rules.get(p).isEmpty() ? 0 : rules.get(p).get(0).ordinal()));
+    ordered.sort(Comparator.comparingInt(p -> rules.get(p).isEmpty() ? 0 : rules.get(p).get(0).ordinal()));
     return new RuleTable(ordered, rules);
   }
 }

@@ -1,6 +1,7 @@
 package run.caracal.engine.compile;
 
 import com.google.protobuf.Timestamp;
+import dev.cel.common.CelErrorCode;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelUnknownSet;
@@ -8,6 +9,7 @@ import dev.cel.runtime.CelVariableResolver;
 import dev.cel.runtime.PartialVars;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import run.caracal.engine.decision.DecisionInput;
@@ -80,17 +82,17 @@ final class Evaluation {
   static String message(CelEvaluationException e) {
     String m = e.getMessage() == null ? "" : e.getMessage();
     m = m.replaceFirst("^evaluation error(?: at [^:]*:\\d+)?: ?", "").trim();
-    if (e.getErrorCode() == dev.cel.common.CelErrorCode.ATTRIBUTE_NOT_FOUND && !m.startsWith("no such")) {
+    if (e.getErrorCode() == CelErrorCode.ATTRIBUTE_NOT_FOUND && !m.startsWith("no such")) {
       return "no such key: " + m;
     }
-    if (e.getErrorCode() == dev.cel.common.CelErrorCode.ITERATION_BUDGET_EXCEEDED) {
+    if (e.getErrorCode() == CelErrorCode.ITERATION_BUDGET_EXCEEDED) {
       return "iteration limit exceeded: " + m;
     }
     return m.isEmpty() ? "evaluation failed" : m;
   }
 
   private static String typeName(Object value) {
-    return value == null ? "null" : value.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+    return value == null ? "null" : value.getClass().getSimpleName().toLowerCase(Locale.ROOT);
   }
 
   /**

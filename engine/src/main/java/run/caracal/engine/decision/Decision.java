@@ -1,5 +1,6 @@
 package run.caracal.engine.decision;
 
+import java.util.LinkedHashSet;
 import java.util.List;
 import run.caracal.policy.model.Effect;
 
@@ -43,7 +44,7 @@ public record Decision(
    * {@code no_active_policy_set}; its policy set is {@link PolicySetRef#NONE}.
    */
   public static Decision noActivePolicySet(DecisionInput input) {
-    return new Decision(Effect.DENY, input.phase(), List.copyOf(new java.util.LinkedHashSet<>(input.request().getScopesList())),
+    return new Decision(Effect.DENY, input.phase(), List.copyOf(new LinkedHashSet<>(input.request().getScopesList())),
         List.of(), List.of(), List.of(ReasonCode.NO_ACTIVE_POLICY_SET), List.of(), List.of(), PolicySetRef.NONE, 0);
   }
 

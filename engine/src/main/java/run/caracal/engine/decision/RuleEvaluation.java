@@ -1,5 +1,6 @@
 package run.caracal.engine.decision;
 
+import java.util.Locale;
 import java.util.Optional;
 import run.caracal.policy.model.Effect;
 
@@ -16,7 +17,7 @@ public record RuleEvaluation(String policy, int version, String rule, Effect eff
     ERROR;
 
     public String id() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 

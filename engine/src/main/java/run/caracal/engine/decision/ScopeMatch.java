@@ -1,5 +1,7 @@
 package run.caracal.engine.decision;
 
+import java.util.Locale;
+
 /**
  * How the requested scopes combine. {@code ALL}: allowed iff every requested scope is granted
  * (token issue, a declared operation's one scope). {@code ANY}: allowed iff at least one is (a
@@ -11,7 +13,7 @@ public enum ScopeMatch {
   ANY;
 
   public String id() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 
   /** `any` is ANY; anything else, including empty, is ALL. */

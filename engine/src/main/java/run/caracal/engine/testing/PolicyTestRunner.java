@@ -17,6 +17,7 @@ import run.caracal.engine.decision.RuleEvaluation;
 import run.caracal.engine.decision.RuleRef;
 import run.caracal.policy.PolicyBundle;
 import run.caracal.policy.cel.CheckedPolicy;
+import run.caracal.policy.model.Effect;
 import run.caracal.policy.model.PolicyTest;
 import run.caracal.policy.yaml.ScalarText;
 
@@ -64,7 +65,7 @@ public final class PolicyTestRunner {
       return new CaseResult(test, c, Optional.empty(), List.of("invalid input: " + e.getMessage()));
     }
     for (RuleEvaluation e : decision.evaluated()) {
-      boolean issuable = e.outcome() == RuleEvaluation.Outcome.UNKNOWN && e.effect() == run.caracal.policy.model.Effect.ALLOW;
+      boolean issuable = e.outcome() == RuleEvaluation.Outcome.UNKNOWN && e.effect() == Effect.ALLOW;
       if (e.outcome() == RuleEvaluation.Outcome.TRUE || issuable) {
         coverage.merge(e.qualifiedName(), 1, Integer::sum);
       }

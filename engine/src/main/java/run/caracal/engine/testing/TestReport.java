@@ -1,7 +1,9 @@
 package run.caracal.engine.testing;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The results of running every PolicyTest in a bundle, with rule coverage.
@@ -12,7 +14,7 @@ import java.util.Map;
 public record TestReport(List<CaseResult> cases, Map<String, Integer> coverage) {
   public TestReport {
     cases = List.copyOf(cases);
-    coverage = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(coverage));
+    coverage = Collections.unmodifiableMap(new TreeMap<>(coverage));
   }
 
   public long failed() {

@@ -6,6 +6,7 @@ import java.security.PublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HexFormat;
 import run.caracal.ledger.chain.Hashes;
 
 /** PEM encoding and Ed25519 key helpers shared by the signer and the verifier. */
@@ -34,7 +35,7 @@ final class Pem {
   }
 
   static String keyId(PublicKey key) {
-    byte[] digest = java.util.HexFormat.of().parseHex(Hashes.sha256Hex(key.getEncoded()));
+    byte[] digest = HexFormat.of().parseHex(Hashes.sha256Hex(key.getEncoded()));
     return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 16));
   }
 }

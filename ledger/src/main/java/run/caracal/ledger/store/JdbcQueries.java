@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -67,7 +68,7 @@ final class JdbcQueries {
       return List.of();
     }
     List<String> bounded = values.stream().limit(500).toList();
-    String marks = String.join(", ", java.util.Collections.nCopies(bounded.size(), "?"));
+    String marks = String.join(", ", Collections.nCopies(bounded.size(), "?"));
     String sql = "SELECT " + Rows.EVENT_COLUMNS + " FROM ledger_event WHERE " + column
         + " IN (" + marks + ") ORDER BY occurred_at, chain_id, seq LIMIT " + limit;
     return select(sql, new ArrayList<>(bounded));

@@ -9,6 +9,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import run.caracal.ledger.LedgerException;
 import run.caracal.ledger.chain.ChainHead;
 import run.caracal.ledger.chain.EventHashing;
@@ -35,7 +37,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   private static final long IDLE_POLL_MILLIS = 200;
   /** Pause before the committed-or-not check and the one retry of a failed batch. */
   private static final long RETRY_PAUSE_MILLIS = 200;
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupCommitWriter.class);
+  private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
 
   private final LedgerStore store;
   private final SigningKey key;

@@ -3,6 +3,7 @@ package run.caracal.policy.cel;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelIssue;
 import dev.cel.common.CelSourceLocation;
+import dev.cel.common.CelValidationException;
 import dev.cel.common.CelValidationResult;
 import dev.cel.common.ast.CelExpr;
 import dev.cel.common.navigation.CelNavigableAst;
@@ -10,6 +11,7 @@ import dev.cel.common.navigation.CelNavigableExpr;
 import dev.cel.common.types.CelKind;
 import dev.cel.compiler.CelCompiler;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -41,7 +43,7 @@ public final class ExpressionChecker {
           "expression is longer than " + PolicyEnvironment.MAX_EXPRESSION_LENGTH + " characters");
       return Optional.empty();
     }
-    CelValidationResult parsed = env.compiler(java.util.Map.of()).parse(source.value());
+    CelValidationResult parsed = env.compiler(Map.of()).parse(source.value());
     if (parsed.hasError()) {
       report(parsed, source, d, true);
       return Optional.empty();
@@ -205,7 +207,7 @@ public final class ExpressionChecker {
   private static CelAbstractSyntaxTree ast(CelValidationResult result) {
     try {
       return result.getAst();
-    } catch (dev.cel.common.CelValidationException e) {
+    } catch (CelValidationException e) {
       throw new IllegalStateException("a result without errors has no ast", e);
     }
   }

@@ -1,12 +1,16 @@
 package run.caracal.policy.fmt;
 
 import java.io.StringReader;
+import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.comments.CommentLine;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -29,7 +33,7 @@ public final class Formatter {
       "effect", "scopes", "labels", "attributes", "upstream", "operations", "when", "reason",
       "method", "path", "scope", "decision", "rules", "reasons", "cases", "input", "expect");
   /** Mappings whose keys are the user's own (names, input fields): their order is kept. */
-  private static final java.util.Set<String> USER_KEYED = java.util.Set.of("input", "variables", "labels", "attributes");
+  private static final Set<String> USER_KEYED = Set.of("input", "variables", "labels", "attributes");
 
   /** The formatted text, or empty when the file is not valid YAML (lint reports why). */
   public Optional<String> format(SourceFile file) {
@@ -50,7 +54,7 @@ public final class Formatter {
       if (out.length() > 0) {
         out.append("---\n");
       }
-      java.io.StringWriter text = new java.io.StringWriter();
+      StringWriter text = new StringWriter();
       dumper.serialize(doc, text);
       out.append(alignComments(text.toString()));
     }
@@ -91,8 +95,8 @@ public final class Formatter {
   }
 
   /** A line whose value is a literal or folded block scalar (`key: |-`, `- >`). */
-  private static final java.util.regex.Pattern BLOCK_START =
-      java.util.regex.Pattern.compile(".*(:|^\\s*-)\\s+[|>][-+0-9]*\\s*(#.*)?$");
+  private static final Pattern BLOCK_START =
+      Pattern.compile(".*(:|^\\s*-)\\s+[|>][-+0-9]*\\s*(#.*)?$");
 
   private static DumperOptions dumperOptions() {
     DumperOptions options = new DumperOptions();
@@ -143,7 +147,7 @@ public final class Formatter {
     if (oldFirst == newFirst || oldFirst.getBlockComments() == null || oldFirst.getBlockComments().isEmpty()) {
       return;
     }
-    List<org.yaml.snakeyaml.comments.CommentLine> comments = new ArrayList<>(oldFirst.getBlockComments());
+    List<CommentLine> comments = new ArrayList<>(oldFirst.getBlockComments());
     if (newFirst.getBlockComments() != null) {
       comments.addAll(newFirst.getBlockComments());
     }

@@ -10,6 +10,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -162,7 +163,7 @@ public final class InputParser {
         return null;
       }
       if (tag.equals(Tag.BOOL)) {
-        return Boolean.parseBoolean(text.toLowerCase(java.util.Locale.ROOT));
+        return Boolean.parseBoolean(text.toLowerCase(Locale.ROOT));
       }
       if (tag.equals(Tag.INT)) {
         return Long.parseLong(text.replace("_", ""));

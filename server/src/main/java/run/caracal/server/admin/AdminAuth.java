@@ -1,5 +1,6 @@
 package run.caracal.server.admin;
 
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -20,7 +21,7 @@ public final class AdminAuth {
   }
 
   @RequestFilter
-  @io.micronaut.core.annotation.Nullable
+  @Nullable
   public HttpResponse<?> check(HttpRequest<?> request) {
     String header = request.getHeaders().get("Authorization");
     String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";

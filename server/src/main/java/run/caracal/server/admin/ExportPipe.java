@@ -4,6 +4,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -26,7 +27,7 @@ final class ExportPipe {
   private final long stallNanos;
   private volatile boolean readerClosed;
 
-  ExportPipe(java.time.Duration stall) {
+  ExportPipe(Duration stall) {
     this.stallNanos = stall.toNanos();
   }
 

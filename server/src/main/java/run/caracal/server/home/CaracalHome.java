@@ -5,10 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
+import run.caracal.control.db.Json;
 
 /**
  * The state directory ({@code $CARACAL_HOME}, default {@code ~/.caracal}): the embedded
@@ -94,8 +96,8 @@ public record CaracalHome(Path root) {
     try {
       Path tmp = Files.createTempFile(file.getParent(), ".tmp", ".json",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(tmp, run.caracal.control.db.Json.write(values) + "\n");
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.writeString(tmp, Json.write(values) + "\n");
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write `" + file + "`", e);
     }
