@@ -223,8 +223,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     decided.whenComplete((authorized, error) -> ctx.executor().execute(() -> {
       if (error != null) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        fail(cause instanceof GatewayException e ? e : new GatewayException(503, "unavailable", "gateway_unavailable",
-            "the gateway could not decide (" + cause.getClass().getSimpleName() + "); nothing was forwarded"));
+        fail(cause instanceof GatewayException e ? e
+            : GatewayException.of(Reason.GATEWAY_UNAVAILABLE, "the gateway could not decide; nothing was forwarded"));
         return;
       }
       if (current == exchange && state == State.AUTHORIZING) {
