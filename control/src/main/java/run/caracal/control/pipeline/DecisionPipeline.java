@@ -180,19 +180,6 @@ public final class DecisionPipeline {
   }
 
   private static Refusal liveness(Optional<SessionStore.Checked> checked, Instant now) {
-    if (checked.isEmpty()) {
-      return new Refusal(Reason.SESSION_UNKNOWN, "the session does not exist");
-    }
-    SessionRecord s = checked.get().session();
-    if (s.terminatedAt().isPresent()) {
-      return new Refusal(Reason.SESSION_REVOKED, "the session has been terminated");
-    }
-    if (!now.isBefore(s.expiresAt())) {
-      return new Refusal(Reason.SESSION_EXPIRED, "the session has expired");
-    }
-    if (checked.get().tokenRevoked()) {
-      return new Refusal(Reason.TOKEN_REVOKED, "the token has been revoked");
-    }
-    return null;
+    return Liveness.check(checked, now).map(r -> new Refusal(r, Liveness.message(r))).orElse(null);
   }
 }

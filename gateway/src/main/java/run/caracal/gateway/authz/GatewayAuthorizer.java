@@ -22,9 +22,10 @@ import run.caracal.control.ControlPlane;
 import run.caracal.control.limit.RateLimiter;
 import run.caracal.control.metrics.CaracalMetrics;
 import run.caracal.control.pipeline.AppReads;
-import run.caracal.control.pipeline.Attempt;
 import run.caracal.control.pipeline.Attempt.Bounded;
+import run.caracal.control.pipeline.Attempt;
 import run.caracal.control.pipeline.DecisionPipeline;
+import run.caracal.control.pipeline.Liveness;
 import run.caracal.control.pipeline.Outcome;
 import run.caracal.control.pipeline.ResourceReads;
 import run.caracal.control.pipeline.SessionReads;
@@ -93,8 +94,7 @@ public final class GatewayAuthorizer {
    */
   public boolean stillAuthorized(Authorized a) {
     try {
-      return sessions.findChecked(a.sessionId(), a.jti())
-          .map(c -> c.session().activeAt(clock.instant()) && !c.tokenRevoked()).orElse(false)
+      return Liveness.check(sessions.findChecked(a.sessionId(), a.jti()), clock.instant()).isEmpty()
           && apps.find(a.appId()).map(app -> app.enabled()).orElse(false);
     } catch (RuntimeException e) {
       return false;

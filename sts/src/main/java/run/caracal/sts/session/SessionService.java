@@ -12,13 +12,17 @@ import java.util.Optional;
 import run.caracal.control.ControlPlane;
 import run.caracal.control.app.Application;
 import run.caracal.control.db.Ids;
+import run.caracal.control.db.Json;
+import run.caracal.control.pipeline.Liveness;
 import run.caracal.control.session.DecisionInputs;
 import run.caracal.control.session.SessionRecord;
+import run.caracal.control.session.SessionStore;
 import run.caracal.control.token.TokenRejected;
 import run.caracal.control.token.TokenVerifier;
 import run.caracal.control.token.VerifiedToken;
 import run.caracal.decision.DecisionRecord;
 import run.caracal.decision.Reason;
+import run.caracal.ledger.Ledger;
 import run.caracal.ledger.event.Decision;
 import run.caracal.policy.input.Delegation;
 import run.caracal.sts.OAuthException;
@@ -33,14 +37,22 @@ import run.caracal.sts.token.TokenTypes;
  * the parent's. Ending a session ends every descendant. Thread-safe.
  */
 public final class SessionService {
-  private final ControlPlane control;
+  private final SessionStore sessions;
+  private final Ledger ledger;
   private final TokenMinter minter;
   private final TokenVerifier verifier;
   private final Lifetimes lifetimes;
   private final Clock clock;
 
   public SessionService(ControlPlane control, TokenMinter minter, TokenVerifier verifier, Lifetimes lifetimes, Clock clock) {
-    this.control = control;
+    this(control.sessions(), control.audit().ledger(), minter, verifier, lifetimes, clock);
+  }
+
+  /** Over a session store and the ledger its events go to. */
+  public SessionService(SessionStore sessions, Ledger ledger, TokenMinter minter, TokenVerifier verifier, Lifetimes lifetimes,
+      Clock clock) {
+    this.sessions = sessions;
+    this.ledger = ledger;
     this.minter = minter;
     this.verifier = verifier;
     this.lifetimes = lifetimes;
@@ -90,7 +102,7 @@ public final class SessionService {
     lineage.add(id);
     SessionRecord session = new SessionRecord(id, app.zoneId(), app.id(), parent.map(SessionRecord::id), rootId, lineage, depth,
         scopes, resources, false, now, expires, Optional.empty());
-    control.sessions().insert(session);
+    sessions.insert(session);
     String token = sessionToken(session, delegators(session));
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("session", id);
@@ -102,7 +114,7 @@ public final class SessionService {
     try {
       record("session.opened", session, ctx, details);
     } catch (OAuthException unrecorded) { // no session without its event: the row goes again
-      control.sessions().delete(id);
+      sessions.delete(id);
       throw unrecorded;
     }
     return new OpenedSession(session, token);
@@ -120,14 +132,12 @@ public final class SessionService {
   /** A session token that verifies and whose session (and so its ancestors) is still active. */
   public ActiveSession verifyActive(String token) {
     VerifiedToken verified = verifySessionToken(token);
-    SessionRecord session = control.sessions().find(verified.sessionId())
-        .orElseThrow(() -> OAuthException.of(Reason.SESSION_UNKNOWN, "session does not exist"));
-    if (session.terminatedAt().isPresent()) {
-      throw OAuthException.of(Reason.SESSION_REVOKED, "session has been terminated");
+    Optional<SessionStore.Checked> checked = sessions.findChecked(verified.sessionId(), verified.jti());
+    Optional<Reason> dead = Liveness.check(checked, clock.instant());
+    if (dead.isPresent()) {
+      throw OAuthException.of(dead.get(), Liveness.message(dead.get()));
     }
-    if (!clock.instant().isBefore(session.expiresAt())) {
-      throw OAuthException.of(Reason.SESSION_EXPIRED, "session has expired");
-    }
+    SessionRecord session = checked.get().session();
     return new ActiveSession(session, verified);
   }
 
@@ -135,19 +145,19 @@ public final class SessionService {
   public record ActiveSession(SessionRecord session, VerifiedToken token) {}
 
   public Optional<SessionRecord> find(String id) {
-    return control.sessions().find(id);
+    return sessions.find(id);
   }
 
   /** Ends a session and its descendants; returns the ids ended now. */
   public List<String> terminate(SessionRecord session, String actor, RequestContext ctx) {
-    List<String> ended = control.sessions().terminate(session.id(), clock.instant());
+    List<String> ended = sessions.terminate(session.id(), clock.instant());
     record("session.terminated", session, ctx, Map.of("session", session.id(), "ended", ended, "actor", actor));
     return ended;
   }
 
   /** The apps and sessions that delegated to this one, nearest first. */
   public List<Map<String, Object>> delegators(SessionRecord session) {
-    return delegators(DecisionInputs.delegation(session, control.sessions()));
+    return delegators(DecisionInputs.delegation(session, sessions));
   }
 
   /** The delegators of a delegation (root first in its chain), nearest first, as `act` hops. */
@@ -175,7 +185,7 @@ public final class SessionService {
 
   /** Stores a granted one-shot session. */
   public void store(SessionRecord session) {
-    control.sessions().insert(session);
+    sessions.insert(session);
   }
 
   /** The apps and sessions that delegated to a recorded decision's session, nearest first, as `act` hops. */
@@ -228,9 +238,9 @@ public final class SessionService {
 
   private void record(String type, SessionRecord s, RequestContext ctx, Map<String, ?> details) {
     try {
-      control.audit().ledger().append(control.audit().ledger().newEvent(type)
+      ledger.append(ledger.newEvent(type)
           .requestId(ctx.requestId()).traceId(ctx.traceId()).sessionId(s.id()).zone(s.zoneId()).app(s.appId())
-          .actor(s.appId()).decision(Decision.NONE).explanation(run.caracal.control.db.Json.write(details)).build()).join();
+          .actor(s.appId()).decision(Decision.NONE).explanation(Json.write(details)).build()).join();
     } catch (RuntimeException e) {
       throw OAuthException.unrecorded();
     }

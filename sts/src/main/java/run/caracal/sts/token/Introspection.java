@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import run.caracal.control.ControlPlane;
 import run.caracal.control.app.Application;
+import run.caracal.control.pipeline.Liveness;
 import run.caracal.control.session.SessionRecord;
 import run.caracal.control.token.TokenRejected;
 import run.caracal.control.token.TokenVerifier;
@@ -38,8 +39,7 @@ public final class Introspection {
       return Map.of("active", false);
     }
     VerifiedToken t = verified.get();
-    boolean live = control.sessions().findChecked(t.sessionId(), t.jti())
-        .map(c -> c.session().activeAt(clock.instant()) && !c.tokenRevoked()).orElse(false);
+    boolean live = Liveness.check(control.sessions().findChecked(t.sessionId(), t.jti()), clock.instant()).isEmpty();
     if (!live) {
       return Map.of("active", false);
     }

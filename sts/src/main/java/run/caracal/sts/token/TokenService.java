@@ -11,10 +11,12 @@ import java.util.Optional;
 import run.caracal.control.ControlPlane;
 import run.caracal.control.app.Application;
 import run.caracal.control.db.Ids;
-import run.caracal.control.pipeline.Attempt;
+import run.caracal.control.metrics.CaracalMetrics;
 import run.caracal.control.pipeline.Attempt.Bounded;
+import run.caracal.control.pipeline.Attempt;
 import run.caracal.control.pipeline.DecisionPipeline;
 import run.caracal.control.pipeline.Outcome;
+import run.caracal.control.pipeline.ResourceReads;
 import run.caracal.control.session.SessionRecord;
 import run.caracal.control.token.VerifiedToken;
 import run.caracal.decision.DecisionRecord.Call;
@@ -38,14 +40,23 @@ import run.caracal.sts.session.SessionService;
 public final class TokenService {
   /** Longest resource id (the control plane's column width). */
   private static final int MAX_RESOURCE_CHARS = 512;
-  private final ControlPlane control;
+  private final DecisionPipeline pipeline;
+  private final ResourceReads resources;
+  private final CaracalMetrics metrics;
   private final SessionService sessions;
   private final TokenMinter minter;
   private final Lifetimes lifetimes;
   private final Clock clock;
 
   public TokenService(ControlPlane control, SessionService sessions, TokenMinter minter, Lifetimes lifetimes, Clock clock) {
-    this.control = control;
+    this(control.pipeline(), control.resources(), control.metrics(), sessions, minter, lifetimes, clock);
+  }
+
+  public TokenService(DecisionPipeline pipeline, ResourceReads resources, CaracalMetrics metrics, SessionService sessions,
+      TokenMinter minter, Lifetimes lifetimes, Clock clock) {
+    this.pipeline = pipeline;
+    this.resources = resources;
+    this.metrics = metrics;
     this.sessions = sessions;
     this.minter = minter;
     this.lifetimes = lifetimes;
@@ -63,7 +74,7 @@ public final class TokenService {
     } catch (OAuthException refusal) {
       throw recordRefused(app, request, refusal, ctx);
     }
-    Outcome outcome = control.pipeline().decide(attempt).join();
+    Outcome outcome = pipeline.decide(attempt).join();
     if (outcome instanceof Outcome.Granted granted) {
       return mint(granted, attempt, request.ttlSeconds());
     }
@@ -131,7 +142,7 @@ public final class TokenService {
   private Attempt attempt(Application app, Attempt.SessionRef session, String resourceId, List<String> scopes, TokenRequest request,
       RequestContext ctx, Attempt.Bounds bounds) {
     return new Attempt(ctx.requestId(), ctx.traceId(), ctx.clientIp(), Phase.ISSUE, app.zoneId(), app.id(), session, resourceId,
-        control.resources().find(app.zoneId(), resourceId), Call.grant(request.grantType()),
+        resources.find(app.zoneId(), resourceId), Call.grant(request.grantType()),
         Request.newBuilder().setPhase(Phase.ISSUE.id()).addAllScopes(scopes).build(), ScopeMatch.ALL, bounds);
   }
 
@@ -164,7 +175,7 @@ public final class TokenService {
       claims.claim("act", TokenMinter.act(delegators));
     }
     String token = minter.sign(app.zoneId(), TokenTypes.ACCESS_TOKEN_TYP, claims.build());
-    control.metrics().tokenIssued(app.zoneId());
+    metrics.tokenIssued(app.zoneId());
     return new IssuedToken(token, TokenTypes.URN_ACCESS_TOKEN, Duration.between(now, expires).toSeconds(), decision.requested(),
         session.id(), jti);
   }
@@ -199,7 +210,7 @@ public final class TokenService {
   private OAuthException recordRefused(Application app, TokenRequest request, OAuthException refusal, RequestContext ctx) {
     Reason reason = Reason.fromId(refusal.reason()).orElse(Reason.MALFORMED_REQUEST);
     String resource = request.resources().size() == 1 ? request.resources().get(0) : "";
-    Outcome outcome = control.pipeline().refuse(ctx.requestId(), ctx.traceId(), ctx.clientIp(), Phase.ISSUE, app.zoneId(),
+    Outcome outcome = pipeline.refuse(ctx.requestId(), ctx.traceId(), ctx.clientIp(), Phase.ISSUE, app.zoneId(),
         Optional.of(app.id()), Optional.empty(), Optional.empty(), resource, Call.grant(request.grantType()),
         Request.newBuilder().setPhase(Phase.ISSUE.id()).addAllScopes(request.scopes()).build(),
         new Attempt.Refusal(reason, refusal.getMessage())).join();
