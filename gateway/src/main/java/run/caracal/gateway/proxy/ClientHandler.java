@@ -294,8 +294,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       if (cause instanceof StrictRequestDecoder.AmbiguousFraming) {
         throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "content-length together with transfer-encoding is refused");
       }
-      if (detail.contains("content-length") || detail.contains("transfer-encoding")) {
-        throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "the message framing (content-length, transfer-encoding) is ambiguous");
+      if (detail.contains("transfer-encoding")) {
+        throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "the transfer-encoding header is malformed");
+      }
+      if (detail.contains("content-length")) {
+        throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "the content-length header is malformed or repeated");
       }
       if (cause instanceof TooLongFrameException) {
         throw GatewayException.of(Reason.HEADERS_TOO_LARGE, "request line or headers are too large");
