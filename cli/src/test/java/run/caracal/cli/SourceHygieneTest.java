@@ -45,60 +45,6 @@ final class SourceHygieneTest {
    * Inline names in files under concurrent change, allowed until that change lands; then this set
    * is emptied (its entries are not checked for staleness). Same format as {@link #ALLOWED}.
    */
-  private static final Set<String> PENDING = Set.of(
-      // being fixed in the pipeline change
-      "cli/src/main/java/run/caracal/cli/audit/ExplainText.java | java.util.Locale",
-      "cli/src/main/java/run/caracal/cli/audit/LedgerApi.java | java.util.function.Supplier",
-      "cli/src/main/java/run/caracal/cli/audit/RequestReport.java | java.util.Locale",
-      "cli/src/main/java/run/caracal/cli/audit/TraceCommand.java | run.caracal.cli.UsageException",
-      "control/src/main/java/run/caracal/control/ControlException.java | java.util.Locale",
-      "control/src/main/java/run/caracal/control/audit/AdminAudit.java | java.util.concurrent.ExecutionException",
-      "control/src/main/java/run/caracal/control/crypto/SecretBox.java | java.nio.charset.StandardCharsets",
-      "control/src/main/java/run/caracal/control/crypto/SecretBox.java | java.security.GeneralSecurityException",
-      "control/src/main/java/run/caracal/control/crypto/SecretBox.java | javax.crypto.Mac",
-      "control/src/main/java/run/caracal/control/keys/KeyRing.java | java.sql.Connection",
-      "control/src/main/java/run/caracal/control/keys/KeyRing.java | java.time.Duration",
-      "control/src/main/java/run/caracal/control/limit/RateLimiter.java | java.util.Optional",
-      "control/src/main/java/run/caracal/control/notify/ChangeListener.java | java.sql.DriverManager",
-      "control/src/main/java/run/caracal/control/notify/ChangeNotifier.java | java.util.Locale",
-      "control/src/main/java/run/caracal/control/policy/PolicyService.java | java.util.regex.Matcher",
-      "control/src/main/java/run/caracal/control/policy/PolicyService.java | java.util.regex.Pattern",
-      "control/src/main/java/run/caracal/control/policy/PolicyService.java | run.caracal.policy.diag.Code",
-      "control/src/main/java/run/caracal/control/resource/ResourceBinding.java | java.util.Locale",
-      "control/src/main/java/run/caracal/control/resource/ResourceBinding.java | run.caracal.policy.input.Resource",
-      "control/src/main/java/run/caracal/control/token/TokenVerifier.java | com.nimbusds.jose.Header",
-      "control/src/main/java/run/caracal/control/token/TokenVerifier.java | com.nimbusds.jose.PlainHeader",
-      "control/src/main/java/run/caracal/control/token/TokenVerifier.java | com.nimbusds.jose.util.Base64URL",
-      "control/src/main/java/run/caracal/control/token/TokenVerifier.java | java.nio.charset.StandardCharsets",
-      "control/src/main/java/run/caracal/control/token/TokenVerifier.java | java.security.MessageDigest",
-      "control/src/main/java/run/caracal/control/token/TokenVerifier.java | java.security.NoSuchAlgorithmException",
-      "control/src/main/java/run/caracal/control/token/TokenVerifier.java | java.util.Base64",
-      "control/src/main/java/run/caracal/control/token/TokenVerifier.java | java.util.concurrent.ConcurrentHashMap",
-      "decision/src/main/java/run/caracal/decision/InputMasker.java | com.fasterxml.jackson.core.JsonProcessingException",
-      "decision/src/main/java/run/caracal/decision/LegacyRecords.java | java.util.Locale",
-      "gateway/src/main/java/run/caracal/gateway/authz/GatewayRequest.java | java.util.Optional",
-      "gateway/src/main/java/run/caracal/gateway/net/UpstreamGuard.java | java.util.Arrays",
-      "gateway/src/main/java/run/caracal/gateway/proxy/ClientHandler.java | io.netty.buffer.Unpooled",
-      "gateway/src/main/java/run/caracal/gateway/proxy/ClientHandler.java | io.netty.handler.codec.http.DefaultHttpResponse",
-      "gateway/src/main/java/run/caracal/gateway/proxy/ClientHandler.java | io.netty.handler.codec.http.HttpResponse",
-      "gateway/src/main/java/run/caracal/gateway/proxy/ClientHandler.java | java.nio.charset.StandardCharsets",
-      "gateway/src/main/java/run/caracal/gateway/proxy/ClientHandler.java | java.time.Duration",
-      "gateway/src/main/java/run/caracal/gateway/proxy/ClientHandler.java | java.util.ArrayList",
-      "gateway/src/main/java/run/caracal/gateway/proxy/ClientHandler.java | java.util.List",
-      "gateway/src/main/java/run/caracal/gateway/proxy/ClientHandler.java | java.util.Optional",
-      "gateway/src/main/java/run/caracal/gateway/proxy/ClientHandler.java | run.caracal.control.resource.ResourceBinding",
-      "gateway/src/main/java/run/caracal/gateway/proxy/ResultRecorder.java | java.time.Duration",
-      "gateway/src/main/java/run/caracal/gateway/proxy/UpstreamHandler.java | io.netty.handler.codec.http.LastHttpContent",
-      "gateway/src/main/java/run/caracal/gateway/proxy/UpstreamHandler.java | io.netty.handler.ssl.SslHandshakeCompletionEvent",
-      "gateway/src/main/java/run/caracal/gateway/proxy/UpstreamHandler.java | java.util.Locale",
-      "gateway/src/main/java/run/caracal/gateway/proxy/UpstreamHandler.java | javax.net.ssl.SSLException",
-      "sts/src/main/java/run/caracal/sts/api/StsController.java | com.fasterxml.jackson.core.JsonProcessingException",
-      "sts/src/main/java/run/caracal/sts/api/StsController.java | org.slf4j.Logger",
-      "sts/src/main/java/run/caracal/sts/api/StsController.java | org.slf4j.LoggerFactory",
-      "sts/src/main/java/run/caracal/sts/session/SessionService.java | run.caracal.control.db.Json",
-      "sts/src/main/java/run/caracal/sts/token/Introspection.java | com.nimbusds.jwt.SignedJWT",
-      "sts/src/main/java/run/caracal/sts/token/Introspection.java | java.text.ParseException",
-      "sts/src/main/java/run/caracal/sts/token/TokenMinter.java | java.util.LinkedHashMap");
 
   @Test
   void mainSources_useImportsNotInlineQualifiedNames() throws IOException {
@@ -120,7 +66,7 @@ final class SourceHygieneTest {
             Matcher m = QUALIFIED_NAME.matcher(lines[i]);
             while (m.find()) {
               String key = relative + " | " + m.group();
-              if (ALLOWED.containsKey(key) || PENDING.contains(key)) {
+              if (ALLOWED.containsKey(key)) {
                 used.add(key);
               } else {
                 offences.add(relative + ":" + (i + 1) + ": " + m.group());

@@ -1,5 +1,6 @@
 package run.caracal.control;
 
+import java.util.Locale;
 /**
  * A control-plane request cannot be done: the code says why ({@code not_found}, {@code conflict},
  * {@code invalid_request}, {@code lint_failed}), the message says what, in one lowercase line.
@@ -23,7 +24,7 @@ public final class ControlException extends RuntimeException {
     }
 
     public String code() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 

@@ -1,5 +1,6 @@
 package run.caracal.decision;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -129,7 +130,7 @@ public final class InputMasker {
   private static JsonNode tree(MessageOrBuilder message) {
     try {
       return MAPPER.readTree(PRINTER.print(message));
-    } catch (InvalidProtocolBufferException | com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (InvalidProtocolBufferException | JsonProcessingException e) {
       throw new IllegalStateException("input cannot be written as json", e);
     }
   }

@@ -3,6 +3,7 @@ package run.caracal.decision;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import run.caracal.decision.DecisionRecord.AppRef;
 import run.caracal.decision.DecisionRecord.Call;
@@ -57,7 +58,7 @@ final class LegacyRecords {
     d.path("reasons").forEach(r -> reasons.add(r.asText()));
     boolean engineReasons = reasons.stream().allMatch(id -> {
       try {
-        ReasonCode.valueOf(id.toUpperCase(java.util.Locale.ROOT));
+        ReasonCode.valueOf(id.toUpperCase(Locale.ROOT));
         return true;
       } catch (IllegalArgumentException e) {
         return false;

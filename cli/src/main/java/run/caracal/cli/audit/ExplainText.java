@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -193,7 +194,7 @@ final class ExplainText {
     }
     if (x.has("latency_ms")) {
       double ms = x.path("latency_ms").asDouble();
-      parts.add((ms == Math.rint(ms) ? String.valueOf((long) ms) : String.format(java.util.Locale.ROOT, "%.1f", ms)) + " ms");
+      parts.add((ms == Math.rint(ms) ? String.valueOf((long) ms) : String.format(Locale.ROOT, "%.1f", ms)) + " ms");
     }
     for (String field : List.of("outcome", "reason")) {
       if (x.path(field).isTextual()) {

@@ -1,6 +1,5 @@
 package run.caracal.cli.audit;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import run.caracal.engine.decision.Decision;

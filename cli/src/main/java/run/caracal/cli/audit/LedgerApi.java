@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.StringJoiner;
+import java.util.function.Supplier;
 import run.caracal.cli.admin.AdminClient;
 
 /**
@@ -75,7 +76,7 @@ final class LedgerApi {
     return found(() -> client.get("/admin/v1/zones/" + AdminClient.encode(zoneId)));
   }
 
-  private static Optional<JsonNode> found(java.util.function.Supplier<JsonNode> call) {
+  private static Optional<JsonNode> found(Supplier<JsonNode> call) {
     try {
       return Optional.of(call.get());
     } catch (AdminClient.AdminException e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import run.caracal.decision.DecisionRecord;
@@ -162,7 +163,7 @@ record RequestReport(
     }
     JsonNode x = gatewayResult.get().path("explanation");
     JsonNode status = x.path("status");
-    String text = status.isTextual() ? status.asText().toLowerCase(java.util.Locale.ROOT) : "";
+    String text = status.isTextual() ? status.asText().toLowerCase(Locale.ROOT) : "";
     return x.path("upstream_status").asInt(0) >= 500
         || (status.isNumber() && (status.asInt() == 502 || status.asInt() == 504))
         || text.contains("timeout") || text.contains("error") || text.contains("unreachable")

@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import run.caracal.cli.ExitCode;
+import run.caracal.cli.UsageException;
 
 /** `caracal trace ID [--json]`: the timeline of one trace, given a trace id or a request id. */
 @Command(name = "trace", mixinStandardHelpOptions = true,
@@ -35,7 +36,7 @@ public final class TraceCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (limit < 1 || limit > 10_000) {
-      throw new run.caracal.cli.UsageException("--limit must be between 1 and 10000");
+      throw new UsageException("--limit must be between 1 and 10000");
     }
     Optional<JsonNode> found = LedgerApi.fromHome().trace(id, limit);
     if (found.isEmpty()) {

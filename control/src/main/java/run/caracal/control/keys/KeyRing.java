@@ -6,10 +6,12 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.text.ParseException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +86,7 @@ public final class KeyRing {
    * Rotates a zone: next becomes current, current retires (kept until {@code keepOldFor} has
    * passed), and a new next key is made.
    */
-  public void rotate(String zoneId, java.time.Duration keepOldFor) {
+  public void rotate(String zoneId, Duration keepOldFor) {
     Instant now = clock.instant();
     jdbc.transaction(c -> {
       Jdbc.update(c, "update signing_keys set status = ?, retire_after = ? where zone_id = ? and status = ?",
@@ -110,7 +112,7 @@ public final class KeyRing {
     return k.status() != KeyStatus.RETIRED || k.retireAfter().map(t -> t.isAfter(clock.instant())).orElse(false);
   }
 
-  private void insert(java.sql.Connection c, String zoneId, KeyStatus status) throws SQLException {
+  private void insert(Connection c, String zoneId, KeyStatus status) throws SQLException {
     String kid = zoneId + "." + Ids.newId("key").substring(4, 16);
     OctetKeyPair jwk;
     try {

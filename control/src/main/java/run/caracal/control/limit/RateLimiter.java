@@ -2,6 +2,7 @@ package run.caracal.control.limit;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
@@ -23,7 +24,7 @@ public final class RateLimiter {
   }
 
   /** Empty when allowed; otherwise how long until one more request would be. */
-  public java.util.Optional<Duration> tryAcquire(String key) {
+  public Optional<Duration> tryAcquire(String key) {
     Bucket bucket = buckets.computeIfAbsent(key, k -> new Bucket(burst, nanoTime.getAsLong()));
     synchronized (bucket) {
       long now = nanoTime.getAsLong();
@@ -31,10 +32,10 @@ public final class RateLimiter {
       bucket.updated = now;
       if (bucket.tokens >= 1) {
         bucket.tokens -= 1;
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
       long waitNanos = (long) Math.ceil((1 - bucket.tokens) / ratePerNano);
-      return java.util.Optional.of(Duration.ofNanos(waitNanos));
+      return Optional.of(Duration.ofNanos(waitNanos));
     }
   }
 

@@ -1,6 +1,7 @@
 package run.caracal.control.notify;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.function.Consumer;
@@ -41,7 +42,7 @@ public final class ChangeListener implements AutoCloseable {
   private void run() {
     long backoff = 250;
     while (!closed) {
-      try (Connection c = java.sql.DriverManager.getConnection(url, user, password)) {
+      try (Connection c = DriverManager.getConnection(url, user, password)) {
         try (Statement s = c.createStatement()) {
           s.execute("LISTEN " + ChangeNotifier.CHANNEL);
         }

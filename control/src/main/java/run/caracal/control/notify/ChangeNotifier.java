@@ -3,6 +3,7 @@ package run.caracal.control.notify;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.Locale;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,7 @@ public final class ChangeNotifier {
     this.dataSource = dataSource;
     boolean pg = false;
     try (Connection c = dataSource.getConnection()) {
-      pg = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
+      pg = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres");
     } catch (SQLException e) {
       LOG.warn("cannot tell the database kind; change notifications disabled error={}", e.getMessage());
     }

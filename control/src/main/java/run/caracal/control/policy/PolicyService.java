@@ -7,15 +7,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import run.caracal.control.ControlException;
 import run.caracal.control.audit.AdminAudit;
-import run.caracal.control.db.Jdbc;
 import run.caracal.control.resource.ResourceStore;
 import run.caracal.engine.compile.CompiledPolicySet;
 import run.caracal.engine.compile.PolicySetManifest;
 import run.caracal.policy.BundleCompiler;
 import run.caracal.policy.PolicyBundle;
 import run.caracal.policy.cel.CheckedPolicy;
+import run.caracal.policy.diag.Code;
 import run.caracal.policy.diag.Diagnostic;
 import run.caracal.policy.model.Document;
 import run.caracal.policy.model.Policy;
@@ -171,14 +173,14 @@ public final class PolicyService {
 
   /** A set in the push may name policies pushed earlier to the zone: not a missing reference then. */
   private boolean refersToPushedPolicy(String zoneId, Diagnostic d) {
-    if (d.code() != run.caracal.policy.diag.Code.MISSING_REFERENCE) {
+    if (d.code() != Code.MISSING_REFERENCE) {
       return false;
     }
-    java.util.regex.Matcher m = UNKNOWN_POLICY.matcher(d.message());
+    Matcher m = UNKNOWN_POLICY.matcher(d.message());
     return m.find() && store.jdbc().transaction(c -> store.latestPolicy(c, zoneId, m.group(1))).isPresent();
   }
 
-  private static final java.util.regex.Pattern UNKNOWN_POLICY = java.util.regex.Pattern.compile("names unknown policy `([^`]+)`");
+  private static final Pattern UNKNOWN_POLICY = Pattern.compile("names unknown policy `([^`]+)`");
 
   /** The YAML text of one document, from its first key to its end. */
   private static String sourceOf(PolicyBundle bundle, Document doc) {

@@ -2,8 +2,10 @@ package run.caracal.control.resource;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import run.caracal.policy.input.Resource;
 
 /**
  * A protected resource registered in a zone: its id, declared scopes, labels and attributes,
@@ -32,7 +34,7 @@ public record ResourceBinding(
     }
 
     public boolean covers(String contentType) {
-      String base = contentType == null ? "" : contentType.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+      String base = contentType == null ? "" : contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
       return contentTypes.stream().anyMatch(t -> t.equalsIgnoreCase(base));
     }
   }
@@ -45,8 +47,8 @@ public record ResourceBinding(
   }
 
   /** As decision input. */
-  public run.caracal.policy.input.Resource toInput() {
-    return run.caracal.policy.input.Resource.newBuilder()
+  public Resource toInput() {
+    return Resource.newBuilder()
         .setId(id).addAllScopes(scopes).addAllLabels(labels).putAllAttributes(attributes).build();
   }
 }

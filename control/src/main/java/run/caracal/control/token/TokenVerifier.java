@@ -1,18 +1,26 @@
 package run.caracal.control.token;
 
+import com.nimbusds.jose.Header;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.PlainHeader;
 import com.nimbusds.jose.crypto.Ed25519Verifier;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import run.caracal.control.keys.KeyRing;
 import run.caracal.control.keys.SigningKey;
 
@@ -35,7 +43,7 @@ public final class TokenVerifier {
   private final Clock clock;
   private final Duration skew;
   /** Tokens whose signature and claims verified, by sha-256 of the token, until they expire. */
-  private final java.util.concurrent.ConcurrentHashMap<String, VerifiedToken> verified = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, VerifiedToken> verified = new ConcurrentHashMap<>();
 
   public TokenVerifier(KeyRing keys, String issuer, Clock clock, Duration skew) {
     this.keys = keys;
@@ -96,8 +104,8 @@ public final class TokenVerifier {
       return false;
     }
     try {
-      return com.nimbusds.jose.Header.parse(new com.nimbusds.jose.util.Base64URL(token.trim().substring(0, dot)))
-          instanceof com.nimbusds.jose.PlainHeader;
+      return Header.parse(new Base64URL(token.trim().substring(0, dot)))
+          instanceof PlainHeader;
     } catch (ParseException e) {
       return false;
     }
@@ -105,9 +113,9 @@ public final class TokenVerifier {
 
   private static String digest(String token) {
     try {
-      return java.util.Base64.getEncoder().encodeToString(
-          java.security.MessageDigest.getInstance("SHA-256").digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return Base64.getEncoder().encodeToString(
+          MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("sha-256 is not available", e);
     }
   }

@@ -1,6 +1,7 @@
 package run.caracal.gateway.authz;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What the Gateway decides on: method, request target, headers (lower-case names, first value),
@@ -9,12 +10,12 @@ import java.util.Map;
  */
 public record GatewayRequest(
     String method, String target, Map<String, String> headers, String clientIp, String requestId, String traceId,
-    java.util.Optional<byte[]> body) {
+    Optional<byte[]> body) {
   public GatewayRequest {
     headers = Map.copyOf(headers);
   }
 
   public GatewayRequest withBody(byte[] value) {
-    return new GatewayRequest(method, target, headers, clientIp, requestId, traceId, java.util.Optional.of(value));
+    return new GatewayRequest(method, target, headers, clientIp, requestId, traceId, Optional.of(value));
   }
 }

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import run.caracal.decision.Reason;
 import run.caracal.gateway.GatewayException;
 
@@ -61,6 +62,6 @@ public final class UpstreamGuard {
       return false;
     }
     byte[] ec2 = {(byte) 0xfd, 0x00, 0x0e, (byte) 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
-    return java.util.Arrays.equals(a, ec2);
+    return Arrays.equals(a, ec2);
   }
 }

@@ -1,6 +1,7 @@
 package run.caracal.gateway.proxy;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,6 +12,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -18,6 +20,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -26,18 +29,24 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import run.caracal.control.db.Ids;
+import run.caracal.control.resource.ResourceBinding;
 import run.caracal.decision.Reason;
 import run.caracal.gateway.GatewayException;
 import run.caracal.gateway.authz.Authorized;
@@ -57,7 +66,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}");
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final java.time.Duration REVOCATION_CHECK = java.time.Duration.ofSeconds(1);
+  private static final Duration REVOCATION_CHECK = Duration.ofSeconds(1);
 
   private final GatewayAuthorizer authorizer;
   private final Executor blocking;
@@ -96,9 +105,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     long started = System.nanoTime();
     ScheduledFuture<?> firstByteTimer;
     ScheduledFuture<?> revocationCheck;
-    run.caracal.control.resource.ResourceBinding.BodyInspection inspection;
+    ResourceBinding.BodyInspection inspection;
     GatewayRequest pendingRequest;
-    java.util.List<HttpContent> buffered;
+    List<HttpContent> buffered;
     long bufferedBytes;
     UpstreamPool.Key upstreamKey;
     boolean upstreamKeepAlive;
@@ -178,9 +187,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         boolean ok = !readiness || authorizer.ready();
         ctx.executor().execute(() -> {
           byte[] body = (metrics ? authorizer.metrics().scrape()
-              : "{\"status\":\"" + (ok ? "ok" : "not ready: database unreachable") + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+              : "{\"status\":\"" + (ok ? "ok" : "not ready: database unreachable") + "\"}").getBytes(StandardCharsets.UTF_8);
           DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-              ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, io.netty.buffer.Unpooled.wrappedBuffer(body));
+              ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.wrappedBuffer(body));
           r.headers().set(HttpHeaderNames.CONTENT_TYPE, metrics ? "text/plain; version=0.0.4; charset=utf-8" : "application/json")
               .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
               .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE).set(Responses.REQUEST_ID, exchange.requestId);
@@ -191,14 +200,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     GatewayRequest gatewayRequest = new GatewayRequest(request.method().name(), request.uri(), headerMap(request.headers()),
-        clientIp(), exchange.requestId, exchange.traceId, java.util.Optional.empty());
+        clientIp(), exchange.requestId, exchange.traceId, Optional.empty());
     Exchange current = exchange;
     blocking.execute(() -> {
-      java.util.Optional<run.caracal.control.resource.ResourceBinding.BodyInspection> inspection;
+      Optional<ResourceBinding.BodyInspection> inspection;
       try {
         inspection = authorizer.bodyInspection(gatewayRequest);
       } catch (RuntimeException e) {
-        inspection = java.util.Optional.empty();
+        inspection = Optional.empty();
       }
       if (inspection.isPresent()) {
         var wanted = inspection.get();
@@ -244,13 +253,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
    * The resource asks to inspect this body: read it whole (up to its limit, 413 beyond) before
    * deciding, then forward what was read.
    */
-  private void startBuffering(Exchange ex, GatewayRequest request, run.caracal.control.resource.ResourceBinding.BodyInspection inspection) {
+  private void startBuffering(Exchange ex, GatewayRequest request, ResourceBinding.BodyInspection inspection) {
     if (ex != exchange || state != State.AUTHORIZING) {
       return;
     }
     ex.inspection = inspection;
     ex.pendingRequest = request;
-    ex.buffered = new java.util.ArrayList<>();
+    ex.buffered = new ArrayList<>();
     state = State.BUFFERING;
     ctx.channel().config().setAutoRead(true);
     drain();
@@ -493,7 +502,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       ex.upstreamKeepAlive = false; // bytes after the end of the response: the connection is not reused
       return;
     }
-    if (part instanceof io.netty.handler.codec.http.HttpResponse response) {
+    if (part instanceof HttpResponse response) {
       ex.upstreamKeepAlive = HttpUtil.isKeepAlive(response) && (response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
           || HttpUtil.isTransferEncodingChunked(response) || isBodiless(ex, response));
       ex.responseStarted = true;
@@ -504,7 +513,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           REVOCATION_CHECK.toMillis(), REVOCATION_CHECK.toMillis(), TimeUnit.MILLISECONDS);
       ex.upstreamStatus = response.status().code();
       ex.status = ex.upstreamStatus;
-      io.netty.handler.codec.http.HttpResponse out = new io.netty.handler.codec.http.DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
+      HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
       out.headers().set(response.headers());
       boolean chunked = HttpUtil.isTransferEncodingChunked(response);
       Hop.strip(out.headers());
@@ -532,7 +541,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static boolean isBodiless(Exchange ex, io.netty.handler.codec.http.HttpResponse response) {
+  private static boolean isBodiless(Exchange ex, HttpResponse response) {
     int code = response.status().code();
     return ex.request.method().name().equals("HEAD") || code == 204 || code == 304 || (code >= 100 && code < 200);
   }

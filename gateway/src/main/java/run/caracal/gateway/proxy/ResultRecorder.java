@@ -1,5 +1,6 @@
 package run.caracal.gateway.proxy;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -24,7 +25,7 @@ final class ResultRecorder {
 
   void record(String requestId, String traceId, Authorized a, int status, int upstreamStatus, long bytesIn, long bytesOut,
       long latencyMicros, String outcome) {
-    metrics.gatewayRequest(java.time.Duration.ofNanos(latencyMicros * 1000), status);
+    metrics.gatewayRequest(Duration.ofNanos(latencyMicros * 1000), status);
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("outcome", outcome);
     details.put("status", status);

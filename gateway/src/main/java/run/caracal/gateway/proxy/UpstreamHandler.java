@@ -3,8 +3,12 @@ package run.caracal.gateway.proxy;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Locale;
+import javax.net.ssl.SSLException;
 import run.caracal.decision.Reason;
 import run.caracal.gateway.GatewayException;
 
@@ -28,7 +32,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         client.upstreamFailed(exchange, GatewayException.of(Reason.UPSTREAM_MALFORMED, "the upstream sent a malformed response"));
         return;
       }
-      complete |= o instanceof io.netty.handler.codec.http.LastHttpContent;
+      complete |= o instanceof LastHttpContent;
       client.fromUpstream(exchange, o);
     } else {
       ReferenceCountUtil.release(msg);
@@ -48,7 +52,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent done && !done.isSuccess()) {
+    if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
       tlsFailed(ctx, done.cause());
       return;
     }
@@ -71,7 +75,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     for (Throwable t = cause; t != null && all.length() < 4096; t = t.getCause() == t ? null : t.getCause()) {
       all.append(' ').append(t.getMessage());
     }
-    String m = all.toString().toLowerCase(java.util.Locale.ROOT);
+    String m = all.toString().toLowerCase(Locale.ROOT);
     if (m.contains("subject alternative") || m.contains("doesn't match") || m.contains("does not match")) {
       return "its certificate does not name the upstream's host";
     }
@@ -95,7 +99,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   private static boolean isTls(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof javax.net.ssl.SSLException) {
+      if (t instanceof SSLException) {
         return true;
       }
     }

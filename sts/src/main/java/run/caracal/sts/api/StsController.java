@@ -1,5 +1,6 @@
 package run.caracal.sts.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
@@ -17,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import run.caracal.control.app.Application;
 import run.caracal.control.db.Json;
 import run.caracal.control.keys.SigningKey;
@@ -35,7 +38,7 @@ import run.caracal.sts.token.TokenRequest;
  */
 @Controller
 public final class StsController {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StsController.class);
+  private static final Logger LOG = LoggerFactory.getLogger(StsController.class);
   private final StsContext sts;
 
   public StsController(StsContext sts) {
@@ -189,7 +192,7 @@ public final class StsController {
         throw OAuthException.of(Reason.MALFORMED_JSON, "request body must be a json object");
       }
       return node;
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw OAuthException.of(Reason.MALFORMED_JSON, "request body is not valid json");
     }
   }

@@ -1,5 +1,7 @@
 package run.caracal.sts.token;
 
+import com.nimbusds.jwt.SignedJWT;
+import java.text.ParseException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -100,9 +102,9 @@ public final class Introspection {
   /** The `aud` a resource token names (checked against itself; introspection has no resource). */
   private static String audienceOf(String token) {
     try {
-      var aud = com.nimbusds.jwt.SignedJWT.parse(token).getJWTClaimsSet().getAudience();
+      var aud = SignedJWT.parse(token).getJWTClaimsSet().getAudience();
       return aud == null || aud.isEmpty() ? "" : aud.get(0);
-    } catch (java.text.ParseException e) {
+    } catch (ParseException e) {
       return "";
     }
   }

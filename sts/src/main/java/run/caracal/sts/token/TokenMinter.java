@@ -9,6 +9,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.time.Instant;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import run.caracal.control.keys.KeyRing;
@@ -58,7 +59,7 @@ public final class TokenMinter {
   public static Map<String, Object> act(List<Map<String, Object>> delegators) {
     Map<String, Object> act = null;
     for (int i = delegators.size() - 1; i >= 0; i--) {
-      Map<String, Object> hop = new java.util.LinkedHashMap<>(delegators.get(i));
+      Map<String, Object> hop = new LinkedHashMap<>(delegators.get(i));
       if (act != null) {
         hop.put("act", act);
       }
