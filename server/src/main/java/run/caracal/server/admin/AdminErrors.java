@@ -26,6 +26,7 @@ public final class AdminErrors {
   public HttpResponse<Map<String, Object>> control(HttpRequest<?> request, ControlException e) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("error", e.kind().code());
+    body.put("reason", e.kind().code());
     body.put("message", e.getMessage());
     body.put("request_id", RequestIds.of(request).requestId());
     if (e.details() instanceof List<?> list) {
