@@ -66,8 +66,13 @@ public final class DecisionRecordJson {
 
   /** Whether this ledger event holds a decision (`authorization` or `gateway.decision`). */
   public static boolean isDecisionEvent(JsonNode event) {
-    String type = event.path("type").asText("");
+    String type = type(event);
     return type.equals("authorization") || type.equals("gateway.decision");
+  }
+
+  /** An event's type: `type` in the admin API's JSON, `event_type` in an export. */
+  static String type(JsonNode event) {
+    return event.has("type") ? event.path("type").asText("") : event.path("event_type").asText("");
   }
 
   /**
@@ -78,7 +83,7 @@ public final class DecisionRecordJson {
    */
   public static DecisionRecord read(JsonNode event) {
     if (!isDecisionEvent(event)) {
-      throw new IllegalArgumentException("event type `" + event.path("type").asText() + "` holds no decision record");
+      throw new IllegalArgumentException("event type `" + type(event) + "` holds no decision record");
     }
     JsonNode x = explanation(event);
     if (!x.has("record")) {

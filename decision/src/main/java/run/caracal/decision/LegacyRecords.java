@@ -24,7 +24,7 @@ final class LegacyRecords {
   private LegacyRecords() {}
 
   static DecisionRecord read(JsonNode event, JsonNode x) {
-    boolean gateway = event.path("type").asText().equals("gateway.decision");
+    boolean gateway = DecisionRecordJson.type(event).equals("gateway.decision");
     Phase phase = gateway ? Phase.REQUEST : Phase.ISSUE;
     String appId = text(event, "app", x.at("/principal/app").asText(""));
     Optional<AppRef> app = appId.isEmpty() ? Optional.empty()

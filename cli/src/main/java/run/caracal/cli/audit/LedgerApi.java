@@ -15,7 +15,7 @@ import run.caracal.cli.admin.AdminClient;
  * ledger does not know is {@link Optional#empty()}; other server errors stay
  * {@link AdminClient.AdminException}.
  */
-final class LedgerApi {
+public final class LedgerApi {
   private static final String BASE = "/admin/v1/ledger";
   private final AdminClient client;
 
@@ -23,7 +23,7 @@ final class LedgerApi {
     this.client = client;
   }
 
-  static LedgerApi fromHome() {
+  public static LedgerApi fromHome() {
     return new LedgerApi(AdminClient.fromHome());
   }
 
@@ -42,7 +42,7 @@ final class LedgerApi {
   }
 
   /** `{events, next_cursor}` matching the query parameters (absent values are left out). */
-  JsonNode events(Map<String, String> query) {
+  public JsonNode events(Map<String, String> query) {
     StringJoiner q = new StringJoiner("&", "?", "").setEmptyValue("");
     query.forEach((k, v) -> {
       if (v != null && !v.isEmpty()) {

@@ -1,0 +1,252 @@
+package run.caracal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+/**
+ * `caracal policy simulate` as a user runs it: a real `caracal serve`, real traffic through the
+ * STS and the Gateway, then candidates from local files replayed against the recorded decisions,
+ * from the server and from an export.
+ */
+final class SimulateIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final String RESOURCE = """
+      apiVersion: caracal.run/v1
+      kind: Resource
+      metadata: {name: notes}
+      spec: {id: "resource://notes-api", scopes: [notes:read, notes:write, notes:admin]}
+      """;
+  private static final String PRODUCTION = """
+      apiVersion: caracal.run/v1
+      kind: Policy
+      metadata: {name: notes}
+      spec:
+        resources: ["resource://notes-api"]
+        rules:
+          - {name: reads, effect: allow, scopes: ["notes:read"]}
+          - {name: writes, effect: allow, scopes: ["notes:write"]}
+      ---
+      apiVersion: caracal.run/v1
+      kind: PolicySet
+      metadata: {name: production}
+      spec: {policies: [notes]}
+      """;
+
+  @TempDir
+  static Path home;
+  @TempDir
+  static Path work;
+  static ServeProcess server;
+  static HttpServer upstream;
+  static String gatewayUrl;
+  static final List<String> writes = new ArrayList<>();
+  static String headerRead;
+
+  @BeforeAll
+  static void traffic() throws Exception {
+    upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    upstream.createContext("/", ex -> {
+      ex.sendResponseHeaders(200, 2);
+      ex.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
+      ex.close();
+    });
+    upstream.start();
+    server = ServeProcess.start(home, work);
+    gatewayUrl = JSON.readTree(Files.readString(home.resolve("server.json"))).get("gateway_url").asText();
+    server.admin("POST", "/admin/v1/zones", Map.of("name", "notes"), 201);
+    JsonNode app = server.admin("POST", "/admin/v1/zones/notes/apps", Map.of("name", "note-agent"), 201);
+    server.admin("PUT", "/admin/v1/zones/notes/resources", Map.of("id", "resource://notes-api",
+        "scopes", List.of("notes:read", "notes:write", "notes:admin"),
+        "upstream", "http://127.0.0.1:" + upstream.getAddress().getPort()), 200);
+    server.admin("POST", "/admin/v1/zones/notes/policies",
+        Map.of("files", List.of(Map.of("name", "notes.yaml", "content", PRODUCTION))), 200);
+    server.admin("POST", "/admin/v1/zones/notes/activate", Map.of("policy_set", "production"), 200);
+
+    String basic = ServeProcess.basic(app);
+    String subject = server.session(basic, Map.of()).get("session_token").asText();
+    HttpResponse<String> read = server.token(basic, subject, "resource://notes-api", "notes:read");
+    HttpResponse<String> write = server.token(basic, subject, "resource://notes-api", "notes:write");
+    HttpResponse<String> admin = server.token(basic, subject, "resource://notes-api", "notes:admin");
+    assertEquals(200, read.statusCode(), read.body());
+    assertEquals(200, write.statusCode(), write.body());
+    assertEquals(403, admin.statusCode(), admin.body());
+    writes.add(requestId(write));
+    String readToken = JSON.readTree(read.body()).get("access_token").asText();
+    String writeToken = JSON.readTree(write.body()).get("access_token").asText();
+    HttpResponse<String> get = call(readToken, "GET", Map.of());
+    HttpResponse<String> post = call(writeToken, "POST", Map.of());
+    HttpResponse<String> keyed = call(readToken, "GET", Map.of("X-Api-Key", "k-123"));
+    assertEquals(200, get.statusCode(), get.body());
+    assertEquals(200, post.statusCode(), post.body());
+    assertEquals(200, keyed.statusCode(), keyed.body());
+    writes.add(requestId(post));
+    headerRead = requestId(keyed);
+    Files.writeString(work.resolve("resource.yaml"), RESOURCE);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (server != null) {
+      server.close();
+    }
+    if (upstream != null) {
+      upstream.stop(0);
+    }
+  }
+
+  private static String requestId(HttpResponse<String> r) {
+    return r.headers().firstValue("X-Caracal-Request-Id").orElseThrow();
+  }
+
+  private static HttpResponse<String> call(String token, String method, Map<String, String> headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gatewayUrl + "/notes/1")).header("Authorization", "Bearer " + token)
+        .header("X-Caracal-Resource", "resource://notes-api").method(method, HttpRequest.BodyPublishers.noBody());
+    headers.forEach(b::header);
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A candidate directory: the resource plus one policy file. */
+  private static Path candidate(String name, String policy) throws IOException {
+    Path dir = Files.createDirectories(work.resolve(name));
+    Files.writeString(dir.resolve("resource.yaml"), RESOURCE);
+    Files.writeString(dir.resolve("policy.yaml"), policy);
+    return dir;
+  }
+
+  private static CaracalProcess.Result caracal(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", CaracalProcess.jar().toString()));
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile(work, "out", ".txt");
+    Path err = Files.createTempFile(work, "err", ".txt");
+    ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().put("CARACAL_HOME", home.toString());
+    Process p = pb.start();
+    p.getOutputStream().close();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("caracal " + String.join(" ", args) + " hung");
+    }
+    return new CaracalProcess.Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  @Test
+  void simulate_withoutTheWritesRule_exactlyTheWritesBecomeDenials() throws Exception {
+    Path dir = candidate("no-writes", PRODUCTION.replace("    - {name: writes, effect: allow, scopes: [\"notes:write\"]}\n", ""));
+
+    CaracalProcess.Result r = caracal("policy", "simulate", dir.toString(), "--zone", "notes", "--format", "json");
+
+    assertEquals(0, r.exit(), r::toString);
+    JsonNode report = JSON.readTree(r.out());
+    assertEquals(6, report.at("/summary/total").asInt(), r.out());
+    assertEquals(2, report.at("/summary/allow_to_deny").asInt(), r.out());
+    assertEquals(0, report.at("/summary/deny_to_allow").asInt(), r.out());
+    assertEquals(4, report.at("/summary/unchanged").asInt(), r.out());
+    List<String> changed = new ArrayList<>();
+    report.path("changes").forEach(c -> {
+      changed.add(c.path("request_id").asText());
+      assertEquals("allow", c.path("from").asText());
+      assertEquals("deny", c.path("to").asText());
+      assertEquals("(no allow rule grants)", c.at("/rules/0").asText(), c.toString());
+    });
+    assertEquals(writes.stream().sorted().toList(), changed.stream().sorted().toList());
+    assertEquals(List.of("issue", "request"), List.of(report.at("/changes/0/phase").asText(), report.at("/changes/1/phase").asText()));
+    assertEquals("production", report.at("/policy_set/name").asText());
+  }
+
+  @Test
+  void simulate_aNewDenyRule_isNamedAndTheExportGivesTheSameAnswer() throws Exception {
+    Path dir = candidate("no-posts", PRODUCTION.replace("    - {name: writes,",
+        "    - {name: no-posts, effect: deny, scopes: [\"*\"], when: \"request.method == 'POST'\"}\n    - {name: writes,"));
+    CaracalProcess.Result exported = caracal("audit", "export", "--out", work.resolve("ledger.ndjson").toString());
+    assertEquals(0, exported.exit(), exported::toString);
+
+    CaracalProcess.Result live = caracal("policy", "simulate", dir.toString(), "--zone", "notes", "--format", "json");
+    CaracalProcess.Result offline = caracal("policy", "simulate", dir.toString(), "--zone", "notes", "--format", "json",
+        "--export", work.resolve("ledger.ndjson").toString());
+
+    assertEquals(0, live.exit(), live::toString);
+    assertEquals(0, offline.exit(), offline::toString);
+    JsonNode report = JSON.readTree(live.out());
+    assertEquals(1, report.at("/summary/allow_to_deny").asInt(), live.out());
+    assertEquals("notes@0/no-posts", report.at("/by_rule/0/rule").asText(), live.out());
+    assertEquals(writes.get(1), report.at("/changes/0/request_id").asText());
+    assertEquals(report.path("summary"), JSON.readTree(offline.out()).path("summary"), "the export gives the same answer");
+    assertEquals(report.path("changes"), JSON.readTree(offline.out()).path("changes"));
+  }
+
+  @Test
+  void simulate_candidateReadsAMaskedHeader_isIndeterminateNeverGuessed() throws Exception {
+    Path dir = candidate("by-key", PRODUCTION.replace("    - {name: writes,",
+        "    - {name: no-key, effect: deny, scopes: [\"*\"], when: \"'x-api-key' in request.headers && request.headers['x-api-key'] == 'k-123'\"}\n"
+            + "    - {name: writes,"));
+
+    CaracalProcess.Result r = caracal("policy", "simulate", dir.toString(), "--zone", "notes", "--format", "json", "--phase", "request");
+
+    assertEquals(0, r.exit(), r::toString);
+    JsonNode report = JSON.readTree(r.out());
+    assertEquals(1, report.at("/summary/indeterminate").asInt(), r.out());
+    assertEquals(headerRead, report.at("/changes/0/request_id").asText());
+    assertEquals("indeterminate", report.at("/changes/0/to").asText());
+    assertEquals("request.headers.x-api-key", report.at("/changes/0/masked/0").asText());
+    assertEquals(3, report.at("/summary/total").asInt(), "only the Gateway's decisions: " + r.out());
+    assertEquals(2, report.at("/summary/unchanged").asInt(), r.out());
+  }
+
+  @Test
+  void simulate_failOnChange_exitsFourAndJunitParses() throws Exception {
+    Path dir = candidate("no-writes-ci", PRODUCTION.replace("    - {name: writes, effect: allow, scopes: [\"notes:write\"]}\n", ""));
+
+    CaracalProcess.Result r = caracal("policy", "simulate", dir.toString(), "--zone", "notes", "--format", "junit", "--fail-on-change");
+    CaracalProcess.Result same = caracal("policy", "simulate", candidate("same", PRODUCTION).toString(), "--zone", "notes",
+        "--fail-on-change");
+
+    assertEquals(4, r.exit(), r::toString);
+    Document junit = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        .parse(new ByteArrayInputStream(r.out().getBytes(StandardCharsets.UTF_8)));
+    assertEquals("2", junit.getDocumentElement().getAttribute("failures"));
+    assertEquals(0, same.exit(), same::toString);
+    assertTrue(same.out().contains("no recorded decision would change"), same::toString);
+  }
+
+  @Test
+  void simulate_badInput_clearErrorsAndUsageExitCodes() throws Exception {
+    CaracalProcess.Result noZone = caracal("policy", "simulate", work.resolve("resource.yaml").toString());
+    CaracalProcess.Result badSince = caracal("policy", "simulate", candidate("x", PRODUCTION).toString(), "--zone", "notes",
+        "--since", "yesterday");
+    CaracalProcess.Result missing = caracal("policy", "simulate", candidate("y", PRODUCTION).toString(), "--zone", "notes",
+        "--export", work.resolve("nope.ndjson").toString());
+
+    assertEquals(2, noZone.exit(), noZone::toString);
+    assertEquals(2, badSince.exit(), badSince::toString);
+    assertTrue(badSince.err().contains("--since `yesterday`"), badSince::toString);
+    assertEquals(2, missing.exit(), missing::toString);
+    assertTrue(missing.err().contains("does not exist"), missing::toString);
+    CaracalProcess.assertNoStackTrace(badSince);
+  }
+}

@@ -1,0 +1,72 @@
+package run.caracal.decision;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiPredicate;
+import run.caracal.engine.compile.CompiledPolicySet;
+import run.caracal.engine.decision.Decision;
+import run.caracal.engine.decision.RuleEvaluation;
+import run.caracal.engine.decision.RuleRef;
+
+/**
+ * Decides a recorded decision's input again with another policy set (impact analysis, shadow
+ * reports). Only records the engine decided can be replayed: a record refused before the engine
+ * (its session ended, its scope outside the session...) would be refused the same way whatever
+ * the policy, and an event written before records kept their input cannot be. Pure; thread-safe.
+ */
+public final class Replay {
+  private Replay() {}
+
+  /** How a replayed decision compares with the recorded one. */
+  public enum Change {
+    UNCHANGED,
+    ALLOW_TO_DENY,
+    DENY_TO_ALLOW,
+    /** The candidate's decision read a value that was masked when recorded: never guessed. */
+    INDETERMINATE;
+
+    public String id() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /**
+   * One record replayed.
+   *
+   * @param record the recorded decision
+   * @param recorded the engine's decision then
+   * @param candidate the candidate's decision on the same input
+   * @param change how they compare
+   * @param rules the candidate rules that made the difference: for a new deny the deny rules that
+   *     held (none when no allow rule grants any more), for a new allow the allow rules that grant
+   */
+  public record Replayed(DecisionRecord record, Decision recorded, Decision candidate, Change change, List<RuleRef> rules) {
+    public Replayed {
+      rules = List.copyOf(rules);
+    }
+  }
+
+  /**
+   * Replays a record, when it can be.
+   *
+   * @param readsMasked whether a policy of the candidate (by name) reads a masked input path
+   *     (the record's masked paths, one at a time); a decision in which such a policy's rule was
+   *     evaluated is indeterminate
+   */
+  public static Optional<Replayed> replay(DecisionRecord record, CompiledPolicySet candidate,
+      BiPredicate<String, String> readsMasked) {
+    if (record.decision().isEmpty() || record.input().isEmpty()) {
+      return Optional.empty();
+    }
+    Decision recorded = record.decision().get();
+    Decision replayed = candidate.decide(record.input().get().toDecisionInput());
+    List<String> masked = record.input().get().masked();
+    boolean indeterminate = !masked.isEmpty() && replayed.evaluated().stream().map(RuleEvaluation::policy).distinct()
+        .anyMatch(policy -> masked.stream().anyMatch(path -> readsMasked.test(policy, path)));
+    Change change = indeterminate ? Change.INDETERMINATE
+        : recorded.allowed() == replayed.allowed() ? Change.UNCHANGED
+        : recorded.allowed() ? Change.ALLOW_TO_DENY : Change.DENY_TO_ALLOW;
+    List<RuleRef> rules = change == Change.UNCHANGED || change == Change.INDETERMINATE ? List.of() : replayed.rules();
+    return Optional.of(new Replayed(record, recorded, replayed, change, rules));
+  }
+}
