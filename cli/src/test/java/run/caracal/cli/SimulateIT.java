@@ -66,6 +66,7 @@ final class SimulateIT {
   static String gatewayUrl;
   static final List<String> writes = new ArrayList<>();
   static String headerRead;
+  static String shadowDisagreement;
 
   @BeforeAll
   static void traffic() throws Exception {
@@ -107,6 +108,38 @@ final class SimulateIT {
     writes.add(requestId(post));
     headerRead = requestId(keyed);
     Files.writeString(work.resolve("resource.yaml"), RESOURCE);
+
+    // a second zone runs a read-only candidate in shadow: one of its two issues disagrees
+    server.admin("POST", "/admin/v1/zones", Map.of("name", "shadowed"), 201);
+    JsonNode other = server.admin("POST", "/admin/v1/zones/shadowed/apps", Map.of("name", "shadow-agent"), 201);
+    server.admin("PUT", "/admin/v1/zones/shadowed/resources", Map.of("id", "resource://notes-api",
+        "scopes", List.of("notes:read", "notes:write", "notes:admin"), "upstream", "http://127.0.0.1:9"), 200);
+    String readOnly = PRODUCTION.replace("    - {name: writes, effect: allow, scopes: [\"notes:write\"]}\n", "")
+        .replace("name: production", "name: read-only");
+    server.admin("POST", "/admin/v1/zones/shadowed/policies", Map.of("files", List.of(Map.of("name", "p.yaml", "content", PRODUCTION),
+        Map.of("name", "r.yaml", "content", readOnly.replace("metadata: {name: notes}", "metadata: {name: notes-ro}")
+            .replace("policies: [notes]", "policies: [notes-ro]")))), 200);
+    server.admin("POST", "/admin/v1/zones/shadowed/activate", Map.of("policy_set", "production"), 200);
+    server.admin("POST", "/admin/v1/zones/shadowed/activate", Map.of("policy_set", "read-only", "shadow", true), 200);
+    String otherBasic = ServeProcess.basic(other);
+    String otherSubject = server.session(otherBasic, Map.of()).get("session_token").asText();
+    assertEquals(200, server.token(otherBasic, otherSubject, "resource://notes-api", "notes:read").statusCode());
+    HttpResponse<String> disagreed = server.token(otherBasic, otherSubject, "resource://notes-api", "notes:write");
+    assertEquals(200, disagreed.statusCode(), disagreed.body());
+    shadowDisagreement = requestId(disagreed);
+  }
+
+  @Test
+  void shadowReport_theRecordedDisagreementIsReportedAgainstTheShadowSet() throws Exception {
+    CaracalProcess.Result r = caracal("policy", "shadow-report", "--zone", "shadowed", "--format", "json");
+
+    assertEquals(0, r.exit(), r::toString);
+    JsonNode report = JSON.readTree(r.out());
+    assertEquals(2, report.at("/summary/total").asInt(), r.out());
+    assertEquals(1, report.at("/summary/allow_to_deny").asInt(), r.out());
+    assertEquals(shadowDisagreement, report.at("/changes/0/request_id").asText());
+    assertEquals("read-only", report.at("/policy_set/name").asText());
+    assertEquals(4, caracal("policy", "shadow-report", "--zone", "shadowed", "--fail-on-change").exit());
   }
 
   @AfterAll

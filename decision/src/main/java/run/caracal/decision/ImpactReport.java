@@ -26,7 +26,7 @@ public final class ImpactReport {
   /** The rule key of a new deny that no deny rule made: nothing grants any more. */
   public static final String NO_GRANT = "(no allow rule grants)";
 
-  private final PolicySetRef candidate;
+  private PolicySetRef candidate;
   private final int maxChanges;
   private final Map<Change, Long> counts = new EnumMap<>(Change.class);
   private long total;
@@ -84,6 +84,9 @@ public final class ImpactReport {
 
   /** Adds one replayed record. */
   public void add(Replayed r) {
+    if (candidate.isNone()) { // a shadow report learns its set from the records
+      candidate = r.candidate().policySet();
+    }
     total++;
     counts.merge(r.change(), 1L, Long::sum);
     if (r.change() == Change.INDETERMINATE && changes.size() < maxChanges) {

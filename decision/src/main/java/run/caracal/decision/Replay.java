@@ -47,6 +47,21 @@ public final class Replay {
   }
 
   /**
+   * The shadow set's decision recorded beside the active one, as a replay of it (shadow
+   * reports); empty when no shadow set decided.
+   */
+  public static Optional<Replayed> shadow(DecisionRecord record) {
+    if (record.decision().isEmpty() || record.shadow().isEmpty()) {
+      return Optional.empty();
+    }
+    Decision active = record.decision().get();
+    Decision shadow = record.shadow().get();
+    Change change = active.allowed() == shadow.allowed() ? Change.UNCHANGED
+        : active.allowed() ? Change.ALLOW_TO_DENY : Change.DENY_TO_ALLOW;
+    return Optional.of(new Replayed(record, active, shadow, change, change == Change.UNCHANGED ? List.of() : shadow.rules()));
+  }
+
+  /**
    * Replays a record, when it can be.
    *
    * @param readsMasked whether a policy of the candidate (by name) reads a masked input path

@@ -8,5 +8,5 @@ import picocli.CommandLine.Command;
     description = "Lint, test, format and evaluate policy files; push, activate and review them on a server.",
     mixinStandardHelpOptions = true,
     subcommands = {LintCommand.class, TestCommand.class, FmtCommand.class, EvalCommand.class,
-        PushCommand.class, ActivateCommand.class, HistoryCommand.class, SimulateCommand.class})
+        PushCommand.class, ActivateCommand.class, HistoryCommand.class, SimulateCommand.class, ShadowReportCommand.class})
 public final class PolicyCommand {}

@@ -1,20 +1,14 @@
 package run.caracal.cli.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
@@ -26,7 +20,6 @@ import picocli.CommandLine.Spec;
 import run.caracal.cli.ExitCode;
 import run.caracal.cli.UsageException;
 import run.caracal.cli.admin.AdminClient;
-import run.caracal.cli.audit.LedgerApi;
 import run.caracal.cli.audit.Since;
 import run.caracal.decision.DecisionRecord;
 import run.caracal.decision.DecisionRecordJson;
@@ -49,8 +42,6 @@ import run.caracal.policy.diag.Diagnostic;
     exitCodeList = {"0:done", "1:lint errors, or the server or export failed", "2:usage error",
         "4:--fail-on-change and a decision changed (or could not be told)"})
 final class SimulateCommand implements Callable<Integer> {
-  private static final int PAGE = 1000;
-
   @Spec
   CommandSpec spec;
 
@@ -122,11 +113,7 @@ final class SimulateCommand implements Callable<Integer> {
       }
       Replay.replay(record, candidate, readsMasked).ifPresentOrElse(report::add, report::skipped);
     };
-    if (export != null) {
-      fromExport(from, to, replay);
-    } else {
-      fromServer(from, to, replay);
-    }
+    DecisionEvents.stream(export, zone, from, to, replay);
     switch (format) {
       case "json" -> out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.toJson()));
       case "junit" -> out.print(ImpactText.junit(report));
@@ -170,75 +157,12 @@ final class SimulateCommand implements Callable<Integer> {
     };
   }
 
-  private Instant time(String option, String value, Instant now) {
+  /** A `--since`/`--until` value as a time; a usage error naming the option when it is neither. */
+  static Instant time(String option, String value, Instant now) {
     try {
       return Since.parse(value, now);
     } catch (IllegalArgumentException | DateTimeParseException e) {
       throw new UsageException(option + " `" + value + "` is neither a duration (90s, 15m, 2h, 7d) nor a time");
-    }
-  }
-
-  /** The zone's decision events in the window, page by page from the running server. */
-  private void fromServer(Instant from, Instant to, Consumer<JsonNode> sink) {
-    LedgerApi api = LedgerApi.fromHome();
-    String cursor = null;
-    do {
-      Map<String, String> query = new LinkedHashMap<>();
-      query.put("zone", zone);
-      query.put("type", "authorization,gateway.decision");
-      query.put("from", from.toString());
-      query.put("to", to.toString());
-      query.put("limit", String.valueOf(PAGE));
-      query.put("order", "oldest");
-      if (cursor != null) {
-        query.put("cursor", cursor);
-      }
-      JsonNode page = api.events(query);
-      page.path("events").forEach(sink);
-      cursor = page.path("next_cursor").isTextual() ? page.path("next_cursor").asText() : null;
-    } while (cursor != null);
-  }
-
-  /** The zone's decision events in the window, streamed from an export, one line at a time. */
-  private void fromExport(Instant from, Instant to, Consumer<JsonNode> sink) throws IOException {
-    Map<String, String> zoneIds = new HashMap<>();
-    try (BufferedReader in = Files.newBufferedReader(export, StandardCharsets.UTF_8)) {
-      String line;
-      int number = 0;
-      while ((line = in.readLine()) != null) {
-        number++;
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode e;
-        try {
-          e = AdminClient.JSON.readTree(line);
-        } catch (IOException ex) {
-          throw new UsageException(export + ":" + number + ": not a JSON line of an export");
-        }
-        if (!e.path("kind").asText().equals("event")) {
-          continue;
-        }
-        String type = e.path("event_type").asText();
-        if (type.equals("zone.created")) {
-          Optional.ofNullable(AdminClient.JSON.readTree(e.path("explanation").asText("{}")).path("name").textValue())
-              .ifPresent(name -> zoneIds.put(name, e.path("zone").asText()));
-          continue;
-        }
-        if (!type.equals("authorization") && !type.equals("gateway.decision")) {
-          continue;
-        }
-        String eventZone = e.path("zone").asText();
-        if (!eventZone.equals(zone) && !eventZone.equals(zoneIds.get(zone))) {
-          continue;
-        }
-        Instant at = Instant.parse(e.path("occurred_at").asText());
-        if (!at.isBefore(from) && at.isBefore(to)) {
-          sink.accept(e);
-        }
-      }
-    } catch (NoSuchFileException e) {
-      throw new UsageException("export `" + export + "` does not exist");
     }
   }
 }
