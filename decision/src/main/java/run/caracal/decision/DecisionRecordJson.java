@@ -54,7 +54,7 @@ public final class DecisionRecordJson {
     root.put("resource", r.resource());
     root.putObject("call").put("method", r.call().method()).put("path", r.call().path()).put("grantType", r.call().grantType());
     r.input().ifPresent(i -> {
-      root.set("input", i.tree());
+      root.set("input", i.view());
       i.masked().forEach(root.putArray("masked")::add);
     });
     r.decision().ifPresent(d -> root.set("decision", DecisionJson.toJson(d)));
@@ -126,7 +126,7 @@ public final class DecisionRecordJson {
     if (x.path("input").isObject()) {
       List<String> masked = new ArrayList<>();
       x.path("masked").forEach(m -> masked.add(m.asText()));
-      input = Optional.of(new RecordedInput(x.path("input").toString(), masked));
+      input = Optional.of(new RecordedInput(x.path("input"), masked));
     }
     Optional<Refusal> refusal = x.has("refusal")
         ? Optional.of(new Refusal(Stage.fromId(x.at("/refusal/stage").asText()), x.at("/refusal/reason").asText(),

@@ -1,13 +1,10 @@
 package run.caracal.decision;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
+import com.google.protobuf.Message;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
@@ -36,8 +33,6 @@ public final class InputMasker {
       "request.query.access_token", "request.query.api_key");
   private static final List<String> CREDENTIAL_HEADERS = List.of("authorization", "cookie", "proxy-authorization", "set-cookie");
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final JsonFormat.Printer PRINTER =
-      JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace();
 
   private final List<String[]> paths;
   private final SecretKeySpec key;
@@ -82,7 +77,7 @@ public final class InputMasker {
     for (String[] path : paths) {
       mask(root, path, 0, "", masked);
     }
-    return new RecordedInput(root.toString(), masked.stream().distinct().sorted().toList());
+    return new RecordedInput(root, masked.stream().distinct().sorted().toList());
   }
 
   private void mask(JsonNode node, String[] path, int i, String at, List<String> masked) {
@@ -127,13 +122,10 @@ public final class InputMasker {
     }
   }
 
-  private static JsonNode tree(MessageOrBuilder message) {
-    try {
-      return MAPPER.readTree(PRINTER.print(message));
-    } catch (InvalidProtocolBufferException | JsonProcessingException e) {
-      throw new IllegalStateException("input cannot be written as json", e);
-    }
+  private static JsonNode tree(Message message) {
+    return ProtoJson.toTree(message);
   }
+
 
   /** The configured paths, as given. */
   public List<String> paths() {

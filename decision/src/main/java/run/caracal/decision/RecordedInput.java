@@ -3,9 +3,7 @@ package run.caracal.decision;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import com.google.protobuf.util.JsonFormat;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -24,18 +22,58 @@ import run.caracal.policy.input.Session;
  * `parent_scopes`...) with the values at sensitive paths replaced by fingerprints, and the list
  * of those paths. {@link #toDecisionInput} reads it back for replay; a masked value then holds
  * its fingerprint, so a decision that reads it may come out differently (see {@link #masked}).
- * Immutable and thread-safe.
- *
- * @param json the input as a JSON object text
- * @param masked the paths whose values were replaced, as `request.body.card.number`
+ * Immutable and thread-safe: the JSON is held privately and handed out as copies.
  */
-public record RecordedInput(String json, List<String> masked) {
+public final class RecordedInput {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
 
-  public RecordedInput {
-    Objects.requireNonNull(json, "json");
-    masked = List.copyOf(masked);
+  private final JsonNode tree;
+  private final List<String> masked;
+
+  /**
+   * @param json the input as a JSON object text
+   * @param masked the paths whose values were replaced, as `request.body.card.number`
+   * @throws IllegalArgumentException when {@code json} is not a JSON object
+   */
+  public RecordedInput(String json, List<String> masked) {
+    this(parse(Objects.requireNonNull(json, "json")), masked);
+  }
+
+  /** Takes ownership of {@code tree}: the caller must not change it afterwards. */
+  RecordedInput(JsonNode tree, List<String> masked) {
+    if (!tree.isObject()) {
+      throw new IllegalArgumentException("a recorded input is a JSON object");
+    }
+    this.tree = tree;
+    this.masked = List.copyOf(masked);
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("recorded input is not json", e);
+    }
+  }
+
+  /** The input as a JSON object text. */
+  public String json() {
+    return tree.toString();
+  }
+
+  /** The paths whose values were replaced by fingerprints. */
+  public List<String> masked() {
+    return masked;
+  }
+
+  /** The input as a JSON tree (a copy). */
+  public JsonNode tree() {
+    return tree.deepCopy();
+  }
+
+  /** The tree itself, for writers that only read it. */
+  JsonNode view() {
+    return tree;
   }
 
   /**
@@ -45,38 +83,41 @@ public record RecordedInput(String json, List<String> masked) {
    */
   public DecisionInput toDecisionInput() {
     try {
-      JsonNode root = MAPPER.readTree(json);
-      Instant now = Instant.parse(root.path("now").asText());
       return new DecisionInput(
-          parse(root, "principal", Principal.newBuilder()),
-          parse(root, "session", Session.newBuilder()),
-          parse(root, "delegation", Delegation.newBuilder()),
-          parse(root, "resource", Resource.newBuilder()),
-          parse(root, "request", Request.newBuilder()),
-          parse(root, "context", Context.newBuilder()),
-          now,
-          ScopeMatch.fromId(root.path("scopeMatch").asText("all")));
-    } catch (JsonProcessingException | InvalidProtocolBufferException | DateTimeParseException e) {
+          parse(tree, "principal", Principal.newBuilder()),
+          parse(tree, "session", Session.newBuilder()),
+          parse(tree, "delegation", Delegation.newBuilder()),
+          parse(tree, "resource", Resource.newBuilder()),
+          parse(tree, "request", Request.newBuilder()),
+          parse(tree, "context", Context.newBuilder()),
+          Instant.parse(tree.path("now").asText()),
+          ScopeMatch.fromId(tree.path("scopeMatch").asText("all")));
+    } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("recorded input is not readable: " + e.getMessage(), e);
     }
   }
 
-  /** The input as a JSON tree. */
-  public JsonNode tree() {
-    try {
-      return MAPPER.readTree(json);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("recorded input is not json", e);
-    }
-  }
-
   @SuppressWarnings("unchecked")
-  private static <T extends Message> T parse(JsonNode root, String field, Message.Builder builder)
-      throws InvalidProtocolBufferException {
+  private static <T extends Message> T parse(JsonNode root, String field, Message.Builder builder) {
     JsonNode part = root.path(field);
     if (part.isObject()) {
-      PARSER.merge(part.toString(), builder);
+      ProtoJson.merge(part, builder);
     }
     return (T) builder.build();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof RecordedInput other && tree.equals(other.tree) && masked.equals(other.masked);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(tree, masked);
+  }
+
+  @Override
+  public String toString() {
+    return "RecordedInput[" + json() + ", masked=" + masked + "]";
   }
 }

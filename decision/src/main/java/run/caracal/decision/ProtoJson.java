@@ -1,0 +1,184 @@
+package run.caracal.decision;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.ListValue;
+import com.google.protobuf.MapEntry;
+import com.google.protobuf.Message;
+import com.google.protobuf.NullValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The proto3 JSON form of the decision input's messages, straight to and from Jackson trees:
+ * field names as declared (`root_id`, `parent_scopes`), default values left out, 64-bit integers
+ * as strings, `Timestamp` as an RFC 3339 time and `Value`/`Struct` as plain JSON, the same as
+ * protobuf's own `JsonFormat` writes (and reads) with `preservingProtoFieldNames`, without its
+ * round trip through JSON text. Driven by the message descriptors, so a field added to the
+ * input schema needs nothing here. Stateless and thread-safe.
+ */
+final class ProtoJson {
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  private ProtoJson() {}
+
+  /** A message as a JSON object (defaults left out). */
+  static ObjectNode toTree(Message message) {
+    ObjectNode out = F.objectNode();
+    for (Map.Entry<FieldDescriptor, Object> e : message.getAllFields().entrySet()) {
+      FieldDescriptor f = e.getKey();
+      if (f.isMapField()) {
+        ObjectNode map = out.putObject(f.getName());
+        for (Object entry : (List<?>) e.getValue()) {
+          MapEntry<?, ?> me = (MapEntry<?, ?>) entry;
+          map.set(String.valueOf(me.getKey()), value(f.getMessageType().findFieldByName("value"), me.getValue()));
+        }
+      } else if (f.isRepeated()) {
+        ArrayNode array = out.putArray(f.getName());
+        ((List<?>) e.getValue()).forEach(v -> array.add(value(f, v)));
+      } else {
+        out.set(f.getName(), value(f, e.getValue()));
+      }
+    }
+    return out;
+  }
+
+  private static JsonNode value(FieldDescriptor f, Object v) {
+    return switch (f.getJavaType()) {
+      case STRING -> F.textNode((String) v);
+      case BOOLEAN -> F.booleanNode((Boolean) v);
+      case INT -> F.numberNode((Integer) v);
+      case LONG -> F.textNode(String.valueOf(v));
+      case FLOAT -> F.numberNode((Float) v);
+      case DOUBLE -> F.numberNode((Double) v);
+      case ENUM -> F.textNode(v.toString());
+      case BYTE_STRING -> F.textNode(java.util.Base64.getEncoder().encodeToString(((com.google.protobuf.ByteString) v).toByteArray()));
+      case MESSAGE -> message((Message) v);
+    };
+  }
+
+  private static JsonNode message(Message m) {
+    if (m instanceof Timestamp t) {
+      return F.textNode(Instant.ofEpochSecond(t.getSeconds(), t.getNanos()).toString());
+    }
+    if (m instanceof Value v) {
+      return json(v);
+    }
+    if (m instanceof Struct s) {
+      ObjectNode o = F.objectNode();
+      s.getFieldsMap().forEach((k, v) -> o.set(k, json(v)));
+      return o;
+    }
+    return toTree(m);
+  }
+
+  private static JsonNode json(Value v) {
+    return switch (v.getKindCase()) {
+      case NULL_VALUE, KIND_NOT_SET -> F.nullNode();
+      case NUMBER_VALUE -> F.numberNode(v.getNumberValue());
+      case STRING_VALUE -> F.textNode(v.getStringValue());
+      case BOOL_VALUE -> F.booleanNode(v.getBoolValue());
+      case STRUCT_VALUE -> message(v.getStructValue());
+      case LIST_VALUE -> {
+        ArrayNode a = F.arrayNode();
+        v.getListValue().getValuesList().forEach(x -> a.add(json(x)));
+        yield a;
+      }
+    };
+  }
+
+  /**
+   * Fills a builder from a JSON object; unknown fields are ignored (a newer writer's).
+   *
+   * @throws IllegalArgumentException when a value has the wrong type
+   */
+  static void merge(JsonNode tree, Message.Builder builder) {
+    Descriptor type = builder.getDescriptorForType();
+    tree.fields().forEachRemaining(e -> {
+      FieldDescriptor f = type.findFieldByName(e.getKey());
+      if (f == null || e.getValue().isNull()) {
+        return;
+      }
+      JsonNode v = e.getValue();
+      if (f.isMapField()) {
+        Descriptor entryType = f.getMessageType();
+        FieldDescriptor valueField = entryType.findFieldByName("value");
+        v.fields().forEachRemaining(kv -> {
+          Message.Builder entry = builder.newBuilderForField(f);
+          entry.setField(entryType.findFieldByName("key"), kv.getKey());
+          entry.setField(valueField, parse(valueField, kv.getValue(), entry));
+          builder.addRepeatedField(f, entry.build());
+        });
+      } else if (f.isRepeated()) {
+        v.forEach(item -> builder.addRepeatedField(f, parse(f, item, builder)));
+      } else {
+        builder.setField(f, parse(f, v, builder));
+      }
+    });
+  }
+
+  private static Object parse(FieldDescriptor f, JsonNode v, Message.Builder parent) {
+    try {
+      return switch (f.getJavaType()) {
+        case STRING -> v.asText();
+        case BOOLEAN -> v.asBoolean();
+        case INT -> v.isNumber() ? v.intValue() : Integer.parseInt(v.asText());
+        case LONG -> v.isNumber() ? v.longValue() : Long.parseLong(v.asText());
+        case FLOAT -> (float) v.asDouble();
+        case DOUBLE -> v.asDouble();
+        case ENUM -> f.getEnumType().findValueByName(v.asText());
+        case BYTE_STRING -> com.google.protobuf.ByteString.copyFrom(java.util.Base64.getDecoder().decode(v.asText()));
+        case MESSAGE -> message(f, v, parent);
+      };
+    } catch (NumberFormatException | DateTimeParseException e) {
+      throw new IllegalArgumentException("field `" + f.getName() + "` holds `" + v + "`", e);
+    }
+  }
+
+  private static Message message(FieldDescriptor f, JsonNode v, Message.Builder parent) {
+    String name = f.getMessageType().getFullName();
+    if (name.equals(Timestamp.getDescriptor().getFullName())) {
+      Instant t = Instant.parse(v.asText());
+      return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+    }
+    if (name.equals(Value.getDescriptor().getFullName())) {
+      return value(v);
+    }
+    Message.Builder b = parent.newBuilderForField(f);
+    merge(v, b);
+    return b.build();
+  }
+
+  /** Any JSON value as a protobuf {@link Value}. */
+  static Value value(JsonNode v) {
+    if (v.isObject()) {
+      Struct.Builder s = Struct.newBuilder();
+      v.fields().forEachRemaining(e -> s.putFields(e.getKey(), value(e.getValue())));
+      return Value.newBuilder().setStructValue(s).build();
+    }
+    if (v.isArray()) {
+      ListValue.Builder l = ListValue.newBuilder();
+      v.forEach(x -> l.addValues(value(x)));
+      return Value.newBuilder().setListValue(l).build();
+    }
+    if (v.isNumber()) {
+      return Value.newBuilder().setNumberValue(v.doubleValue()).build();
+    }
+    if (v.isBoolean()) {
+      return Value.newBuilder().setBoolValue(v.booleanValue()).build();
+    }
+    if (v.isNull() || v.isMissingNode()) {
+      return Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
+    }
+    return Value.newBuilder().setStringValue(v.asText()).build();
+  }
+}
