@@ -27,18 +27,14 @@ import run.caracal.control.metrics.CaracalMetrics;
 import run.caracal.control.pipeline.DecisionPipeline;
 import run.caracal.control.pipeline.memory.MemoryDecisionLog;
 import run.caracal.control.pipeline.memory.MemoryReads;
+import run.caracal.control.pipeline.memory.SampleSets;
 import run.caracal.control.policy.ZonePolicies;
 import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.session.SessionRecord;
 import run.caracal.control.token.TokenVerifier;
 import run.caracal.decision.InputMasker;
-import run.caracal.engine.compile.CompiledPolicySet;
-import run.caracal.engine.testing.LocalPolicySet;
 import run.caracal.gateway.authz.GatewayAuthorizer;
 import run.caracal.gateway.net.UpstreamGuard;
-import run.caracal.policy.BundleCompiler;
-import run.caracal.policy.PolicyBundle;
-import run.caracal.policy.source.SourceFile;
 
 /**
  * A Gateway authorizer without a server: a real key ring on in-memory H2 signs and verifies
@@ -75,32 +71,11 @@ public final class GatewayFixture {
             NOW.minusSeconds(60), NOW.plusSeconds(600), Optional.empty()))
         .put(new ResourceBinding(ZONE, API, List.of("read", "write"), List.of(), Map.of(), Optional.of("http://127.0.0.1:9"),
             List.of(), Optional.empty(), false, NOW, NOW))
-        .put(new ZonePolicies(ZONE, Optional.of(set("prod", "- {name: reads, effect: allow, scopes: [read]}")),
-            Optional.of(set("candidate", "- {name: none, effect: deny, scopes: ['*']}"))));
+        .put(new ZonePolicies(ZONE, Optional.of(SampleSets.set("prod", "- {name: reads, effect: allow, scopes: [read]}")),
+            Optional.of(SampleSets.set("candidate", "- {name: none, effect: deny, scopes: ['*']}"))));
   }
 
-  public static CompiledPolicySet set(String name, String rules) {
-    PolicyBundle bundle = new BundleCompiler().compile(List.of(new SourceFile("p.yaml", """
-        apiVersion: caracal.run/v1
-        kind: Resource
-        metadata: {name: api}
-        spec: {id: "resource://api", scopes: [read, write]}
-        ---
-        apiVersion: caracal.run/v1
-        kind: Policy
-        metadata: {name: p}
-        spec:
-          resources: ["resource://api"]
-          rules:
-        %s
-        ---
-        apiVersion: caracal.run/v1
-        kind: PolicySet
-        metadata: {name: %s}
-        spec: {policies: [p]}
-        """.formatted(rules.indent(4), name))));
-    return LocalPolicySet.compile(bundle, name);
-  }
+
 
   /** A resource token of `app_1`, session `ses_1`, signed by the zone's current key. */
   public String token(String audience, String scope) {

@@ -11,21 +11,19 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import run.caracal.decision.DecisionRecord;
+import run.caracal.control.pipeline.memory.SampleSets;
 import run.caracal.decision.DecisionRecord.AppRef;
 import run.caracal.decision.DecisionRecord.Call;
 import run.caracal.decision.DecisionRecord.SessionRef;
+import run.caracal.decision.DecisionRecord;
 import run.caracal.decision.DecisionRecordJson;
 import run.caracal.decision.InputMasker;
 import run.caracal.engine.compile.CompiledPolicySet;
 import run.caracal.engine.decision.DecisionInput;
 import run.caracal.engine.decision.Phase;
-import run.caracal.engine.testing.LocalPolicySet;
-import run.caracal.policy.BundleCompiler;
 import run.caracal.policy.input.Principal;
 import run.caracal.policy.input.Request;
 import run.caracal.policy.input.Resource;
-import run.caracal.policy.source.SourceFile;
 
 /**
  * Writes a synthetic ledger export of N decision records of zone `zone_bench` (alternately STS
@@ -35,26 +33,9 @@ import run.caracal.policy.source.SourceFile;
  * <pre>java -cp bench/target/benchmarks.jar run.caracal.bench.simulate.ExportGenerator 1000000 /tmp/sim</pre>
  */
 public final class ExportGenerator {
-  private static final String RESOURCE = """
-      apiVersion: caracal.run/v1
-      kind: Resource
-      metadata: {name: api}
-      spec: {id: "resource://api", scopes: [read, write]}
-      """;
-  private static final String POLICY = """
-      apiVersion: caracal.run/v1
-      kind: Policy
-      metadata: {name: p}
-      spec:
-        resources: ["resource://api"]
-        rules:
-          - {name: reads, effect: allow, scopes: [read]}
-          - {name: writes, effect: allow, scopes: [write], when: "request.method != 'DELETE'"}
-      ---
-      apiVersion: caracal.run/v1
-      kind: PolicySet
-      metadata: {name: production}
-      spec: {policies: [p]}
+  private static final String RULES = """
+      - {name: reads, effect: allow, scopes: [read]}
+      - {name: writes, effect: allow, scopes: [write], when: "request.method != 'DELETE'"}
       """;
 
   private ExportGenerator() {}
@@ -64,12 +45,12 @@ public final class ExportGenerator {
     Path dir = Files.createDirectories(Path.of(args[1]));
     Path production = Files.createDirectories(dir.resolve("production"));
     Path candidate = Files.createDirectories(dir.resolve("candidate"));
-    Files.writeString(production.resolve("resource.yaml"), RESOURCE);
-    Files.writeString(production.resolve("policy.yaml"), POLICY);
-    Files.writeString(candidate.resolve("resource.yaml"), RESOURCE);
-    Files.writeString(candidate.resolve("policy.yaml"), POLICY.replace("request.method != 'DELETE'", "request.method == 'PUT'"));
-    CompiledPolicySet set = LocalPolicySet.compile(new BundleCompiler().compile(List.of(new SourceFile("r.yaml", RESOURCE),
-        new SourceFile("p.yaml", POLICY))), "production");
+    Files.writeString(production.resolve("resource.yaml"), SampleSets.RESOURCE);
+    Files.writeString(production.resolve("policy.yaml"), SampleSets.policy("production", RULES));
+    Files.writeString(candidate.resolve("resource.yaml"), SampleSets.RESOURCE);
+    Files.writeString(candidate.resolve("policy.yaml"),
+        SampleSets.policy("production", RULES.replace("request.method != 'DELETE'", "request.method == 'PUT'")));
+    CompiledPolicySet set = SampleSets.set("production", RULES);
     InputMasker masker = new InputMasker(InputMasker.DEFAULT_PATHS, new byte[32]);
     ObjectMapper json = new ObjectMapper();
     Instant start = Instant.now().minusSeconds(3600);

@@ -72,7 +72,7 @@ public final class LedgerApi {
   }
 
   /** A zone of the control plane (`/admin/v1/zones/{id}`), when it still exists. */
-  Optional<JsonNode> zone(String zoneId) {
+  public Optional<JsonNode> zone(String zoneId) {
     return found(() -> client.get("/admin/v1/zones/" + AdminClient.encode(zoneId)));
   }
 

@@ -27,11 +27,18 @@ final class DecisionEvents {
 
   private DecisionEvents() {}
 
-  /** From {@code export} when given, else from the running server. */
-  static void stream(Path export, String zone, Instant from, Instant to, Consumer<JsonNode> sink) throws IOException {
+  /**
+   * From {@code export} when given, else from the running server; {@code warn} hears about a zone
+   * the server does not know (a deleted zone's events are still read).
+   */
+  static void stream(Path export, String zone, Instant from, Instant to, Consumer<JsonNode> sink, Consumer<String> warn)
+      throws IOException {
     if (export != null) {
       fromExport(export, zone, from, to, sink);
     } else {
+      if (LedgerApi.fromHome().zone(zone).isEmpty()) {
+        warn.accept("warning: the server has no zone `" + zone + "`; only events recorded under that id are read");
+      }
       fromServer(zone, from, to, sink);
     }
   }

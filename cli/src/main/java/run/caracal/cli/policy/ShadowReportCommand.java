@@ -1,18 +1,12 @@
 package run.caracal.cli.policy;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import run.caracal.cli.ExitCode;
-import run.caracal.cli.UsageException;
-import run.caracal.cli.admin.AdminClient;
 import run.caracal.decision.DecisionRecordJson;
 import run.caracal.decision.ImpactReport;
 import run.caracal.decision.Replay;
@@ -31,56 +25,25 @@ final class ShadowReportCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--zone", required = true, description = "The zone (name or id).")
-  String zone;
-
-  @Option(names = "--since", defaultValue = "24h", description = "From this long ago or this time (default: ${DEFAULT-VALUE}).")
-  String since;
-
-  @Option(names = "--until", description = "Up to this time (default: now).")
-  String until;
-
-  @Option(names = "--limit", defaultValue = "1000", description = "List at most this many disagreements (all are counted; default: ${DEFAULT-VALUE}).")
-  int limit;
-
-  @Option(names = "--format", defaultValue = "text", description = "text, json or junit (default: ${DEFAULT-VALUE}).")
-  String format;
-
-  @Option(names = "--export", paramLabel = "FILE", description = "Read an export (`caracal audit export`) instead of the server.")
-  Path export;
-
-  @Option(names = "--fail-on-change", description = "Exit 4 when the shadow set disagreed with the active one.")
-  boolean failOnChange;
+  @Mixin
+  ReplayOptions options;
 
   @Override
   public Integer call() throws IOException {
-    if (!List.of("text", "json", "junit").contains(format)) {
-      throw new UsageException("--format must be text, json or junit");
-    }
+    options.validate();
     Instant now = Instant.now();
-    Instant from = SimulateCommand.time("--since", since, now);
-    Instant to = until == null ? now : SimulateCommand.time("--until", until, now);
-    ImpactReport report = new ImpactReport(PolicySetRef.NONE, Math.max(0, limit));
-    DecisionEvents.stream(export, zone, from, to, event -> {
+    Instant from = options.from(now);
+    Instant to = options.to(now);
+    ImpactReport report = new ImpactReport(PolicySetRef.NONE, options.limit);
+    DecisionEvents.stream(options.export, options.zone, from, to, event -> {
       try {
         Replay.shadow(DecisionRecordJson.read(event)).ifPresent(report::add);
       } catch (IllegalArgumentException e) {
         report.skipped();
       }
-    });
-    PrintWriter out = spec.commandLine().getOut();
-    switch (format) {
-      case "json" -> out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.toJson()));
-      case "junit" -> out.print(ImpactText.junit(report));
-      default -> {
-        if (report.total() == 0) {
-          out.println("no decision in zone " + zone + " between " + from + " and " + to + " was made with a shadow set");
-        } else {
-          ImpactText.text(report, zone, from, to).forEach(out::println);
-        }
-      }
-    }
-    out.flush();
-    return failOnChange && report.changed() ? ExitCode.CHANGED.code() : ExitCode.OK.code();
+    }, spec.commandLine().getErr()::println);
+    options.print(report, spec.commandLine().getOut(), from, to,
+        "no decision in zone " + options.zone + " between " + from + " and " + to + " was made with a shadow set");
+    return options.exit(report);
   }
 }

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,14 +12,13 @@ import java.util.concurrent.Callable;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import run.caracal.cli.ExitCode;
 import run.caracal.cli.UsageException;
-import run.caracal.cli.admin.AdminClient;
-import run.caracal.cli.audit.Since;
 import run.caracal.decision.DecisionRecord;
 import run.caracal.decision.DecisionRecordJson;
 import run.caracal.decision.ImpactReport;
@@ -45,50 +43,30 @@ final class SimulateCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  @Mixin
+  ReplayOptions options;
+
   @Parameters(arity = "1..*", paramLabel = "PATH", description = "Policy files or directories (*.yaml, *.yml) holding the candidate set.")
   List<Path> paths;
 
-  @Option(names = "--zone", required = true, description = "The zone whose recorded decisions are replayed (name or id).")
-  String zone;
 
   @Option(names = "--set", description = "The candidate policy set (default: the only one in the files).")
   String set;
 
-  @Option(names = "--since", defaultValue = "24h", description = "From this long ago or this time (default: ${DEFAULT-VALUE}).")
-  String since;
 
-  @Option(names = "--until", description = "Up to this time (default: now).")
-  String until;
 
   @Option(names = "--phase", description = "Only decisions of this phase: issue (STS) or request (Gateway).")
   String phase;
 
-  @Option(names = "--limit", defaultValue = "1000", description = "List at most this many changes (all are counted; default: ${DEFAULT-VALUE}).")
-  int limit;
-
-  @Option(names = "--format", defaultValue = "text", description = "text, json or junit (default: ${DEFAULT-VALUE}).")
-  String format;
-
-  @Option(names = "--export", paramLabel = "FILE", description = "Read an export (`caracal audit export`) instead of the server.")
-  Path export;
-
-  @Option(names = "--fail-on-change", description = "Exit 4 when any decision would change or cannot be told.")
-  boolean failOnChange;
-
   @Override
   public Integer call() throws IOException {
-    if (!List.of("text", "json", "junit").contains(format)) {
-      throw new UsageException("--format must be text, json or junit");
-    }
+    options.validate();
     if (phase != null && !phase.equals("issue") && !phase.equals("request")) {
       throw new UsageException("--phase must be issue or request");
     }
-    if (limit < 0) {
-      throw new UsageException("--limit must not be negative");
-    }
     Instant now = Instant.now();
-    Instant from = time("--since", since, now);
-    Instant to = until == null ? now : time("--until", until, now);
+    Instant from = options.from(now);
+    Instant to = options.to(now);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     PolicyBundle bundle = PolicySources.load(paths);
@@ -99,7 +77,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
     CompiledPolicySet candidate = LocalPolicySet.compile(bundle, setName(bundle));
     BiPredicate<String, String> readsMasked = readsMasked(bundle);
-    ImpactReport report = new ImpactReport(candidate.ref(), limit);
+    ImpactReport report = new ImpactReport(candidate.ref(), options.limit);
     Consumer<JsonNode> replay = event -> {
       DecisionRecord record;
       try {
@@ -113,14 +91,9 @@ final class SimulateCommand implements Callable<Integer> {
       }
       Replay.replay(record, candidate, readsMasked).ifPresentOrElse(report::add, report::skipped);
     };
-    DecisionEvents.stream(export, zone, from, to, replay);
-    switch (format) {
-      case "json" -> out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.toJson()));
-      case "junit" -> out.print(ImpactText.junit(report));
-      default -> ImpactText.text(report, zone, from, to).forEach(out::println);
-    }
-    out.flush();
-    return failOnChange && report.changed() ? ExitCode.CHANGED.code() : ExitCode.OK.code();
+    DecisionEvents.stream(options.export, options.zone, from, to, replay, err::println);
+    options.print(report, out, from, to, "no recorded decision of zone " + options.zone + " between " + from + " and " + to);
+    return options.exit(report);
   }
 
   private String setName(PolicyBundle bundle) {
@@ -157,12 +130,5 @@ final class SimulateCommand implements Callable<Integer> {
     };
   }
 
-  /** A `--since`/`--until` value as a time; a usage error naming the option when it is neither. */
-  static Instant time(String option, String value, Instant now) {
-    try {
-      return Since.parse(value, now);
-    } catch (IllegalArgumentException | DateTimeParseException e) {
-      throw new UsageException(option + " `" + value + "` is neither a duration (90s, 15m, 2h, 7d) nor a time");
-    }
-  }
+
 }

@@ -17,22 +17,18 @@ import run.caracal.control.metrics.CaracalMetrics;
 import run.caracal.control.pipeline.Attempt.Bounded;
 import run.caracal.control.pipeline.memory.MemoryDecisionLog;
 import run.caracal.control.pipeline.memory.MemoryReads;
+import run.caracal.control.pipeline.memory.SampleSets;
 import run.caracal.control.policy.ZonePolicies;
 import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.session.SessionRecord;
-import run.caracal.decision.DecisionRecord;
 import run.caracal.decision.DecisionRecord.Call;
+import run.caracal.decision.DecisionRecord;
 import run.caracal.decision.InputMasker;
 import run.caracal.decision.Reason;
 import run.caracal.decision.Stage;
-import run.caracal.engine.compile.CompiledPolicySet;
 import run.caracal.engine.decision.Phase;
 import run.caracal.engine.decision.ScopeMatch;
-import run.caracal.engine.testing.LocalPolicySet;
-import run.caracal.policy.BundleCompiler;
-import run.caracal.policy.PolicyBundle;
 import run.caracal.policy.input.Request;
-import run.caracal.policy.source.SourceFile;
 
 /** The pipeline over in-memory ports: every stage, the record it leaves, the outcome it answers. */
 class DecisionPipelineTest {
@@ -60,29 +56,7 @@ class DecisionPipelineTest {
         Optional.empty());
   }
 
-  private static CompiledPolicySet set(String name, String rules) {
-    PolicyBundle bundle = new BundleCompiler().compile(List.of(new SourceFile("p.yaml", """
-        apiVersion: caracal.run/v1
-        kind: Resource
-        metadata: {name: api}
-        spec: {id: "resource://api", scopes: [read, write]}
-        ---
-        apiVersion: caracal.run/v1
-        kind: Policy
-        metadata: {name: p}
-        spec:
-          resources: ["resource://api"]
-          rules:
-        %s
-        ---
-        apiVersion: caracal.run/v1
-        kind: PolicySet
-        metadata: {name: %s}
-        spec: {policies: [p]}
-        """.formatted(rules.indent(4), name))));
-    assertFalse(bundle.hasErrors(), bundle.diagnostics()::toString);
-    return LocalPolicySet.compile(bundle, name);
-  }
+
 
   private static final String READS = "- {name: reads, effect: allow, scopes: [read]}";
 
@@ -99,7 +73,7 @@ class DecisionPipelineTest {
 
   @Test
   void decide_allowedByTheActiveSet_grantsAndRecordsTheMaskedInputFirst() {
-    reads.put(new ZonePolicies(ZONE, Optional.of(set("prod", READS)), Optional.empty()));
+    reads.put(new ZonePolicies(ZONE, Optional.of(SampleSets.set("prod", READS)), Optional.empty()));
 
     Outcome outcome = decide(attempt("app_1", "ses_child", List.of("read"), ScopeMatch.ALL, Attempt.Bounds.NONE));
 
@@ -127,7 +101,7 @@ class DecisionPipelineTest {
 
   @Test
   void decide_anyScope_oneEngineCallNamesTheGrantingScope() {
-    reads.put(new ZonePolicies(ZONE, Optional.of(set("prod", READS)), Optional.empty()));
+    reads.put(new ZonePolicies(ZONE, Optional.of(SampleSets.set("prod", READS)), Optional.empty()));
 
     Outcome outcome = decide(attempt("app_1", "ses_root", List.of("write", "read"), ScopeMatch.ANY, Attempt.Bounds.NONE));
 
@@ -137,7 +111,7 @@ class DecisionPipelineTest {
 
   @Test
   void decide_revokedAncestor_refusesAsSessionRevokedBeforeTheEngine() {
-    reads.put(new ZonePolicies(ZONE, Optional.of(set("prod", READS)), Optional.empty())).terminate("ses_root", NOW);
+    reads.put(new ZonePolicies(ZONE, Optional.of(SampleSets.set("prod", READS)), Optional.empty())).terminate("ses_root", NOW);
 
     Outcome outcome = decide(attempt("app_1", "ses_child", List.of("read"), ScopeMatch.ALL, Attempt.Bounds.NONE));
 
@@ -168,7 +142,7 @@ class DecisionPipelineTest {
 
   @Test
   void decide_edgeBoundsRefuse_recordedAtStageBoundsWithoutAnEngineCall() {
-    reads.put(new ZonePolicies(ZONE, Optional.of(set("prod", READS)), Optional.empty()));
+    reads.put(new ZonePolicies(ZONE, Optional.of(SampleSets.set("prod", READS)), Optional.empty()));
 
     Outcome outcome = decide(attempt("app_1", "ses_child", List.of("write"), ScopeMatch.ALL,
         (session, scopes) -> session.scopes().containsAll(scopes) ? Bounded.within(scopes)
@@ -182,7 +156,7 @@ class DecisionPipelineTest {
 
   @Test
   void decide_shadowSetDisagrees_isInTheSameRecord() {
-    reads.put(new ZonePolicies(ZONE, Optional.of(set("prod", READS)), Optional.of(set("candidate", "- {name: nothing, effect: allow, scopes: [write]}"))));
+    reads.put(new ZonePolicies(ZONE, Optional.of(SampleSets.set("prod", READS)), Optional.of(SampleSets.set("candidate", "- {name: nothing, effect: allow, scopes: [write]}"))));
 
     decide(attempt("app_1", "ses_root", List.of("read"), ScopeMatch.ALL, null));
 
@@ -195,7 +169,7 @@ class DecisionPipelineTest {
 
   @Test
   void decide_logCannotCommit_isUnrecordedWhateverTheDecision() {
-    reads.put(new ZonePolicies(ZONE, Optional.of(set("prod", READS)), Optional.empty()));
+    reads.put(new ZonePolicies(ZONE, Optional.of(SampleSets.set("prod", READS)), Optional.empty()));
     log.failing(true);
 
     assertInstanceOf(Outcome.Unrecorded.class, decide(attempt("app_1", "ses_root", List.of("read"), ScopeMatch.ALL, null)));

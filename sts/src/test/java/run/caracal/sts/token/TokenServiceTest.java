@@ -28,6 +28,7 @@ import run.caracal.control.metrics.CaracalMetrics;
 import run.caracal.control.pipeline.DecisionPipeline;
 import run.caracal.control.pipeline.memory.MemoryDecisionLog;
 import run.caracal.control.pipeline.memory.MemoryReads;
+import run.caracal.control.pipeline.memory.SampleSets;
 import run.caracal.control.policy.ZonePolicies;
 import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.session.SessionStore;
@@ -36,11 +37,8 @@ import run.caracal.decision.DecisionRecord;
 import run.caracal.decision.InputMasker;
 import run.caracal.decision.Stage;
 import run.caracal.engine.compile.CompiledPolicySet;
-import run.caracal.engine.testing.LocalPolicySet;
 import run.caracal.ledger.Ledger;
 import run.caracal.ledger.LedgerConfig;
-import run.caracal.policy.BundleCompiler;
-import run.caracal.policy.source.SourceFile;
 import run.caracal.sts.OAuthException;
 import run.caracal.sts.RequestContext;
 import run.caracal.sts.session.OpenedSession;
@@ -98,27 +96,12 @@ class TokenServiceTest {
   }
 
   private static CompiledPolicySet set() {
-    return LocalPolicySet.compile(new BundleCompiler().compile(List.of(new SourceFile("p.yaml", """
-        apiVersion: caracal.run/v1
-        kind: Resource
-        metadata: {name: api}
-        spec: {id: "resource://api", scopes: [read, write]}
-        ---
-        apiVersion: caracal.run/v1
-        kind: Policy
-        metadata: {name: p}
-        spec:
-          resources: ["resource://api"]
-          rules:
-            - {name: reads, effect: allow, scopes: [read]}
-            - {name: writes, effect: allow, scopes: [write], when: "delegation.depth == 0"}
-        ---
-        apiVersion: caracal.run/v1
-        kind: PolicySet
-        metadata: {name: prod}
-        spec: {policies: [p]}
-        """))), "prod");
+    return SampleSets.set("prod", """
+        - {name: reads, effect: allow, scopes: [read]}
+        - {name: writes, effect: allow, scopes: [write], when: "delegation.depth == 0"}
+        """);
   }
+
 
   private static TokenRequest clientCredentials(String scope) {
     return new TokenRequest(TokenTypes.GRANT_CLIENT_CREDENTIALS, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
