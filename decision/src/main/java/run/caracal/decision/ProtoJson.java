@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.ListValue;
@@ -15,6 +16,7 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -61,7 +63,7 @@ final class ProtoJson {
       case FLOAT -> F.numberNode((Float) v);
       case DOUBLE -> F.numberNode((Double) v);
       case ENUM -> F.textNode(v.toString());
-      case BYTE_STRING -> F.textNode(java.util.Base64.getEncoder().encodeToString(((com.google.protobuf.ByteString) v).toByteArray()));
+      case BYTE_STRING -> F.textNode(Base64.getEncoder().encodeToString(((ByteString) v).toByteArray()));
       case MESSAGE -> message((Message) v);
     };
   }
@@ -136,7 +138,7 @@ final class ProtoJson {
         case FLOAT -> (float) v.asDouble();
         case DOUBLE -> v.asDouble();
         case ENUM -> f.getEnumType().findValueByName(v.asText());
-        case BYTE_STRING -> com.google.protobuf.ByteString.copyFrom(java.util.Base64.getDecoder().decode(v.asText()));
+        case BYTE_STRING -> ByteString.copyFrom(Base64.getDecoder().decode(v.asText()));
         case MESSAGE -> message(f, v, parent);
       };
     } catch (NumberFormatException | DateTimeParseException e) {

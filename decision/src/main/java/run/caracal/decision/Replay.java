@@ -1,6 +1,7 @@
 package run.caracal.decision;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.BiPredicate;
 import run.caracal.engine.compile.CompiledPolicySet;
@@ -26,7 +27,7 @@ public final class Replay {
     INDETERMINATE;
 
     public String id() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 
