@@ -90,6 +90,7 @@ public enum Reason {
   NO_ACTIVE_POLICY_SET(Stage.POLICY, 403, "access_denied", 403),
   // the decision could not be made durable, or the service could not decide
   LEDGER_UNAVAILABLE(Stage.RECORD, 503, "temporarily_unavailable", 503),
+  OVERLOADED(Stage.RECORD, 503, "temporarily_unavailable", 503),
   DATABASE_UNAVAILABLE(Stage.RECORD, 503, "temporarily_unavailable", 503),
   GATEWAY_UNAVAILABLE(Stage.RECORD, 503, "temporarily_unavailable", 503),
   INTERNAL_ERROR(Stage.RECORD, 503, "server_error", 500),

@@ -5,6 +5,8 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,11 +24,12 @@ import run.caracal.ledger.query.EventPage;
 import run.caracal.ledger.query.PageRequest;
 import run.caracal.ledger.store.DataSources;
 import run.caracal.ledger.store.JdbcLedgerStore;
+import run.caracal.ledger.store.KeyIndexer;
 import run.caracal.ledger.store.LedgerStore;
 import run.caracal.ledger.store.SchemaMigrator;
-import run.caracal.ledger.writer.GroupCommitWriter;
 import run.caracal.ledger.verify.SnapshotVerifier;
 import run.caracal.ledger.verify.VerificationReport;
+import run.caracal.ledger.writer.GroupCommitWriter;
 
 /**
  * The ledger: append-only, hash-chained, checkpointed event store.
@@ -43,15 +46,18 @@ import run.caracal.ledger.verify.VerificationReport;
 public final class Ledger implements AutoCloseable {
   private final LedgerConfig config;
   private final DataSource dataSource;
+  private final DataSource indexSource;
   private final LedgerStore store;
   private final SigningKey key;
   private final Object writerLock = new Object();
   private volatile GroupCommitWriter writer;
+  private volatile KeyIndexer indexer;
   private volatile boolean closed;
 
-  private Ledger(LedgerConfig config, DataSource dataSource, LedgerStore store, SigningKey key) {
+  private Ledger(LedgerConfig config, DataSource dataSource, DataSource indexSource, LedgerStore store, SigningKey key) {
     this.config = config;
     this.dataSource = dataSource;
+    this.indexSource = indexSource;
     this.store = store;
     this.key = key;
   }
@@ -65,19 +71,37 @@ public final class Ledger implements AutoCloseable {
    */
   public static Ledger open(LedgerConfig config) {
     DataSource ds = dataSource(config);
+    DataSource index = ds;
     try {
+      index = indexSource(ds);
       if (config.migrate()) {
         SchemaMigrator.migrate(ds);
       }
+      SchemaMigrator.migrateIndex(index);
       SigningKey key = SigningKey.loadOrCreate(config.keyDirectory());
-      return new Ledger(config, ds, new JdbcLedgerStore(ds), key);
+      return new Ledger(config, ds, index, new JdbcLedgerStore(ds, index), key);
     } catch (RuntimeException e) {
+      if (index != ds && index instanceof HikariDataSource pool) {
+        pool.close();
+      }
       if (ds instanceof HikariDataSource pool && !(config.database()
           instanceof LedgerDatabase.External)) {
         pool.close();
       }
       throw e;
     }
+  }
+
+  /** The key index's own H2 file beside an embedded H2 ledger, else the ledger's database. */
+  private static DataSource indexSource(DataSource ledger) {
+    String url;
+    try (Connection c = ledger.getConnection()) {
+      url = c.getMetaData().getURL();
+    } catch (SQLException e) {
+      throw new LedgerException("ledger_storage_error", "cannot open the ledger database: "
+          + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
+    }
+    return DataSources.h2IndexUrl(url).<DataSource>map(u -> DataSources.pool(u, "sa", "", 4)).orElse(ledger);
   }
 
   private static DataSource dataSource(LedgerConfig config) {
@@ -134,6 +158,7 @@ public final class Ledger implements AutoCloseable {
       if (writer == null) {
         writer = new GroupCommitWriter(store, key,
             UUID.randomUUID().toString(), writerName(), config.clock(), config.writer());
+        indexer = new KeyIndexer(dataSource, indexSource).start();
       }
       return writer;
     }
@@ -148,6 +173,14 @@ public final class Ledger implements AutoCloseable {
   public int queueDepth() {
     var w = writer;
     return w == null ? 0 : w.queueDepth();
+  }
+
+  /**
+   * Events appended (by any process) whose lookup keys are not indexed yet: they are still found
+   * by request, trace, session and token, by a scan above each chain's index watermark.
+   */
+  public long indexBacklog() {
+    return new KeyIndexer(dataSource, indexSource).backlog();
   }
 
   /** This instance's chain id, once it has appended (or tried to). */
@@ -216,6 +249,13 @@ public final class Ledger implements AutoCloseable {
     var w = writer;
     if (w != null) {
       w.close();
+    }
+    var i = indexer;
+    if (i != null) {
+      i.close();
+    }
+    if (indexSource != dataSource && indexSource instanceof HikariDataSource pool) {
+      pool.close();
     }
     if (dataSource instanceof HikariDataSource pool
         && !(config.database() instanceof LedgerDatabase.External)) {

@@ -1,5 +1,6 @@
 package run.caracal.sts;
 
+import run.caracal.control.pipeline.Outcome;
 import run.caracal.decision.Reason;
 
 /**
@@ -27,6 +28,11 @@ public final class OAuthException extends RuntimeException {
   /** The answer when a decision could not be made durable: nothing was issued. */
   public static OAuthException unrecorded() {
     return of(Reason.LEDGER_UNAVAILABLE, "the decision could not be recorded; try again");
+  }
+
+  /** The answer when a decision could not be made durable (the ledger failed, or is full: `overloaded`). */
+  public static OAuthException unrecorded(Outcome.Unrecorded outcome) {
+    return of(outcome.reason(), outcome.message());
   }
 
   public static OAuthException invalidClient(String reason) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import run.caracal.control.app.Application;
 import run.caracal.control.metrics.CaracalMetrics;
 import run.caracal.control.pipeline.Attempt.Bounded;
@@ -25,6 +26,7 @@ import run.caracal.decision.Reason;
 import run.caracal.engine.decision.Decision;
 import run.caracal.engine.decision.DecisionInput;
 import run.caracal.engine.decision.Phase;
+import run.caracal.ledger.LedgerException;
 import run.caracal.policy.input.Context;
 import run.caracal.policy.input.Delegation;
 import run.caracal.policy.input.Request;
@@ -42,6 +44,8 @@ import run.caracal.policy.input.Resource;
  * asynchronously. Thread-safe.
  */
 public final class DecisionPipeline {
+  private static final int MAX_CACHED_DELEGATIONS = 100_000;
+
   private final SessionReads sessions;
   private final AppReads apps;
   private final PolicySets policies;
@@ -49,6 +53,7 @@ public final class DecisionPipeline {
   private final InputMasker masker;
   private final Clock clock;
   private final CaracalMetrics metrics;
+  private final Map<String, Delegation> delegations = new ConcurrentHashMap<>();
 
   public DecisionPipeline(SessionReads sessions, AppReads apps, PolicySets policies, DecisionLog log, InputMasker masker,
       Clock clock, CaracalMetrics metrics) {
@@ -59,6 +64,26 @@ public final class DecisionPipeline {
     this.masker = masker;
     this.clock = clock;
     this.metrics = metrics;
+  }
+
+  /**
+   * The delegation chain of a session, read once per session: ancestors and the parent's scopes
+   * never change (their liveness is not part of it: ending a session ends its descendants, which
+   * the session's own row shows on every request).
+   */
+  private Delegation delegation(SessionRecord session) {
+    if (session.depth() == 0) {
+      return DecisionInputs.delegation(session, sessions);
+    }
+    Delegation known = delegations.get(session.id());
+    if (known == null) {
+      known = DecisionInputs.delegation(session, sessions);
+      if (delegations.size() >= MAX_CACHED_DELEGATIONS) {
+        delegations.clear();
+      }
+      delegations.put(session.id(), known);
+    }
+    return known;
   }
 
   /** Decides an attempt; the future completes once its record is durable (never exceptionally). */
@@ -87,7 +112,7 @@ public final class DecisionPipeline {
       }
     }
     Request request = attempt.request().toBuilder().clearScopes().addAllScopes(scopes).build();
-    Delegation delegation = refusal == null ? DecisionInputs.delegation(session.get(), sessions) : Delegation.getDefaultInstance();
+    Delegation delegation = refusal == null ? delegation(session.get()) : Delegation.getDefaultInstance();
     DecisionInput input = new DecisionInput(app.map(DecisionInputs::principal).orElse(null),
         session.map(DecisionInputs::session).orElse(null), delegation,
         attempt.binding().map(ResourceBinding::toInput).orElse(Resource.newBuilder().setId(attempt.resourceId()).build()),
@@ -154,6 +179,16 @@ public final class DecisionPipeline {
     return durable(record, attempt.session().tokenId(), outcome, attempt.phase());
   }
 
+  /** A full ledger queue answers `overloaded` at once; any other failure is `ledger_unavailable`. */
+  private static Reason unrecordedReason(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof LedgerException e && e.code().equals("ledger_overloaded")) {
+        return Reason.OVERLOADED;
+      }
+    }
+    return Reason.LEDGER_UNAVAILABLE;
+  }
+
   private CompletableFuture<Outcome> durable(DecisionRecord record, Optional<String> tokenId, Outcome outcome,
       Phase phase) {
     String edge = phase == Phase.ISSUE ? "sts" : "gateway";
@@ -163,11 +198,11 @@ public final class DecisionPipeline {
     try {
       append = log.append(record, tokenId);
     } catch (RuntimeException e) { // the event could not even be built or queued
-      return CompletableFuture.completedFuture(new Outcome.Unrecorded(record));
+      return CompletableFuture.completedFuture(new Outcome.Unrecorded(record, unrecordedReason(e)));
     }
     return append.handle((ok, error) -> {
       if (error != null) {
-        return new Outcome.Unrecorded(record);
+        return new Outcome.Unrecorded(record, unrecordedReason(error));
       }
       metrics.ledgerAppended(Duration.ofNanos(System.nanoTime() - started));
       return outcome;

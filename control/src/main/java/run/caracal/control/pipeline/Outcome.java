@@ -26,9 +26,11 @@ public sealed interface Outcome {
   record Refused(DecisionRecord record, Reason reason, String message) implements Outcome {}
 
   /** The decision could not be made durable: nothing may be done, the edge answers 503. */
-  record Unrecorded(DecisionRecord record) implements Outcome {
-    public Reason reason() {
-      return Reason.LEDGER_UNAVAILABLE;
+  record Unrecorded(DecisionRecord record, Reason reason) implements Outcome {
+    /** The message a client gets, by reason. */
+    public String message() {
+      return reason == Reason.OVERLOADED ? "too many decisions are waiting to be recorded; nothing was done, try again"
+          : "the decision could not be recorded; nothing was done";
     }
   }
 }

@@ -11,6 +11,8 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 import run.caracal.control.app.Application;
 import run.caracal.control.metrics.CaracalMetrics;
@@ -28,6 +30,7 @@ import run.caracal.decision.Reason;
 import run.caracal.decision.Stage;
 import run.caracal.engine.decision.Phase;
 import run.caracal.engine.decision.ScopeMatch;
+import run.caracal.ledger.LedgerException;
 import run.caracal.policy.input.Request;
 
 /** The pipeline over in-memory ports: every stage, the record it leaves, the outcome it answers. */
@@ -173,7 +176,23 @@ class DecisionPipelineTest {
     log.failing(true);
 
     assertInstanceOf(Outcome.Unrecorded.class, decide(attempt("app_1", "ses_root", List.of("read"), ScopeMatch.ALL, null)));
-    assertInstanceOf(Outcome.Unrecorded.class, decide(attempt("app_1", "ses_gone", List.of("read"), ScopeMatch.ALL, null)));
+    Outcome.Unrecorded refused = assertInstanceOf(Outcome.Unrecorded.class,
+        decide(attempt("app_1", "ses_gone", List.of("read"), ScopeMatch.ALL, null)));
+    assertEquals(Reason.LEDGER_UNAVAILABLE, refused.reason());
+  }
+
+  @Test
+  void decide_ledgerQueueFull_isUnrecordedAsOverloaded() {
+    reads.put(new ZonePolicies(ZONE, Optional.of(SampleSets.set("prod", READS)), Optional.empty()));
+    DecisionLog full = (record, token) -> CompletableFuture.failedFuture(
+        new CompletionException(new LedgerException("ledger_overloaded", "the ledger queue is full")));
+    DecisionPipeline overloaded = new DecisionPipeline(reads, reads.apps(), reads, full, new InputMasker(List.of(), new byte[32]),
+        Clock.fixed(NOW, ZoneOffset.UTC), new CaracalMetrics());
+
+    Outcome.Unrecorded outcome = assertInstanceOf(Outcome.Unrecorded.class,
+        overloaded.decide(attempt("app_1", "ses_root", List.of("read"), ScopeMatch.ALL, null)).join());
+    assertEquals(Reason.OVERLOADED, outcome.reason());
+    assertEquals(503, outcome.reason().httpStatus());
   }
 
   @Test

@@ -3,13 +3,10 @@ package run.caracal.gateway.authz;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.JWTParser;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -44,8 +41,9 @@ import run.caracal.policy.input.Request;
 
 /**
  * Decides one Gateway request. The Gateway's own checks come first: the resource header, the
- * bearer token, the resource binding, token verification (signature, type, issuer, audience =
- * this resource, times), the rate limit, the upstream, the body. Then the
+ * bearer token and its verification (signature, type, issuer, times; the zone is read from the
+ * verified claims, once), the resource binding in that zone, the token's audience = this resource,
+ * the rate limit, the upstream, the body. Then the
  * {@link DecisionPipeline} (liveness of the session and the `jti`, never cached; the app still
  * enabled; the operation mapping as the request's bounds; the engine at phase `request` with
  * the active and shadow sets; the `gateway.decision` record made durable). A refusal at any
@@ -112,10 +110,11 @@ public final class GatewayAuthorizer {
       return Optional.empty();
     }
     try {
-      String zone = peekZone(authorization.substring(7).trim());
+      // verified once: the verifier caches the result, so the decision that follows does not verify again
+      String zone = verifier.verifyAnyAudience(authorization.substring(7).trim(), "at+jwt").zone();
       return resources.find(zone, resourceId).flatMap(ResourceBinding::bodyInspection)
           .filter(b -> b.covers(request.headers().get("content-type")));
-    } catch (GatewayException e) {
+    } catch (TokenRejected e) {
       return Optional.empty();
     }
   }
@@ -148,7 +147,7 @@ public final class GatewayAuthorizer {
               checked.resourceId, checked.call(), checked.requestBase().build(),
               new Attempt.Refusal(reason, refusal.getMessage()))
           .thenApply(outcome -> {
-            throw new CompletionException(outcome instanceof Outcome.Unrecorded ? unrecorded() : refusal);
+            throw new CompletionException(outcome instanceof Outcome.Unrecorded u ? unrecorded(u) : refusal);
           });
     } catch (RuntimeException e) { // a read failed: nothing is decided, nothing forwarded
       return CompletableFuture.failedFuture(GatewayException.of(Reason.GATEWAY_UNAVAILABLE,
@@ -156,8 +155,8 @@ public final class GatewayAuthorizer {
     }
   }
 
-  private static GatewayException unrecorded() {
-    return GatewayException.of(Reason.LEDGER_UNAVAILABLE, "the decision could not be recorded; nothing was forwarded");
+  private static GatewayException unrecorded(Outcome.Unrecorded outcome) {
+    return GatewayException.of(outcome.reason(), outcome.message().replace("nothing was done", "nothing was forwarded"));
   }
 
   /** The Gateway's checks of one request, and what they found (for the record of a refusal). */
@@ -195,13 +194,16 @@ public final class GatewayAuthorizer {
         throw GatewayException.of(Reason.TOKEN_MISSING, "Authorization: Bearer <token> is required");
       }
       String token = authorization.substring(7).trim();
-      zoneId = peekZone(token);
-      binding = resources.find(zoneId, resourceId)
-          .orElseThrow(() -> GatewayException.of(Reason.UNKNOWN_RESOURCE, "resource `" + resourceId + "` is not registered"));
       try {
-        verified = verifier.verify(token, "at+jwt", resourceId);
+        verified = verifier.verifyAnyAudience(token, "at+jwt");
       } catch (TokenRejected e) {
         throw GatewayException.of(Reason.fromId(e.reason()).orElse(Reason.TOKEN_MALFORMED), e.getMessage());
+      }
+      zoneId = verified.zone();
+      binding = resources.find(zoneId, resourceId)
+          .orElseThrow(() -> GatewayException.of(Reason.UNKNOWN_RESOURCE, "resource `" + resourceId + "` is not registered"));
+      if (verified.audience() == null || !verified.audience().contains(resourceId)) {
+        throw GatewayException.of(Reason.TOKEN_AUDIENCE_INVALID, "token is not for `" + resourceId + "`");
       }
       appId = verified.clientId();
       sessionId = verified.sessionId();
@@ -266,7 +268,7 @@ public final class GatewayAuthorizer {
       if (outcome instanceof Outcome.Refused refused) {
         throw new CompletionException(GatewayException.of(refused.reason(), refused.message()));
       }
-      throw new CompletionException(unrecorded());
+      throw new CompletionException(unrecorded((Outcome.Unrecorded) outcome));
     }
   }
 
@@ -284,17 +286,4 @@ public final class GatewayAuthorizer {
     }
   }
 
-  /** The zone a token claims, read before verification only to find the resource binding. */
-  private static String peekZone(String token) throws GatewayException {
-    try {
-      // any JWT form, so that an unsecured (`alg: none`) token reaches the verifier and is refused as such
-      JWTClaimsSet claims = JWTParser.parse(token).getJWTClaimsSet();
-      if (claims != null && claims.getClaim("zone") instanceof String z && !z.isBlank()) {
-        return z;
-      }
-    } catch (ParseException e) {
-      throw GatewayException.of(Reason.TOKEN_MALFORMED, "token is not a signed jwt");
-    }
-    throw GatewayException.of(Reason.TOKEN_MALFORMED, "token names no zone");
-  }
 }

@@ -2,7 +2,9 @@ package run.caracal.gateway.authz;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import run.caracal.control.resource.ResourceBinding;
 import run.caracal.policy.model.ResourceGlob;
 
@@ -12,15 +14,31 @@ import run.caracal.policy.model.ResourceGlob;
  * `*` matches any method.
  */
 public final class OperationMatcher {
+  /** Compiled path globs: operations are few and change rarely; compiled once, not per request. */
+  private static final Map<String, ResourceGlob> GLOBS = new ConcurrentHashMap<>();
+  private static final int MAX_GLOBS = 10_000;
+
   private OperationMatcher() {}
 
   public static Optional<ResourceBinding.Operation> match(List<ResourceBinding.Operation> operations, String method, String path) {
     String m = method.toUpperCase(Locale.ROOT);
     for (ResourceBinding.Operation op : operations) {
-      if ((op.method().equals("*") || op.method().equals(m)) && ResourceGlob.of(op.path()).matches(path)) {
+      if ((op.method().equals("*") || op.method().equals(m)) && glob(op.path()).matches(path)) {
         return Optional.of(op);
       }
     }
     return Optional.empty();
+  }
+
+  private static ResourceGlob glob(String path) {
+    ResourceGlob glob = GLOBS.get(path);
+    if (glob == null) {
+      if (GLOBS.size() >= MAX_GLOBS) {
+        GLOBS.clear();
+      }
+      glob = ResourceGlob.of(path);
+      GLOBS.put(path, glob);
+    }
+    return glob;
   }
 }

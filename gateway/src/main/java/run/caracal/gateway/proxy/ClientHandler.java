@@ -167,7 +167,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private void start(HttpRequest request) {
     exchange = new Exchange();
     exchange.request = request;
-    exchange.requestId = Ids.newId("req");
+    exchange.requestId = Ids.newRequestId();
     exchange.traceId = traceId(request.headers());
     exchange.keepAlive = HttpUtil.isKeepAlive(request);
     try {

@@ -3,6 +3,7 @@ package run.caracal.ledger.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Connection pools for the two supported databases. The H2 URL always carries
@@ -19,6 +20,21 @@ public final class DataSources {
   public static String h2Url(Path directory) {
     return "jdbc:h2:file:" + directory.toAbsolutePath().resolve(H2_NAME)
         + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
+  }
+
+  /**
+   * Where the key index of the embedded H2 ledger at {@code ledgerUrl} lives: its own file beside
+   * the ledger's ({@code ledger-index.mv.db}), without {@code WRITE_DELAY=0} (the index is rebuilt
+   * from the events when a commit is lost). Empty for any other database: there the index shares
+   * the ledger's database.
+   */
+  public static Optional<String> h2IndexUrl(String ledgerUrl) {
+    if (!ledgerUrl.startsWith("jdbc:h2:file:")) {
+      return Optional.empty();
+    }
+    int end = ledgerUrl.indexOf(';');
+    String file = end < 0 ? ledgerUrl : ledgerUrl.substring(0, end);
+    return Optional.of(file + "-index;LOCK_TIMEOUT=10000");
   }
 
   /**

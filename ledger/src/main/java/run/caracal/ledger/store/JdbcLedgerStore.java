@@ -32,19 +32,30 @@ public final class JdbcLedgerStore implements LedgerStore {
   private final JdbcQueries queries;
 
   /**
-   * Creates a store; the schema must already be migrated (see {@link SchemaMigrator}).
+   * A store whose key index shares its database; the schema must already be migrated (see
+   * {@link SchemaMigrator}).
    *
    * @throws LedgerException {@code ledger_storage_error} when the database cannot be reached
    *     or is neither H2 nor PostgreSQL
    */
   public JdbcLedgerStore(DataSource dataSource) {
+    this(dataSource, dataSource);
+  }
+
+  /**
+   * A store whose key index ({@link KeyIndexer}) lives in {@code index}.
+   *
+   * @throws LedgerException {@code ledger_storage_error} when the database cannot be reached
+   *     or is neither H2 nor PostgreSQL
+   */
+  public JdbcLedgerStore(DataSource dataSource, DataSource index) {
     this.dataSource = dataSource;
     try (Connection c = dataSource.getConnection()) {
       this.dialect = Dialect.of(c);
     } catch (SQLException e) {
       throw failure("cannot connect to the ledger database", e);
     }
-    this.queries = new JdbcQueries(dataSource);
+    this.queries = new JdbcQueries(dataSource, index);
   }
 
   @Override
@@ -154,7 +165,7 @@ public final class JdbcLedgerStore implements LedgerStore {
 
   @Override
   public List<AppendedEvent> byRequestId(String requestId) {
-    return queries.byColumn("request_id", requestId, PageRequest.MAX_LIMIT);
+    return queries.byKey(LookupKey.REQUEST, requestId, PageRequest.MAX_LIMIT);
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,20 +28,55 @@ final class JdbcQueries {
           .thenComparing(AppendedEvent::chainId)
           .thenComparingLong(AppendedEvent::seq);
 
-  private final DataSource dataSource;
+  /** Hits read from the key index per lookup, at most (as many as a page may hold). */
+  private static final int MAX_HITS = PageRequest.MAX_LIMIT;
+  /** Row ids per statement when events are fetched by primary key. */
+  private static final int FETCH_CHUNK = 500;
 
-  JdbcQueries(DataSource dataSource) {
+  private final DataSource dataSource;
+  private final DataSource index;
+
+  JdbcQueries(DataSource dataSource, DataSource index) {
     this.dataSource = dataSource;
+    this.index = index;
   }
 
-  List<AppendedEvent> byColumn(String column, String value, int limit) {
-    String sql = "SELECT " + Rows.EVENT_COLUMNS + " FROM ledger_event WHERE " + column
-        + " = ? ORDER BY occurred_at, chain_id, seq LIMIT " + limit;
-    return select(sql, List.of(value));
+  /** Every chain of the registry, oldest first. */
+  static List<String> chains(DataSource events) {
+    try (Connection c = events.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT chain_id FROM ledger_chain ORDER BY ordinal");
+        ResultSet rs = ps.executeQuery()) {
+      List<String> chains = new ArrayList<>();
+      while (rs.next()) {
+        chains.add(rs.getString(1));
+      }
+      return chains;
+    } catch (SQLException e) {
+      throw JdbcLedgerStore.failure("cannot read the chain registry", e);
+    }
+  }
+
+  /** How far the key index reaches in each chain (a chain not yet indexed is absent). */
+  static Map<String, Long> watermarks(DataSource index) {
+    try (Connection c = index.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT chain_id, seq FROM ledger_index_head");
+        ResultSet rs = ps.executeQuery()) {
+      Map<String, Long> marks = new HashMap<>();
+      while (rs.next()) {
+        marks.put(rs.getString(1), rs.getLong(2));
+      }
+      return marks;
+    } catch (SQLException e) {
+      throw JdbcLedgerStore.failure("cannot read the key index", e);
+    }
+  }
+
+  List<AppendedEvent> byKey(LookupKey key, String value, int limit) {
+    return inList(key, Set.of(value), limit);
   }
 
   List<AppendedEvent> byTraceId(String traceId, boolean related, int limit) {
-    List<AppendedEvent> direct = byColumn("trace_id", traceId, limit);
+    List<AppendedEvent> direct = byKey(LookupKey.TRACE, traceId, limit);
     if (!related || direct.isEmpty()) {
       return direct;
     }
@@ -57,21 +93,62 @@ final class JdbcQueries {
     Map<String, AppendedEvent> merged = new LinkedHashMap<>();
     direct.forEach(e -> merged.put(e.chainId() + "/" + e.seq(), e));
     for (List<AppendedEvent> more : List.of(
-        inList("session_id", sessions, limit), inList("token_fp", tokens, limit))) {
+        inList(LookupKey.SESSION, sessions, limit), inList(LookupKey.TOKEN, tokens, limit))) {
       more.forEach(e -> merged.putIfAbsent(e.chainId() + "/" + e.seq(), e));
     }
     return merged.values().stream().sorted(TIME_ORDER).limit(limit).toList();
   }
 
-  private List<AppendedEvent> inList(String column, Set<String> values, int limit) {
+  /**
+   * Events whose {@code key} is one of {@code values}, in time order: those the indexer has
+   * reached through the key index, the others (above their chain's watermark) by a scan of the
+   * chain's tail. The watermarks are read before the index, so an event the indexer passes
+   * meanwhile is found twice (and kept once), never missed.
+   */
+  private List<AppendedEvent> inList(LookupKey key, Set<String> values, int limit) {
     if (values.isEmpty()) {
       return List.of();
     }
     List<String> bounded = values.stream().limit(500).toList();
     String marks = String.join(", ", Collections.nCopies(bounded.size(), "?"));
-    String sql = "SELECT " + Rows.EVENT_COLUMNS + " FROM ledger_event WHERE " + column
-        + " IN (" + marks + ") ORDER BY occurred_at, chain_id, seq LIMIT " + limit;
-    return select(sql, new ArrayList<>(bounded));
+    Map<String, Long> watermarks = watermarks(index);
+    Map<String, List<Long>> hits = new LinkedHashMap<>();
+    try (Connection c = index.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT chain_id, seq FROM ledger_key WHERE key_value IN (" + marks
+            + ") ORDER BY chain_id, seq LIMIT " + MAX_HITS)) {
+      for (int i = 0; i < bounded.size(); i++) {
+        ps.setString(i + 1, key.of(bounded.get(i)));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          hits.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getLong(2));
+        }
+      }
+    } catch (SQLException e) {
+      throw JdbcLedgerStore.failure("cannot read the key index", e);
+    }
+    Map<String, AppendedEvent> found = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Long>> chain : hits.entrySet()) {
+      List<Long> seqs = chain.getValue();
+      for (int from = 0; from < seqs.size(); from += FETCH_CHUNK) {
+        List<Long> part = seqs.subList(from, Math.min(seqs.size(), from + FETCH_CHUNK));
+        List<Object> args = new ArrayList<>();
+        args.add(chain.getKey());
+        args.addAll(part);
+        select("SELECT " + Rows.EVENT_COLUMNS + " FROM ledger_event WHERE chain_id = ? AND seq IN ("
+            + String.join(", ", Collections.nCopies(part.size(), "?")) + ")", args)
+            .forEach(e -> found.put(e.chainId() + "/" + e.seq(), e));
+      }
+    }
+    for (String chain : chains(dataSource)) {
+      List<Object> args = new ArrayList<>();
+      args.add(chain);
+      args.add(watermarks.getOrDefault(chain, 0L));
+      args.addAll(bounded);
+      select("SELECT " + Rows.EVENT_COLUMNS + " FROM ledger_event WHERE chain_id = ? AND seq > ? AND " + key.column()
+          + " IN (" + marks + ")", args).forEach(e -> found.putIfAbsent(e.chainId() + "/" + e.seq(), e));
+    }
+    return found.values().stream().sorted(TIME_ORDER).limit(limit).toList();
   }
 
   EventPage list(EventFilter filter, PageRequest page) {

@@ -15,6 +15,11 @@ public final class SchemaMigrator {
   /** The Flyway history table of the ledger. */
   public static final String HISTORY_TABLE = "ledger_schema_history";
 
+  /** Where the key index's migrations live (see {@link KeyIndexer}). */
+  public static final String INDEX_LOCATION = "classpath:db/caracal/ledger-index";
+  /** The Flyway history table of the key index. */
+  public static final String INDEX_HISTORY_TABLE = "ledger_index_schema_history";
+
   private SchemaMigrator() {}
 
   /**
@@ -23,11 +28,24 @@ public final class SchemaMigrator {
    * @throws LedgerException {@code ledger_migration_failed}
    */
   public static void migrate(DataSource dataSource) {
+    migrate(dataSource, LOCATION, HISTORY_TABLE);
+  }
+
+  /**
+   * Migrates the key index's schema (in the ledger's database or its own) to the latest version.
+   *
+   * @throws LedgerException {@code ledger_migration_failed}
+   */
+  public static void migrateIndex(DataSource dataSource) {
+    migrate(dataSource, INDEX_LOCATION, INDEX_HISTORY_TABLE);
+  }
+
+  private static void migrate(DataSource dataSource, String location, String table) {
     try {
       Flyway.configure(SchemaMigrator.class.getClassLoader())
           .dataSource(dataSource)
-          .locations(LOCATION)
-          .table(HISTORY_TABLE)
+          .locations(location)
+          .table(table)
           .baselineOnMigrate(true)
           .baselineVersion("0")
           .load()

@@ -24,8 +24,9 @@ import run.caracal.ledger.store.LedgerStore;
  * Appends events to one chain through a single writer thread that commits them in batches.
  *
  * <p>Callers {@link #submit} and get a future that completes only after the transaction holding
- * their event has committed. The queue is bounded: a caller blocks up to the enqueue timeout
- * and then gets a future failed with {@code ledger_overloaded}. A failed commit fails every
+ * their event has committed. The queue is bounded: on a full queue a caller waits at most the
+ * enqueue timeout (by default not at all) and then gets a future failed with
+ * {@code ledger_overloaded}. A failed commit fails every
  * future of that batch with {@code ledger_write_failed} and drops the in-memory chain head, so
  * the next batch re-reads the head from the database and continues the chain without a gap or
  * fork (also when the failed commit did in fact reach the database). The chain is registered in
@@ -83,7 +84,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   }
 
   /**
-   * Queues an event; blocks while the queue is full, up to the enqueue timeout.
+   * Queues an event; on a full queue waits up to the enqueue timeout (by default not at all).
    *
    * @return a future completing with the recorded event once committed, or exceptionally with a
    *     {@link LedgerException} ({@code ledger_overloaded}, {@code ledger_closed},
@@ -95,9 +96,11 @@ public final class GroupCommitWriter implements AutoCloseable {
       return failed(pending, new LedgerException("ledger_closed", "the ledger is closed"));
     }
     try {
-      if (!queue.offer(pending, settings.enqueueTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+      boolean queued = settings.enqueueTimeout().isZero() ? queue.offer(pending)
+          : queue.offer(pending, settings.enqueueTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      if (!queued) {
         return failed(pending, new LedgerException("ledger_overloaded",
-            "the ledger queue stayed full for " + settings.enqueueTimeout().toMillis() + " ms"));
+            "the ledger queue is full (" + settings.queueCapacity() + " events waiting)"));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * Tuning of the group-commit writer.
  *
- * @param queueCapacity events that may wait for the writer; beyond that, callers block
+ * @param queueCapacity events that may wait for the writer; beyond that, appends are refused
  * @param maxBatch most events written in one transaction
  * @param enqueueTimeout how long a caller blocks on a full queue before its future fails with
  *     {@code ledger_overloaded} (zero: fail at once)
@@ -16,9 +16,12 @@ import java.util.Objects;
 public record WriterSettings(int queueCapacity, int maxBatch, Duration enqueueTimeout,
     long checkpointEvery, Duration checkpointInterval) {
 
-  /** 16,384 queued, batches of up to 1,024, 5 s enqueue timeout, checkpoint per 10,000 / 60 s. */
+  /**
+   * 16,384 queued, batches of up to 1,024, no waiting on a full queue (an overloaded ledger is
+   * answered at once rather than by callers piling up), checkpoint per 10,000 / 60 s.
+   */
   public static final WriterSettings DEFAULTS =
-      new WriterSettings(16_384, 1_024, Duration.ofSeconds(5), 10_000, Duration.ofSeconds(60));
+      new WriterSettings(16_384, 1_024, Duration.ZERO, 10_000, Duration.ofSeconds(60));
 
   public WriterSettings {
     if (queueCapacity < 1 || maxBatch < 1 || checkpointEvery < 1) {

@@ -39,7 +39,7 @@ public final class RequestIds {
     }
     String ip = request.getRemoteAddress() == null || request.getRemoteAddress().getAddress() == null ? ""
         : request.getRemoteAddress().getAddress().getHostAddress();
-    request.setAttribute(ATTRIBUTE, new RequestContext(Ids.newId("req"), traceId, ip));
+    request.setAttribute(ATTRIBUTE, new RequestContext(Ids.newRequestId(), traceId, ip));
   }
 
   @ResponseFilter
@@ -51,7 +51,7 @@ public final class RequestIds {
   public static RequestContext of(HttpRequest<?> request) {
     return request.getAttribute(ATTRIBUTE, RequestContext.class)
         .orElseGet(() -> {
-          RequestContext ctx = new RequestContext(Ids.newId("req"), HexFormat.of().formatHex(new byte[16]), "");
+          RequestContext ctx = new RequestContext(Ids.newRequestId(), HexFormat.of().formatHex(new byte[16]), "");
           request.setAttribute(ATTRIBUTE, ctx);
           return ctx;
         });

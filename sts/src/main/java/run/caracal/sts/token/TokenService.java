@@ -81,7 +81,7 @@ public final class TokenService {
     if (outcome instanceof Outcome.Refused refused) {
       throw OAuthException.of(refused.reason(), refused.message());
     }
-    throw OAuthException.unrecorded();
+    throw OAuthException.unrecorded((Outcome.Unrecorded) outcome);
   }
 
   private Attempt exchange(Application app, TokenRequest request, RequestContext ctx) {
@@ -214,6 +214,6 @@ public final class TokenService {
         Optional.of(app.id()), Optional.empty(), Optional.empty(), resource, Call.grant(request.grantType()),
         Request.newBuilder().setPhase(Phase.ISSUE.id()).addAllScopes(request.scopes()).build(),
         new Attempt.Refusal(reason, refusal.getMessage())).join();
-    return outcome instanceof Outcome.Unrecorded ? OAuthException.unrecorded() : refusal;
+    return outcome instanceof Outcome.Unrecorded u ? OAuthException.unrecorded(u) : refusal;
   }
 }
