@@ -156,9 +156,10 @@ public final class Ledger implements AutoCloseable {
         throw new LedgerException("ledger_closed", "the ledger is closed");
       }
       if (writer == null) {
+        KeyIndexer keys = new KeyIndexer(dataSource, indexSource);
         writer = new GroupCommitWriter(store, key,
-            UUID.randomUUID().toString(), writerName(), config.clock(), config.writer());
-        indexer = new KeyIndexer(dataSource, indexSource).start();
+            UUID.randomUUID().toString(), writerName(), config.clock(), config.writer(), keys::committed);
+        indexer = keys.start();
       }
       return writer;
     }

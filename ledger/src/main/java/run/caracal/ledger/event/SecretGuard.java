@@ -71,7 +71,7 @@ public final class SecretGuard {
 
   /** Whether a JSON key names a secret-bearing value (case, {@code -} and {@code _} ignored). */
   public static boolean isSecretKey(String key) {
-    String k = key.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
+    String k = normalizedKey(key);
     if (k.endsWith("fp") || k.endsWith("fingerprint") || k.endsWith("hash")) {
       return false;
     }
@@ -81,7 +81,23 @@ public final class SecretGuard {
 
   /** Whether a string value looks like a credential (JWT or {@code Bearer}/{@code Basic}). */
   public static boolean looksLikeCredential(String value) {
-    return value.length() >= 12 && (JWT.matcher(value).find() || BEARER.matcher(value).matches());
+    // Every value of every event passes here: the regexes run only on strings that can match them.
+    if (value.length() < 12) {
+      return false;
+    }
+    boolean scheme = value.regionMatches(true, 0, "bearer", 0, 6) || value.regionMatches(true, 0, "basic", 0, 5);
+    return (value.contains("eyJ") && JWT.matcher(value).find()) || (scheme && BEARER.matcher(value).matches());
+  }
+
+  /** The key in lower case without {@code _} and {@code -}; the key itself when it has none. */
+  private static String normalizedKey(String key) {
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c == '_' || c == '-' || (c >= 'A' && c <= 'Z') || c > 127) {
+        return key.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
+      }
+    }
+    return key;
   }
 
   private static void checkField(String field, String value) {

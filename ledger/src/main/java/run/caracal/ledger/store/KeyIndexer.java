@@ -4,12 +4,17 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import run.caracal.ledger.event.AppendedEvent;
+import run.caracal.ledger.event.LedgerEvent;
 
 /**
  * Copies the lookup keys of appended events (request, trace, session, token) into the key index
@@ -27,12 +32,23 @@ import org.slf4j.LoggerFactory;
 public final class KeyIndexer implements AutoCloseable {
   /** Events per chain per transaction. */
   static final int BATCH = 2_000;
-  private static final long IDLE_MILLIS = 50;
+  /**
+   * Pause after a pass that found less than a batch: the keys of the events appended meanwhile are
+   * then inserted in one transaction, and an index transaction costs about as much for a few rows
+   * as for a thousand (on H2 each commit writes out every page it changed). Lookups do not wait
+   * for it: they read the unindexed tail directly.
+   */
+  private static final long IDLE_MILLIS = 200;
   private static final long FAILURE_PAUSE_MILLIS = 1_000;
   private static final Logger LOG = LoggerFactory.getLogger(KeyIndexer.class);
 
+  /** Committed events whose keys may wait in a chain's feed; beyond, the feed is dropped. */
+  static final int FEED_LIMIT = 50_000;
+
   private final DataSource events;
   private final DataSource index;
+  private final Map<String, Feed> feeds = new ConcurrentHashMap<>();
+  private final AtomicLong rowsRead = new AtomicLong();
   private final Object wake = new Object();
   private volatile boolean closing;
   private Thread thread;
@@ -62,7 +78,7 @@ public final class KeyIndexer implements AutoCloseable {
           LOG.info("ledger indexer recovered");
           failing = false;
         }
-        if (done == 0) {
+        if (done < BATCH) {
           pause(IDLE_MILLIS);
         }
       } catch (RuntimeException e) {
@@ -123,10 +139,39 @@ public final class KeyIndexer implements AutoCloseable {
     }
   }
 
+  /**
+   * Hands over the keys of events of this process just committed, so that indexing them needs no
+   * read of their rows (on H2 reading a row reads its whole explanation). Events that never pass
+   * here (appended before this process started, by another process, or dropped when the feed was
+   * full) are read from the database as before.
+   */
+  public void committed(List<AppendedEvent> appended) {
+    if (appended.isEmpty() || closing) {
+      return;
+    }
+    feeds.computeIfAbsent(appended.get(0).chainId(), chain -> new Feed()).add(appended);
+  }
+
   /** Indexes up to {@code max} events of one chain above {@code mark} (null: nothing indexed yet). */
   private int indexChain(String chainId, Long mark, int max) {
     long from = mark == null ? 0 : mark;
-    List<Object[]> keys = new ArrayList<>();
+    Feed feed = feeds.get(chainId);
+    Batch batch = feed == null ? null : feed.take(from, max);
+    if (batch == null) {
+      long feedStart = feed == null ? Long.MAX_VALUE : feed.start();
+      batch = read(chainId, from, (int) Math.max(0, Math.min(max, feedStart - 1 - from))); // up to the feed
+    }
+    return insert(chainId, mark, from, batch);
+  }
+
+  /** Events whose keys were read from their rows (not taken from a feed) so far. */
+  long rowsRead() {
+    return rowsRead.get();
+  }
+
+  /** The keys of up to {@code max} events of the chain above {@code from}, read from their rows. */
+  private Batch read(String chainId, long from, int max) {
+    List<Keys> keys = new ArrayList<>();
     long to = from;
     try (Connection c = events.getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT seq, request_id, trace_id, session_id, token_fp"
@@ -134,42 +179,51 @@ public final class KeyIndexer implements AutoCloseable {
       ps.setString(1, chainId);
       ps.setLong(2, from);
       try (ResultSet rs = ps.executeQuery()) {
-        LookupKey[] kinds = LookupKey.values();
         while (rs.next()) {
           to = rs.getLong(1);
-          for (int i = 0; i < kinds.length; i++) {
-            String value = rs.getString(i + 2);
-            if (value != null) {
-              keys.add(new Object[] {kinds[i].of(value), to});
-            }
-          }
+          keys.add(new Keys(to, rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
         }
+        rowsRead.addAndGet(keys.size());
       }
     } catch (SQLException e) {
       throw JdbcLedgerStore.failure("cannot read chain `" + chainId + "` to index it", e);
     }
-    if (to == from) {
+    return new Batch(to, keys);
+  }
+
+  /**
+   * Inserts the batch's keys and moves the watermark from {@code mark} (at {@code from}) to the
+   * batch's end in one transaction.
+   */
+  private int insert(String chainId, Long mark, long from, Batch batch) {
+    if (batch.to() == from) {
       return 0;
     }
     try (Connection c = index.getConnection()) {
       c.setAutoCommit(false);
       try {
-        if (!moveWatermark(c, chainId, mark, to)) {
+        if (!moveWatermark(c, chainId, mark, batch.to())) {
           c.rollback(); // another indexer moved it first
           return 0;
         }
         try (PreparedStatement ps = c.prepareStatement(
             "INSERT INTO ledger_key (key_value, chain_id, seq) VALUES (?, ?, ?)")) {
-          for (Object[] key : keys) {
-            ps.setString(1, (String) key[0]);
-            ps.setString(2, chainId);
-            ps.setLong(3, (Long) key[1]);
-            ps.addBatch();
+          LookupKey[] kinds = LookupKey.values();
+          for (Keys keys : batch.keys()) {
+            for (int i = 0; i < kinds.length; i++) {
+              String value = keys.value(i);
+              if (value != null && !value.isEmpty()) {
+                ps.setString(1, kinds[i].of(value));
+                ps.setString(2, chainId);
+                ps.setLong(3, keys.seq());
+                ps.addBatch();
+              }
+            }
           }
           ps.executeBatch();
         }
         c.commit();
-        return (int) (to - from);
+        return (int) (batch.to() - from);
       } catch (SQLException | RuntimeException e) {
         try {
           c.rollback();
@@ -220,6 +274,81 @@ public final class KeyIndexer implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** One event's lookup values, in {@link LookupKey} order (null or empty: none). */
+  private record Keys(long seq, String request, String trace, String session, String token) {
+    String value(int kind) {
+      return switch (kind) {
+        case 0 -> request;
+        case 1 -> trace;
+        case 2 -> session;
+        default -> token;
+      };
+    }
+  }
+
+  /** The keys of a chain's events up to {@code to} (events without keys have no entry). */
+  private record Batch(long to, List<Keys> keys) {}
+
+  /**
+   * The keys of one chain's committed events in sequence order, without a gap; {@link #take}
+   * answers only when they continue the watermark.
+   */
+  private static final class Feed {
+    private final ArrayDeque<Keys> keys = new ArrayDeque<>();
+    private long first = -1;
+    private long last = -1;
+
+    synchronized void add(List<AppendedEvent> appended) {
+      long start = appended.get(0).seq();
+      if (last >= 0 && (start != last + 1 || last - first + 1 + appended.size() > FEED_LIMIT)) {
+        clear(); // a gap (an unacknowledged commit) or an indexer far behind: read the rows instead
+      }
+      for (AppendedEvent row : appended) {
+        LedgerEvent e = row.event();
+        keys.add(new Keys(row.seq(), e.requestId(), e.traceId(), e.sessionId(), e.tokenFingerprint()));
+      }
+      if (last < 0) {
+        first = start;
+      }
+      last = appended.get(appended.size() - 1).seq();
+    }
+
+    /** The first event the feed holds (none: {@link Long#MAX_VALUE}). */
+    synchronized long start() {
+      return last < first ? Long.MAX_VALUE : first;
+    }
+
+    /**
+     * The keys of up to {@code max} events above {@code mark}, taken out of the feed; null when the
+     * feed does not continue {@code mark} (nothing above it, or a gap in between).
+     */
+    synchronized Batch take(long mark, int max) {
+      if (last <= mark) {
+        clear();
+        return null;
+      }
+      if (first > mark + 1) {
+        return null;
+      }
+      while (!keys.isEmpty() && keys.peekFirst().seq() <= mark) {
+        keys.pollFirst();
+      }
+      long to = Math.min(last, mark + max);
+      List<Keys> taken = new ArrayList<>();
+      while (!keys.isEmpty() && keys.peekFirst().seq() <= to) {
+        taken.add(keys.pollFirst());
+      }
+      first = to + 1;
+      return new Batch(to, taken);
+    }
+
+    private void clear() {
+      keys.clear();
+      first = -1;
+      last = -1;
     }
   }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.caracal.ledger.LedgerException;
@@ -41,6 +42,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
 
   private final LedgerStore store;
+  private final Consumer<List<AppendedEvent>> committed;
   private final SigningKey key;
   private final String chainId;
   private final String writerName;
@@ -60,6 +62,16 @@ public final class GroupCommitWriter implements AutoCloseable {
 
   public GroupCommitWriter(LedgerStore store, SigningKey key, String chainId, String writerName,
       Clock clock, WriterSettings settings) {
+    this(store, key, chainId, writerName, clock, settings, rows -> { });
+  }
+
+  /**
+   * A writer that hands every committed batch to {@code committed}, on the writer thread before the
+   * batch's callers are answered (the key indexer takes its keys from there; keep it cheap).
+   */
+  public GroupCommitWriter(LedgerStore store, SigningKey key, String chainId, String writerName,
+      Clock clock, WriterSettings settings, Consumer<List<AppendedEvent>> committed) {
+    this.committed = committed;
     this.store = store;
     this.key = key;
     this.chainId = chainId;
@@ -163,6 +175,11 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
         throw t;
       }
+    }
+    try {
+      committed.accept(rows);
+    } catch (RuntimeException e) {
+      LOG.warn("ledger commit listener failed: {}", String.valueOf(e.getMessage()));
     }
     for (int i = 0; i < batch.size(); i++) {
       batch.get(i).future().complete(rows.get(i));

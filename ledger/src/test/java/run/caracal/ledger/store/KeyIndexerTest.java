@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,6 +63,52 @@ class KeyIndexerTest {
       // events 1..30 and 32 carry all four keys; event 31 has no request or trace id
       assertEquals(31 * 4 + 2, count(index, "SELECT COUNT(*) FROM ledger_key"));
       assertEquals(30, count(index, "SELECT seq FROM ledger_index_head WHERE chain_id = 'chain-a'"));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(DbKind.class)
+  void committedKeys_indexedFromTheFeed_rowsReadOnlyAcrossAGap(DbKind kind) throws Exception {
+    TestDatabase db = TestDatabase.create(kind, tmp);
+    try (Ledger ignored = db.open(); HikariDataSource pool = DataSources.pool(db.url(), db.user(), "", 4);
+        HikariDataSource index = indexPool(db, pool)) {
+      JdbcLedgerStore store = new JdbcLedgerStore(pool, index);
+      KeyIndexer indexer = new KeyIndexer(pool, index);
+      AtomicBoolean feeding = new AtomicBoolean();
+      try (GroupCommitWriter writer = new GroupCommitWriter(store, SigningKey.loadOrCreate(db.keyDir()), "chain-a",
+          "test", Clock.systemUTC(), WriterSettings.DEFAULTS, rows -> {
+            if (feeding.get()) {
+              indexer.committed(rows);
+            }
+          })) {
+        feeding.set(false);
+        submit(writer, 1, 10); // before this process: not in the feed
+        feeding.set(true);
+        submit(writer, 11, 20);
+        assertEquals(10, indexer.indexOnce(KeyIndexer.BATCH), "1..10 read from their rows, up to the feed");
+        assertEquals(10, indexer.indexOnce(KeyIndexer.BATCH), "11..20 from the feed");
+        assertEquals(10, indexer.rowsRead());
+
+        submit(writer, 21, 30);
+        assertEquals(10, indexer.indexOnce(KeyIndexer.BATCH));
+        assertEquals(10, indexer.rowsRead(), "the feed continues the watermark: no row read");
+
+        feeding.set(false);
+        submit(writer, 31, 34); // commits the feed never saw
+        feeding.set(true);
+        submit(writer, 35, 40);
+        assertEquals(4, indexer.indexOnce(KeyIndexer.BATCH), "the gap is read from the rows");
+        assertEquals(14, indexer.rowsRead());
+        assertEquals(6, indexer.indexOnce(KeyIndexer.BATCH), "then the feed again");
+        assertEquals(14, indexer.rowsRead());
+      }
+      assertEquals(0, indexer.indexOnce(KeyIndexer.BATCH));
+      assertEquals(0, indexer.backlog());
+
+      // the same keys as indexing every row: events 1..40 carry four keys, event 31 two
+      assertEquals(39 * 4 + 2, count(index, "SELECT COUNT(*) FROM ledger_key"));
+      assertEquals(List.of("evt-27"), ids(store.byRequestId("req-27")));
+      assertEquals(List.of("evt-12"), ids(store.byRequestId("req-12")));
     }
   }
 
@@ -151,15 +198,20 @@ class KeyIndexerTest {
   private static void append(JdbcLedgerStore store, TestDatabase db, String chainId, int from, int to) throws Exception {
     try (GroupCommitWriter writer = new GroupCommitWriter(store, SigningKey.loadOrCreate(db.keyDir()), chainId, "test",
         Clock.systemUTC(), WriterSettings.DEFAULTS.withCheckpoints(1000, Duration.ofMinutes(10)))) {
-      List<CompletableFuture<AppendedEvent>> done = new ArrayList<>();
-      for (int i = from; i <= to; i++) {
-        done.add(writer.submit(i != 31 ? Events.decision(i)
-            : LedgerEvent.builder("authorization").id("evt-31").occurredAt(Events.T0.plusMillis(31))
-                .sessionId("sess-2").token(Fingerprint.of("jti-2")).decision(Decision.ALLOW).build()));
-      }
-      for (CompletableFuture<AppendedEvent> f : done) {
-        f.get(20, TimeUnit.SECONDS);
-      }
+      submit(writer, from, to);
+    }
+  }
+
+  /** Submits events from..to and waits for their commits (event 31 as described above). */
+  private static void submit(GroupCommitWriter writer, int from, int to) throws Exception {
+    List<CompletableFuture<AppendedEvent>> done = new ArrayList<>();
+    for (int i = from; i <= to; i++) {
+      done.add(writer.submit(i != 31 ? Events.decision(i)
+          : LedgerEvent.builder("authorization").id("evt-31").occurredAt(Events.T0.plusMillis(31))
+              .sessionId("sess-2").token(Fingerprint.of("jti-2")).decision(Decision.ALLOW).build()));
+    }
+    for (CompletableFuture<AppendedEvent> f : done) {
+      f.get(20, TimeUnit.SECONDS);
     }
   }
 
