@@ -189,6 +189,35 @@ final class SimulateIT {
   }
 
   @Test
+  void activateImpact_printsTheLastDaysChangesOfThePushedVersionThenActivates() throws Exception {
+    String noWrites = PRODUCTION.replace("    - {name: writes, effect: allow, scopes: [\"notes:write\"]}\n", "");
+    server.admin("POST", "/admin/v1/zones/notes/policies",
+        Map.of("files", List.of(Map.of("name", "notes.yaml", "content", noWrites))), 200);
+
+    CaracalProcess.Result v2 = caracal("policy", "activate", "production", "--zone", "notes", "--impact");
+    CaracalProcess.Result v1 = caracal("policy", "activate", "production", "--zone", "notes", "--version", "1",
+        "--impact", "--json");
+
+    assertEquals(0, v2.exit(), v2::toString);
+    assertTrue(v2.out().contains("impact of policy set `production` version 2 on the last 24 h:"), v2.out());
+    assertTrue(v2.out().contains("allow -> deny  2"), v2.out());
+    assertTrue(v2.out().contains("activated policy set `production` version 2"), v2.out());
+    for (String id : writes) {
+      assertTrue(v2.out().contains(id), "sample request ids name the writes: " + v2.out());
+    }
+    assertEquals(0, v1.exit(), v1::toString);
+    JsonNode rollback = JSON.readTree(v1.out());
+    assertEquals(1, rollback.path("version").asInt(), v1.out());
+    assertEquals(6, rollback.at("/impact/summary/total").asInt(), "the version that made the decisions changes none: " + v1.out());
+    assertEquals(6, rollback.at("/impact/summary/unchanged").asInt(), v1.out());
+    assertEquals(1, rollback.at("/impact/policy_set/version").asInt(), v1.out());
+
+    CaracalProcess.Result unknown = caracal("policy", "activate", "nope", "--zone", "notes", "--impact");
+    assertEquals(1, unknown.exit(), unknown::toString);
+    assertTrue(unknown.err().contains("zone `notes` has no policy set `nope`"), unknown.err());
+  }
+
+  @Test
   void simulate_withoutTheWritesRule_exactlyTheWritesBecomeDenials() throws Exception {
     Path dir = candidate("no-writes", PRODUCTION.replace("    - {name: writes, effect: allow, scopes: [\"notes:write\"]}\n", ""));
 

@@ -1,6 +1,9 @@
 package run.caracal.cli.policy;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -16,6 +19,7 @@ import run.caracal.cli.admin.AdminClient;
 import run.caracal.cli.admin.AdminOutput;
 import run.caracal.cli.admin.AdminPaths;
 import run.caracal.cli.admin.OutputOptions;
+import run.caracal.decision.ImpactReport;
 
 /**
  * `caracal policy activate SET --zone Z`: makes a pushed policy-set version the one a zone
@@ -48,8 +52,12 @@ final class ActivateCommand implements Callable<Integer> {
   @Option(names = "--clear-shadow", description = "Stop shadow evaluation in the zone.")
   boolean clearShadow;
 
+  @Option(names = "--impact", description = {"First replay the zone's decisions of the last 24 h against the set and print what would change"
+      + " (as `caracal policy simulate`), then activate."})
+  boolean impact;
+
   @Override
-  public Integer call() {
+  public Integer call() throws IOException {
     Map<String, Object> body = new LinkedHashMap<>();
     if (clearShadow) {
       if (set != null || version != null || shadow) {
@@ -70,9 +78,28 @@ final class ActivateCommand implements Callable<Integer> {
       }
       body.put("shadow", shadow);
     }
-    JsonNode result = AdminClient.fromHome().post(AdminPaths.activate(zone), body);
+    AdminClient admin = AdminClient.fromHome();
     AdminOutput out = new AdminOutput(spec, output);
+    ImpactReport report = null;
+    if (impact) {
+      if (clearShadow) {
+        throw new UsageException("--impact needs a SET to replay; --clear-shadow activates none");
+      }
+      Instant now = Instant.now();
+      Instant from = now.minus(Duration.ofHours(24));
+      PushedSet candidate = PushedSet.fetch(admin, zone, set, version);
+      report = Impact.replay(candidate.compiled(), candidate.policies(), null, zone, from, now, null, 20,
+          spec.commandLine().getErr()::println);
+      if (!out.isJson()) {
+        out.line("impact of policy set `" + set + "` version " + candidate.version() + " on the last 24 h:");
+        ImpactText.text(report, zone, from, now).forEach(line -> out.line("  " + line));
+      }
+    }
+    ObjectNode result = (ObjectNode) admin.post(AdminPaths.activate(zone), body);
     if (out.isJson()) {
+      if (report != null) {
+        result.set("impact", report.toJson());
+      }
       out.json(result);
     } else if (clearShadow) {
       out.line("cleared the shadow policy set of zone `" + zone + "`");

@@ -1,16 +1,11 @@
 package run.caracal.cli.policy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.BiPredicate;
-import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,14 +14,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import run.caracal.cli.ExitCode;
 import run.caracal.cli.UsageException;
-import run.caracal.decision.DecisionRecord;
-import run.caracal.decision.DecisionRecordJson;
 import run.caracal.decision.ImpactReport;
-import run.caracal.decision.Replay;
 import run.caracal.engine.compile.CompiledPolicySet;
 import run.caracal.engine.testing.LocalPolicySet;
 import run.caracal.policy.PolicyBundle;
-import run.caracal.policy.cel.CheckedPolicy;
 import run.caracal.policy.diag.Diagnostic;
 
 /**
@@ -49,11 +40,8 @@ final class SimulateCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "PATH", description = "Policy files or directories (*.yaml, *.yml) holding the candidate set.")
   List<Path> paths;
 
-
   @Option(names = "--set", description = "The candidate policy set (default: the only one in the files).")
   String set;
-
-
 
   @Option(names = "--phase", description = "Only decisions of this phase: issue (STS) or request (Gateway).")
   String phase;
@@ -76,22 +64,8 @@ final class SimulateCommand implements Callable<Integer> {
       return ExitCode.FINDINGS.code();
     }
     CompiledPolicySet candidate = LocalPolicySet.compile(bundle, setName(bundle));
-    BiPredicate<String, String> readsMasked = readsMasked(bundle);
-    ImpactReport report = new ImpactReport(candidate.ref(), options.limit);
-    Consumer<JsonNode> replay = event -> {
-      DecisionRecord record;
-      try {
-        record = DecisionRecordJson.read(event);
-      } catch (IllegalArgumentException e) {
-        report.skipped();
-        return;
-      }
-      if (phase != null && !record.phase().id().equals(phase)) {
-        return;
-      }
-      Replay.replay(record, candidate, readsMasked).ifPresentOrElse(report::add, report::skipped);
-    };
-    DecisionEvents.stream(options.export, options.zone, from, to, replay, err::println);
+    ImpactReport report = Impact.replay(candidate, bundle.policies().values(), options.export, options.zone, from, to,
+        phase, options.limit, err::println);
     options.print(report, out, from, to, "no recorded decision of zone " + options.zone + " between " + from + " and " + to);
     return options.exit(report);
   }
@@ -109,26 +83,4 @@ final class SimulateCommand implements Callable<Integer> {
     }
     return bundle.sets().keySet().iterator().next();
   }
-
-  /**
-   * Whether a candidate policy reads a masked path: any of its expressions (conditions and
-   * variables) names the path's object (`request.headers` for `request.headers.x-api-key`).
-   * Conservative: a policy that reads headers at all counts as reading every masked header.
-   */
-  static BiPredicate<String, String> readsMasked(PolicyBundle bundle) {
-    Map<String, String> texts = new HashMap<>();
-    for (Map.Entry<String, CheckedPolicy> e : bundle.policies().entrySet()) {
-      StringBuilder all = new StringBuilder();
-      e.getValue().variables().forEach(v -> all.append(v.expression().source().value()).append('\n'));
-      e.getValue().rules().forEach(r -> r.condition().ifPresent(c -> all.append(c.source().value()).append('\n')));
-      texts.put(e.getKey(), all.toString());
-    }
-    return (policy, path) -> {
-      String[] parts = path.split("\\.");
-      String object = parts.length >= 2 ? parts[0] + "." + parts[1] : path;
-      return texts.getOrDefault(policy, "").contains(object);
-    };
-  }
-
-
 }
