@@ -154,6 +154,13 @@ final class ConsoleIT {
     String sets = await("the policy sets view", s -> s.contains("policy sets of zone prod") && s.contains("production"));
     assertTrue(sets.lines().anyMatch(l -> l.contains("production") && l.contains(" v1 ") && l.endsWith("ACTIVE")), sets);
     selectRow(sets, l -> l.contains("production") && l.contains(" v2 "));
+    keys("I");
+    String impact = await("the impact of v2", s -> s.contains("impact of production v2 on zone prod, last 24 h")
+        && s.contains("recorded decision(s) replayed"));
+    assertTrue(impact.contains(": 1 recorded decision(s) replayed"), "the one refund decided in setup: " + impact);
+    assertTrue(impact.contains("unchanged      1"), "v2 only adds exports; the refund stays denied: " + impact);
+    shot("policy-set-impact", impact);
+    closePanel();
     keys("A");
     await("the activation question", s -> s.contains("activate production v2 in zone prod? (y/n)"));
     keys("n");

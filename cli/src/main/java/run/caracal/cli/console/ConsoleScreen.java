@@ -35,7 +35,8 @@ final class ConsoleScreen {
       "4 or p       policies: every version; Enter shows the source with line numbers and lint findings",
       "5 or P       policy sets: every version, which is active and which is shadow; Enter shows the manifest",
       "             A activates the selected version, H makes it the shadow candidate,",
-      "             R rolls back to the version active before, C clears the shadow (each asks y/n)",
+      "             R rolls back to the version active before, C clears the shadow (each asks y/n),",
+      "             I shows the impact: the last 24 h of recorded decisions replayed against the selected version",
       "6 or S       sessions of the current zone as a delegation tree; x terminates one (asks y/n)",
       "7 or a       audit: the newest ledger events, refreshed every 2 s; Enter explains, t traces",
       "             f filters (decision=deny type=gateway.* app=ID resource=ID zone=NAME since=15m), F clears",
@@ -59,7 +60,7 @@ final class ConsoleScreen {
     APPS("apps", "Enter shows one", ConsoleText.APP_HEADER),
     RESOURCES("resources", "Enter shows one", ConsoleText.RESOURCE_HEADER),
     POLICIES("policies", "Enter shows source and lint", PolicyText.POLICY_HEADER),
-    SETS("policy sets", "Enter manifest; A activate, H shadow, R rollback, C clear shadow", PolicySetText.SET_HEADER),
+    SETS("policy sets", "Enter manifest; I impact; A activate, H shadow, R rollback, C clear shadow", PolicySetText.SET_HEADER),
     SESSIONS("sessions", "x terminates", SessionTree.HEADER),
     AUDIT("audit", "", ""),
     DIAGNOSTICS("diagnostics", "", "");
@@ -209,6 +210,7 @@ final class ConsoleScreen {
       case 'H' -> askActivate(true);
       case 'R' -> askRollback();
       case 'C' -> askClearShadow();
+      case 'I' -> impact();
       default -> {
         return false;
       }
@@ -434,6 +436,20 @@ final class ConsoleScreen {
           load(View.SETS);
           return (shadow ? "shadowing " : "activated ") + v + " in zone " + z;
         }));
+  }
+
+  /** The selected set version against the zone's last 24 h of recorded decisions, as `policy simulate` reports it. */
+  private void impact() {
+    if (view != View.SETS || panel.isPresent() || lists.get(View.SETS).isEmpty()) {
+      return;
+    }
+    PolicySetText.SetVersion v = PolicySetText.SetVersion.parse(lists.get(View.SETS).selectedKey());
+    try {
+      panel = Optional.of(Scroll.of("impact of " + v + " on zone " + zone + ", last 24 h", api.impact(zone, v.name(), v.version())));
+      message = "";
+    } catch (IOException | RuntimeException e) {
+      message = oneLine(e);
+    }
   }
 
   private void askRollback() {
@@ -725,7 +741,7 @@ final class ConsoleScreen {
     return key.getKeyType() == KeyType.Character && key.getCharacter() == c;
   }
 
-  private static String oneLine(RuntimeException e) {
+  private static String oneLine(Exception e) {
     String m = e.getMessage() == null ? "request failed" : e.getMessage();
     return m.replace('\n', ' ');
   }

@@ -9,10 +9,11 @@ import run.caracal.decision.Replay.Change;
 import run.caracal.decision.Replay.Replayed;
 
 /** An {@link ImpactReport} for people (text) and for CI (JUnit XML). */
-final class ImpactText {
+public final class ImpactText {
   private ImpactText() {}
 
-  static List<String> text(ImpactReport r, String zone, Instant from, Instant to) {
+  /** The report as `policy simulate` prints it. */
+  public static List<String> text(ImpactReport r, String zone, Instant from, Instant to) {
     List<String> out = new ArrayList<>();
     out.add("zone " + zone + ", " + from + " .. " + to + ": " + r.total() + " recorded decision(s) replayed"
         + (r.notReplayable() > 0 ? ", " + r.notReplayable() + " not replayable (refused before the engine, or recorded without input)" : ""));
