@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +38,14 @@ final class ServeProcess implements AutoCloseable {
     this.adminToken = adminToken;
   }
 
-  /** Starts the server and waits until it has written `server.json`; its output goes to {@code work}. */
-  static ServeProcess start(Path home, Path work) throws Exception {
-    List<String> command = List.of(java(), "-jar", CaracalProcess.jar().toString(), "serve", "--sts-port", "0", "--gateway-port", "0");
+  /**
+   * Starts the server ({@code serveArgs} added to `caracal serve`) and waits until it has written
+   * `server.json`; its output goes to {@code work}.
+   */
+  static ServeProcess start(Path home, Path work, String... serveArgs) throws Exception {
+    List<String> command = new ArrayList<>(List.of(java(), "-jar", CaracalProcess.jar().toString(), "serve", "--sts-port", "0",
+        "--gateway-port", "0"));
+    command.addAll(List.of(serveArgs));
     ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile())
         .redirectOutput(work.resolve("serve.out").toFile()).redirectError(work.resolve("serve.err").toFile());
     pb.environment().put("CARACAL_HOME", home.toString());

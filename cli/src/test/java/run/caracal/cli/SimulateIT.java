@@ -16,6 +16,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +59,9 @@ final class SimulateIT {
       spec: {policies: [notes]}
       """;
 
+  static final String PG = "jdbc:postgresql://127.0.0.1:5432/";
+  static final String DB = "caracal_simulate_it_" + ProcessHandle.current().pid();
+
   @TempDir
   static Path home;
   @TempDir
@@ -77,7 +82,10 @@ final class SimulateIT {
       ex.close();
     });
     upstream.start();
-    server = ServeProcess.start(home, work);
+    try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", "")) {
+      c.createStatement().execute("create database " + DB);
+    }
+    server = ServeProcess.start(home, work, "--db", PG + DB, "--db-user", "postgres");
     gatewayUrl = JSON.readTree(Files.readString(home.resolve("server.json"))).get("gateway_url").asText();
     server.admin("POST", "/admin/v1/zones", Map.of("name", "notes"), 201);
     JsonNode app = server.admin("POST", "/admin/v1/zones/notes/apps", Map.of("name", "note-agent"), 201);
@@ -149,6 +157,9 @@ final class SimulateIT {
     }
     if (upstream != null) {
       upstream.stop(0);
+    }
+    try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", "")) {
+      c.createStatement().execute("drop database if exists " + DB + " with (force)");
     }
   }
 
@@ -260,6 +271,29 @@ final class SimulateIT {
     assertEquals(writes.get(1), report.at("/changes/0/request_id").asText());
     assertEquals(report.path("summary"), JSON.readTree(offline.out()).path("summary"), "the export gives the same answer");
     assertEquals(report.path("changes"), JSON.readTree(offline.out()).path("changes"));
+  }
+
+  @Test
+  void simulate_fromTheDatabase_givesTheServersAnswer() throws Exception {
+    Path dir = candidate("db", PRODUCTION.replace("    - {name: writes, effect: allow, scopes: [\"notes:write\"]}\n", ""));
+
+    CaracalProcess.Result live = caracal("policy", "simulate", dir.toString(), "--zone", "notes", "--format", "json");
+    CaracalProcess.Result direct = caracal("policy", "simulate", dir.toString(), "--zone", "notes", "--format", "json",
+        "--db", PG + DB, "--db-user", "postgres");
+    CaracalProcess.Result both = caracal("policy", "simulate", dir.toString(), "--zone", "notes", "--db", PG + DB,
+        "--export", work.resolve("x.ndjson").toString());
+    CaracalProcess.Result unreachable = caracal("policy", "simulate", dir.toString(), "--zone", "notes",
+        "--db", "jdbc:postgresql://127.0.0.1:1/none", "--db-user", "postgres");
+
+    assertEquals(0, direct.exit(), direct::toString);
+    JsonNode fromDb = JSON.readTree(direct.out());
+    assertEquals(2, fromDb.at("/summary/allow_to_deny").asInt(), direct.out());
+    assertEquals(JSON.readTree(live.out()).get("summary"), fromDb.get("summary"));
+    assertEquals(JSON.readTree(live.out()).get("changes"), fromDb.get("changes"));
+    assertEquals(2, both.exit(), both::toString);
+    assertTrue(both.err().contains("give either --export or --db, not both"), both.err());
+    assertEquals(1, unreachable.exit(), unreachable::toString);
+    assertTrue(unreachable.err().contains("cannot open `jdbc:postgresql://127.0.0.1:1/none`"), unreachable.err());
   }
 
   @Test

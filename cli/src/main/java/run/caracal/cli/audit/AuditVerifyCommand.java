@@ -14,6 +14,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,7 +25,6 @@ import run.caracal.ledger.LedgerException;
 import run.caracal.ledger.checkpoint.SigningKey;
 import run.caracal.ledger.checkpoint.TrustedKeys;
 import run.caracal.ledger.export.ExportVerifier;
-import run.caracal.ledger.store.DataSources;
 import run.caracal.ledger.store.JdbcLedgerStore;
 import run.caracal.ledger.verify.Finding;
 import run.caracal.ledger.verify.SnapshotVerifier;
@@ -51,14 +51,8 @@ final class AuditVerifyCommand implements Callable<Integer> {
   @Option(names = "--export", paramLabel = "FILE", description = "Verify this NDJSON export offline.")
   Path export;
 
-  @Option(names = "--db", paramLabel = "JDBC-URL", description = "Verify this database directly, e.g. jdbc:postgresql://127.0.0.1:5432/caracal.")
-  String db;
-
-  @Option(names = "--db-user", paramLabel = "USER", description = "Database user (or CARACAL_DB_USER).")
-  String dbUser;
-
-  @Option(names = "--db-password-file", paramLabel = "FILE", description = "File holding the database password (or CARACAL_DB_PASSWORD).")
-  Path dbPasswordFile;
+  @Mixin
+  DatabaseOptions db;
 
   @Option(names = "--public-key", paramLabel = "PEM", description = "The checkpoint public key to trust (default: the server's; "
       + "for --export and --db, $CARACAL_HOME/keys/" + SigningKey.PUBLIC_FILE + ").")
@@ -69,7 +63,7 @@ final class AuditVerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (export != null && db != null) {
+    if (export != null && db.given()) {
       throw new UsageException("give either --export or --db, not both");
     }
     if (publicKey != null && !Files.isRegularFile(publicKey)) {
@@ -83,8 +77,8 @@ final class AuditVerifyCommand implements Callable<Integer> {
       }
       source = "export " + export;
       report = ExportVerifier.verify(export, localKeys());
-    } else if (db != null) {
-      source = "database " + db.replaceAll("//[^@/]*@", "//");
+    } else if (db.given()) {
+      source = "database " + db.display();
       report = verifyDatabase(localKeys());
     } else {
       LedgerApi api = LedgerApi.fromHome();
@@ -110,18 +104,7 @@ final class AuditVerifyCommand implements Callable<Integer> {
   }
 
   private VerificationReport verifyDatabase(TrustedKeys keys) throws IOException {
-    boolean h2 = db.startsWith("jdbc:h2:");
-    String user = dbUser != null ? dbUser : System.getenv().getOrDefault("CARACAL_DB_USER", h2 ? "sa" : "");
-    String password = dbPasswordFile != null ? Files.readString(dbPasswordFile).trim()
-        : System.getenv().getOrDefault("CARACAL_DB_PASSWORD", "");
-    HikariDataSource pool;
-    try {
-      pool = DataSources.pool(db, user, password, 2);
-    } catch (RuntimeException e) {
-      throw new IllegalStateException("cannot open `" + db + "`: " + root(e)
-          + (h2 ? " (a running server holds its embedded database: stop it, or verify through the server)" : ""));
-    }
-    try (pool) {
+    try (HikariDataSource pool = db.open()) {
       return new JdbcLedgerStore(pool).snapshot(s -> SnapshotVerifier.verify(s, keys));
     }
   }
@@ -178,13 +161,5 @@ final class AuditVerifyCommand implements Callable<Integer> {
       }
     }
     out.flush();
-  }
-
-  private static String root(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return String.valueOf(t.getMessage()).lines().findFirst().orElse("");
   }
 }

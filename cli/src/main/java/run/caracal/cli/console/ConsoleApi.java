@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import run.caracal.cli.admin.AdminClient;
 import run.caracal.cli.admin.AdminPaths;
 import run.caracal.cli.audit.Explanations;
+import run.caracal.cli.policy.DecisionEvents;
 import run.caracal.cli.policy.Impact;
 import run.caracal.cli.policy.ImpactText;
 import run.caracal.cli.policy.PushedSet;
@@ -73,7 +74,7 @@ final class ConsoleApi {
     Instant from = to.minus(Duration.ofHours(24));
     PushedSet candidate = PushedSet.fetch(client, zone, set, version);
     List<String> warnings = new ArrayList<>();
-    ImpactReport report = Impact.replay(candidate.compiled(), candidate.policies(), null, zone, from, to, null, 20, warnings::add);
+    ImpactReport report = Impact.replay(candidate.compiled(), candidate.policies(), DecisionEvents.Source.SERVER, zone, from, to, null, 20, warnings::add);
     List<String> out = new ArrayList<>(warnings);
     out.addAll(ImpactText.text(report, zone, from, to));
     return out;

@@ -88,7 +88,7 @@ final class ActivateCommand implements Callable<Integer> {
       Instant now = Instant.now();
       Instant from = now.minus(Duration.ofHours(24));
       PushedSet candidate = PushedSet.fetch(admin, zone, set, version);
-      report = Impact.replay(candidate.compiled(), candidate.policies(), null, zone, from, now, null, 20,
+      report = Impact.replay(candidate.compiled(), candidate.policies(), DecisionEvents.Source.SERVER, zone, from, now, null, 20,
           spec.commandLine().getErr()::println);
       if (!out.isJson()) {
         out.line("impact of policy set `" + set + "` version " + candidate.version() + " on the last 24 h:");

@@ -1,6 +1,8 @@
 package run.caracal.cli.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.zaxxer.hikari.HikariDataSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,26 +17,43 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import run.caracal.cli.UsageException;
 import run.caracal.cli.admin.AdminClient;
+import run.caracal.cli.audit.DatabaseOptions;
 import run.caracal.cli.audit.LedgerApi;
+import run.caracal.ledger.event.AppendedEvent;
+import run.caracal.ledger.event.LedgerEvent;
+import run.caracal.ledger.query.EventFilter;
+import run.caracal.ledger.query.EventPage;
+import run.caracal.ledger.query.PageRequest;
+import run.caracal.ledger.store.JdbcLedgerStore;
 
 /**
  * A zone's decision events (`authorization`, `gateway.decision`) in a time window, oldest first,
  * handed over one at a time: from the running server page by page, or from an export line by
  * line. Never holds more than one page.
  */
-final class DecisionEvents {
+public final class DecisionEvents {
   private static final int PAGE = 1000;
 
   private DecisionEvents() {}
 
   /**
-   * From {@code export} when given, else from the running server; {@code warn} hears about a zone
-   * the server does not know (a deleted zone's events are still read).
+   * Where the events come from: an export file, the ledger's database, or (both null) the
+   * running server.
    */
-  static void stream(Path export, String zone, Instant from, Instant to, Consumer<JsonNode> sink, Consumer<String> warn)
+  public record Source(Path export, DatabaseOptions db) {
+    public static final Source SERVER = new Source(null, null);
+  }
+
+  /**
+   * From the source's export or database when given, else from the running server; {@code warn}
+   * hears about a zone the server does not know (a deleted zone's events are still read).
+   */
+  static void stream(Source source, String zone, Instant from, Instant to, Consumer<JsonNode> sink, Consumer<String> warn)
       throws IOException {
-    if (export != null) {
-      fromExport(export, zone, from, to, sink);
+    if (source.export() != null) {
+      fromExport(source.export(), zone, from, to, sink);
+    } else if (source.db() != null && source.db().given()) {
+      fromDatabase(source.db(), zone, from, to, sink, warn);
     } else {
       if (LedgerApi.fromHome().zone(zone).isEmpty()) {
         warn.accept("warning: the server has no zone `" + zone + "`; only events recorded under that id are read");
@@ -62,6 +81,71 @@ final class DecisionEvents {
       page.path("events").forEach(sink);
       cursor = page.path("next_cursor").isTextual() ? page.path("next_cursor").asText() : null;
     } while (cursor != null);
+  }
+
+  /**
+   * The zone's decision events in the window, page by page from the ledger's database (the zone
+   * named by id, or by name through its {@code zone.created} event), as an export writes them.
+   */
+  private static void fromDatabase(DatabaseOptions db, String zone, Instant from, Instant to, Consumer<JsonNode> sink,
+      Consumer<String> warn) throws IOException {
+    try (HikariDataSource pool = db.open()) {
+      JdbcLedgerStore store = new JdbcLedgerStore(pool);
+      String zoneId = zoneId(store, zone);
+      if (zoneId == null) {
+        warn.accept("warning: `" + db.display() + "` records no zone named `" + zone + "`; only events recorded under that id are read");
+        zoneId = zone;
+      }
+      EventFilter filter = EventFilter.all().zone(zoneId).from(from).to(to).types("authorization", "gateway.decision");
+      PageRequest page = PageRequest.first(PAGE);
+      while (true) {
+        EventPage events = store.list(filter, page);
+        events.events().forEach(e -> sink.accept(exportLine(e)));
+        if (events.next().isEmpty()) {
+          return;
+        }
+        page = page.after(events.next().get());
+      }
+    }
+  }
+
+  /** The id of the zone named {@code zone} (or with that id), from the ledger's zone.created events. */
+  private static String zoneId(JdbcLedgerStore store, String zone) throws IOException {
+    PageRequest page = PageRequest.first(PAGE);
+    while (true) {
+      EventPage created = store.list(EventFilter.all().types("zone.created"), page);
+      for (AppendedEvent e : created.events()) {
+        String name = AdminClient.JSON.readTree(e.event().explanation().isEmpty() ? "{}" : e.event().explanation()).path("name").asText("");
+        if (zone.equals(name) || zone.equals(e.event().zone())) {
+          return e.event().zone();
+        }
+      }
+      if (created.next().isEmpty()) {
+        return null;
+      }
+      page = page.after(created.next().get());
+    }
+  }
+
+  /** An event as a line of `caracal audit export` holds it (the fields a decision record is read from). */
+  private static JsonNode exportLine(AppendedEvent a) {
+    LedgerEvent e = a.event();
+    ObjectNode line = AdminClient.JSON.createObjectNode();
+    line.put("kind", "event");
+    line.put("chain_id", a.chainId());
+    line.put("seq", a.seq());
+    line.put("event_id", e.id());
+    line.put("event_type", e.type());
+    line.put("decision", e.decision().wire());
+    line.put("occurred_at", e.occurredAt().toString());
+    line.put("request_id", e.requestId());
+    line.put("trace_id", e.traceId());
+    line.put("session_id", e.sessionId());
+    line.put("zone", e.zone());
+    line.put("app", e.app());
+    line.put("resource", e.resource());
+    line.put("explanation", e.explanation());
+    return line;
   }
 
   /** The zone's decision events in the window, streamed from an export, one line at a time. */

@@ -1,7 +1,6 @@
 package run.caracal.cli.policy;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -24,18 +23,18 @@ public final class Impact {
 
   /**
    * The report of replaying the zone's decisions between {@code from} and {@code to} (from
-   * {@code export} when given, else from the running server) against {@code candidate}.
+   * {@code source}: an export, a database or the running server) against {@code candidate}.
    *
    * @param policies the candidate's checked policies (to tell which masked values they read)
    * @param phase {@code issue}, {@code request} or null for both
    * @param limit changes listed at most (all are counted)
    * @param warn hears about a zone the server does not know
    */
-  public static ImpactReport replay(CompiledPolicySet candidate, Collection<CheckedPolicy> policies, Path export,
+  public static ImpactReport replay(CompiledPolicySet candidate, Collection<CheckedPolicy> policies, DecisionEvents.Source source,
       String zone, Instant from, Instant to, String phase, int limit, Consumer<String> warn) throws IOException {
     BiPredicate<String, String> readsMasked = readsMasked(policies);
     ImpactReport report = new ImpactReport(candidate.ref(), limit);
-    DecisionEvents.stream(export, zone, from, to, event -> {
+    DecisionEvents.stream(source, zone, from, to, event -> {
       DecisionRecord record;
       try {
         record = DecisionRecordJson.read(event);

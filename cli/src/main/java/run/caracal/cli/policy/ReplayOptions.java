@@ -6,10 +6,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import run.caracal.cli.ExitCode;
 import run.caracal.cli.UsageException;
 import run.caracal.cli.admin.AdminClient;
+import run.caracal.cli.audit.DatabaseOptions;
 import run.caracal.cli.audit.Since;
 import run.caracal.decision.ImpactReport;
 
@@ -33,6 +35,9 @@ final class ReplayOptions {
   @Option(names = "--export", paramLabel = "FILE", description = "Read an export (`caracal audit export`) instead of the server.")
   Path export;
 
+  @Mixin
+  DatabaseOptions db;
+
   @Option(names = "--fail-on-change", description = "Exit 4 when any decision changed (or could not be told).")
   boolean failOnChange;
 
@@ -44,6 +49,14 @@ final class ReplayOptions {
     if (limit < 0) {
       throw new UsageException("--limit must not be negative");
     }
+    if (export != null && db.given()) {
+      throw new UsageException("give either --export or --db, not both");
+    }
+  }
+
+  /** Where the recorded decisions are read from. */
+  DecisionEvents.Source source() {
+    return new DecisionEvents.Source(export, db);
   }
 
   Instant from(Instant now) {

@@ -35,7 +35,7 @@ final class ShadowReportCommand implements Callable<Integer> {
     Instant from = options.from(now);
     Instant to = options.to(now);
     ImpactReport report = new ImpactReport(PolicySetRef.NONE, options.limit);
-    DecisionEvents.stream(options.export, options.zone, from, to, event -> {
+    DecisionEvents.stream(options.source(), options.zone, from, to, event -> {
       try {
         Replay.shadow(DecisionRecordJson.read(event)).ifPresent(report::add);
       } catch (IllegalArgumentException e) {

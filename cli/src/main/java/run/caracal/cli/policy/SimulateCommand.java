@@ -64,7 +64,7 @@ final class SimulateCommand implements Callable<Integer> {
       return ExitCode.FINDINGS.code();
     }
     CompiledPolicySet candidate = LocalPolicySet.compile(bundle, setName(bundle));
-    ImpactReport report = Impact.replay(candidate, bundle.policies().values(), options.export, options.zone, from, to,
+    ImpactReport report = Impact.replay(candidate, bundle.policies().values(), options.source(), options.zone, from, to,
         phase, options.limit, err::println);
     options.print(report, out, from, to, "no recorded decision of zone " + options.zone + " between " + from + " and " + to);
     return options.exit(report);
