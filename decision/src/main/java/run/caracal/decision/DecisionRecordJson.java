@@ -141,7 +141,7 @@ public final class DecisionRecordJson {
 
   static Instant instant(String text) {
     try {
-      return Instant.parse(text);
+      return Times.parse(text);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("`" + text + "` is not a time", e);
     }

@@ -149,7 +149,7 @@ final class ProtoJson {
   private static Message message(FieldDescriptor f, JsonNode v, Message.Builder parent) {
     String name = f.getMessageType().getFullName();
     if (name.equals(Timestamp.getDescriptor().getFullName())) {
-      Instant t = Instant.parse(v.asText());
+      Instant t = Times.parse(v.asText());
       return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
     }
     if (name.equals(Value.getDescriptor().getFullName())) {

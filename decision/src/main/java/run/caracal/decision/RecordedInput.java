@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Message;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Objects;
@@ -90,7 +89,7 @@ public final class RecordedInput {
           parse(tree, "resource", Resource.newBuilder()),
           parse(tree, "request", Request.newBuilder()),
           parse(tree, "context", Context.newBuilder()),
-          Instant.parse(tree.path("now").asText()),
+          Times.parse(tree.path("now").asText()),
           ScopeMatch.fromId(tree.path("scopeMatch").asText("all")));
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("recorded input is not readable: " + e.getMessage(), e);

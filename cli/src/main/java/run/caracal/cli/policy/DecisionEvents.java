@@ -19,6 +19,7 @@ import run.caracal.cli.UsageException;
 import run.caracal.cli.admin.AdminClient;
 import run.caracal.cli.audit.DatabaseOptions;
 import run.caracal.cli.audit.LedgerApi;
+import run.caracal.decision.Times;
 import run.caracal.ledger.event.AppendedEvent;
 import run.caracal.ledger.event.LedgerEvent;
 import run.caracal.ledger.query.EventFilter;
@@ -182,7 +183,7 @@ public final class DecisionEvents {
         if (!eventZone.equals(zone) && !eventZone.equals(zoneIds.get(zone))) {
           continue;
         }
-        Instant at = Instant.parse(e.path("occurred_at").asText());
+        Instant at = Times.parse(e.path("occurred_at").asText());
         if (!at.isBefore(from) && at.isBefore(to)) {
           sink.accept(e);
         }
