@@ -60,7 +60,7 @@ class KillUnderLoadIT {
       """;
   static final int CALLERS = 24;
   /** Requests the upstream has received when the server is killed. */
-  static final int RECEIVED_BEFORE_KILL = 1_500;
+  static final int RECEIVED_BEFORE_KILL = 800;
 
   @TempDir Path dir;
 
@@ -104,8 +104,9 @@ class KillUnderLoadIT {
         assertEquals(0, upstream.withoutId.get(), "requests reached the upstream without an X-Request-Id");
         assertTrue(received.size() >= RECEIVED_BEFORE_KILL, "upstream received " + received.size());
         assertTrue(load.failed.get() > 0, "the kill happened while calls were running");
-        assertEquals(Set.of(), missing, missing.size() + " of " + received.size()
-            + " request(s) the upstream received have no allow record after the restart");
+        assertTrue(missing.isEmpty(), missing.size() + " of " + received.size()
+            + " request(s) the upstream received have no allow record after the restart, among them "
+            + missing.stream().limit(10).toList());
       }
     } finally {
       upstream.stop();
