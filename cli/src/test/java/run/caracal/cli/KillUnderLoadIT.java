@@ -69,7 +69,6 @@ class KillUnderLoadIT {
   /** How long PostgreSQL commits are held up before the kill (not a timing check). */
   static final long STALL_MILLIS = 500;
 
-
   @TempDir Path dir;
 
   @ParameterizedTest(name = "{0}")
