@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,6 +45,16 @@ final class CaracalProcess {
   }
 
   static Result runWithInput(Path workDir, String stdin, String... args) throws IOException, InterruptedException {
+    return run(Map.of(), workDir, stdin, args);
+  }
+
+  /** Runs against the server (or offline data) of {@code home}, as `CARACAL_HOME=home caracal ...`. */
+  static Result runAt(Path home, Path workDir, String... args) throws IOException, InterruptedException {
+    return run(Map.of("CARACAL_HOME", home.toString()), workDir, "", args);
+  }
+
+  private static Result run(Map<String, String> env, Path workDir, String stdin, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar().toString()));
@@ -51,11 +62,12 @@ final class CaracalProcess {
     Path out = Files.createTempFile("caracal-out", ".txt");
     Path err = Files.createTempFile("caracal-err", ".txt");
     try {
-      Process process = new ProcessBuilder(command)
+      ProcessBuilder builder = new ProcessBuilder(command)
           .directory(workDir.toFile())
           .redirectOutput(out.toFile())
-          .redirectError(err.toFile())
-          .start();
+          .redirectError(err.toFile());
+      builder.environment().putAll(env);
+      Process process = builder.start();
       try (OutputStream in = process.getOutputStream()) {
         in.write(stdin.getBytes(StandardCharsets.UTF_8));
       }

@@ -30,37 +30,46 @@ final class ServeProcess implements AutoCloseable {
 
   private final Process process;
   final String baseUrl;
+  final String gatewayUrl;
   final String adminToken;
 
-  private ServeProcess(Process process, String baseUrl, String adminToken) {
+  private ServeProcess(Process process, String baseUrl, String gatewayUrl, String adminToken) {
     this.process = process;
     this.baseUrl = baseUrl;
+    this.gatewayUrl = gatewayUrl;
     this.adminToken = adminToken;
   }
 
   /**
-   * Starts the server ({@code serveArgs} added to `caracal serve`) and waits until it has written
-   * `server.json`; its output goes to {@code work}.
+   * Starts the server with {@code serveArgs} added (say `--db URL`) and waits until it has written
+   * its own `server.json` (one a killed server left behind does not count); its output is appended
+   * to `serve.out` and `serve.err` in {@code work}.
    */
   static ServeProcess start(Path home, Path work, String... serveArgs) throws Exception {
-    List<String> command = new ArrayList<>(List.of(java(), "-jar", CaracalProcess.jar().toString(), "serve", "--sts-port", "0",
-        "--gateway-port", "0"));
+    List<String> command = new ArrayList<>(List.of(java(), "-jar", CaracalProcess.jar().toString(), "serve",
+        "--sts-port", "0", "--gateway-port", "0"));
     command.addAll(List.of(serveArgs));
     ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile())
-        .redirectOutput(work.resolve("serve.out").toFile()).redirectError(work.resolve("serve.err").toFile());
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("serve.out").toFile()))
+        .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("serve.err").toFile()));
     pb.environment().put("CARACAL_HOME", home.toString());
     Process process = pb.start();
     Path state = home.resolve("server.json");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (!Files.exists(state)) {
+    while (true) {
+      if (Files.exists(state)) {
+        JsonNode json = JSON.readTree(Files.readString(state));
+        if (json.path("pid").asLong() == process.pid()) {
+          return new ServeProcess(process, json.get("sts_url").asText(), json.path("gateway_url").asText(""),
+              Files.readString(home.resolve("admin.token")).trim());
+        }
+      }
       if (!process.isAlive() || System.nanoTime() > deadline) {
         process.destroyForcibly();
         fail("caracal serve did not start:\n" + Files.readString(work.resolve("serve.err")));
       }
       Thread.sleep(200);
     }
-    return new ServeProcess(process, JSON.readTree(Files.readString(state)).get("sts_url").asText(),
-        Files.readString(home.resolve("admin.token")).trim());
   }
 
   static String java() {
@@ -100,6 +109,11 @@ final class ServeProcess implements AutoCloseable {
     HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/oauth2/token")).header("Authorization", basic)
         .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build();
     return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** SIGKILL (on Linux): the process gets no chance to flush, close or checkpoint anything. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
   }
 
   @Override
