@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import run.caracal.ledger.Ledger;
 
@@ -15,36 +17,49 @@ import run.caracal.ledger.Ledger;
  */
 public final class CaracalMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  // meters are registered on first use and kept: the hot paths only look them up
+  private final Map<String, Counter> decisions = new ConcurrentHashMap<>();
+  private final Map<String, Counter> tokens = new ConcurrentHashMap<>();
+  private final Timer[] gatewayByClass = new Timer[6];
+  private final Timer ledgerAppend = Timer.builder("caracal.ledger.append").description("time until an appended event is durable")
+      .publishPercentileHistogram().register(registry);
+
+  public CaracalMetrics() {
+    for (int c = 1; c < gatewayByClass.length; c++) {
+      gatewayByClass[c] = gatewayTimer(c + "xx");
+    }
+  }
 
   public void decision(String component, boolean allowed, String reason) {
-    Counter.builder("caracal.decisions").description("policy decisions")
-        .tag("component", component).tag("result", allowed ? "allow" : "deny").tag("reason", reason)
-        .register(registry).increment();
+    String result = allowed ? "allow" : "deny";
+    decisions.computeIfAbsent(component + '\n' + result + '\n' + reason, k -> Counter.builder("caracal.decisions")
+        .description("policy decisions").tag("component", component).tag("result", result).tag("reason", reason)
+        .register(registry)).increment();
   }
 
   public void tokenIssued(String zoneId) {
-    Counter.builder("caracal.tokens.issued").description("resource tokens issued").tag("zone", zoneId)
-        .register(registry).increment();
+    tokens.computeIfAbsent(zoneId, z -> Counter.builder("caracal.tokens.issued").description("resource tokens issued")
+        .tag("zone", z).register(registry)).increment();
   }
 
   public void gatewayRequest(Duration latency, int status) {
-    Timer.builder("caracal.gateway.requests").description("gateway request latency, decision to last byte")
-        .tag("status", (status / 100) + "xx").publishPercentileHistogram().register(registry).record(latency);
+    int c = status / 100;
+    (c >= 1 && c < gatewayByClass.length ? gatewayByClass[c] : gatewayTimer(c + "xx")).record(latency);
+  }
+
+  private Timer gatewayTimer(String statusClass) {
+    return Timer.builder("caracal.gateway.requests").description("gateway request latency, decision to last byte")
+        .tag("status", statusClass).publishPercentileHistogram().register(registry);
   }
 
   /** Runs a durable ledger append (or anything) and records how long it took. */
   public <T> T timeLedgerAppend(Supplier<T> append) {
-    return ledgerAppendTimer().record(append);
+    return ledgerAppend.record(append);
   }
 
   /** Records how long an append that completed asynchronously took to become durable. */
   public void ledgerAppended(Duration took) {
-    ledgerAppendTimer().record(took);
-  }
-
-  private Timer ledgerAppendTimer() {
-    return Timer.builder("caracal.ledger.append").description("time until an appended event is durable")
-        .publishPercentileHistogram().register(registry);
+    ledgerAppend.record(took);
   }
 
   public void bindLedger(Ledger ledger) {
