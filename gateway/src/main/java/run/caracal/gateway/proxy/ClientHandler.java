@@ -628,6 +628,18 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       results.record(ex.requestId, ex.traceId, ex.authorized, e.status(), ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex),
           e.reason());
     }
+    if (ex != null && staysOpenAfter(ex, e)) {
+      ex.cancelTimers();
+      releaseBuffered(ex);
+      exchange = null;
+      state = State.IDLE;
+      ctx.writeAndFlush(Responses.error(e, ex.requestId, false));
+      drain(); // a pipelined next request, or the empty end of this one
+      if (state == State.IDLE) {
+        ctx.channel().config().setAutoRead(true);
+      }
+      return;
+    }
     state = State.CLOSING;
     if (upstream != null) {
       upstream.close();
@@ -637,15 +649,37 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    ctx.writeAndFlush(Responses.error(e, ex == null ? null : ex.requestId)).addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(Responses.error(e, ex == null ? null : ex.requestId, true)).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /**
+   * Whether the connection stays open after refusing {@code ex}: the client asked for keep-alive,
+   * nothing went upstream or back yet, the refusal is about the request's authority (token,
+   * resource, policy, rate; never its framing or size), and no unread body is left on the
+   * connection (none was sent, or it was read whole to be inspected).
+   */
+  private boolean staysOpenAfter(Exchange ex, GatewayException e) {
+    int status = e.status();
+    boolean authority = status == 401 || status == 403 || status == 404 || status == 429;
+    boolean bodyRead = ex.buffered != null && ex.inspection != null && ex.bufferedBytes <= ex.inspection.maxBytes()
+        && state == State.AUTHORIZING;
+    boolean noBody = !HttpUtil.isTransferEncodingChunked(ex.request) && HttpUtil.getContentLength(ex.request, 0L) == 0;
+    return authority && ex.keepAlive && !ex.responseStarted && upstream == null && ex.authorized == null
+        && (noBody || bodyRead) && (state == State.AUTHORIZING);
   }
 
   private void releaseAll() {
     inbound.forEach(ReferenceCountUtil::release);
     inbound.clear();
-    if (exchange != null && exchange.buffered != null) {
-      exchange.buffered.forEach(ReferenceCountUtil::release);
-      exchange.buffered = null;
+    if (exchange != null) {
+      releaseBuffered(exchange);
+    }
+  }
+
+  private static void releaseBuffered(Exchange ex) {
+    if (ex.buffered != null) {
+      ex.buffered.forEach(ReferenceCountUtil::release);
+      ex.buffered = null;
     }
   }
 

@@ -19,7 +19,8 @@ final class Responses {
 
   private Responses() {}
 
-  static FullHttpResponse error(GatewayException e, String requestId) {
+  /** The JSON refusal; with {@code close} it says `Connection: close` (the Gateway then closes). */
+  static FullHttpResponse error(GatewayException e, String requestId, boolean close) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("error", e.error());
     body.put("reason", e.reason());
@@ -30,7 +31,9 @@ final class Responses {
         Unpooled.wrappedBuffer(bytes));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
     r.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-    r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    if (close) {
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
     r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
     if (requestId != null) {
       r.headers().set(REQUEST_ID, requestId);

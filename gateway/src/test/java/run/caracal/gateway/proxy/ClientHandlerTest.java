@@ -86,6 +86,64 @@ class ClientHandlerTest {
   }
 
   @Test
+  void refusedRequestsWithoutBody_keepTheConnection_pipelinedOnesAnsweredInOrder() throws Exception {
+    EmbeddedChannel ch = channel();
+    String noToken = "GET /items HTTP/1.1\r\nHost: a\r\nX-Caracal-Resource: resource://api\r\n\r\n";
+    String unknown = "GET /items HTTP/1.1\r\nHost: a\r\nX-Caracal-Resource: resource://nope\r\nAuthorization: Bearer "
+        + f.token(GatewayFixture.API, "read") + "\r\n\r\n";
+
+    ch.writeInbound(raw(noToken + unknown));
+    String both = all(ch, 2);
+
+    String[] answers = both.split("(?=HTTP/1.1 )");
+    assertEquals(2, answers.length, both);
+    assertTrue(answers[0].startsWith("HTTP/1.1 401"), both);
+    assertTrue(answers[1].startsWith("HTTP/1.1 404"), both);
+    assertFalse(both.toLowerCase().contains("connection: close"), both);
+    assertTrue(ch.isOpen(), "a refusal of a request without a body keeps the connection");
+
+    ch.writeInbound(raw(noToken));
+    assertTrue(response(ch).startsWith("HTTP/1.1 401"), "the same connection serves the next request");
+  }
+
+  @Test
+  void refusedRequestWithAnUnreadBody_closesTheConnection() throws Exception {
+    EmbeddedChannel ch = channel();
+
+    ch.writeInbound(raw("POST /items HTTP/1.1\r\nHost: a\r\nX-Caracal-Resource: resource://api\r\nContent-Length: 5\r\n\r\nhello"));
+    String r = response(ch);
+
+    assertTrue(r.startsWith("HTTP/1.1 401"), r);
+    assertTrue(r.toLowerCase().contains("connection: close"), r);
+    ch.runPendingTasks();
+    assertFalse(ch.isOpen(), "the body was not read: the connection cannot be reused");
+  }
+
+  /** Everything the channel wrote back until {@code responses} responses have started. */
+  private static String all(EmbeddedChannel ch, int responses) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < 200 && out.toString().split("HTTP/1.1 ", -1).length - 1 < responses; i++) {
+      ch.runPendingTasks();
+      Object o;
+      while ((o = ch.readOutbound()) != null) {
+        ByteBuf b = (ByteBuf) o;
+        out.append(b.toString(StandardCharsets.UTF_8));
+        b.release();
+      }
+    }
+    for (int i = 0; i < 5; i++) {
+      ch.runPendingTasks();
+      Object o;
+      while ((o = ch.readOutbound()) != null) {
+        ByteBuf b = (ByteBuf) o;
+        out.append(b.toString(StandardCharsets.UTF_8));
+        b.release();
+      }
+    }
+    return out.toString();
+  }
+
+  @Test
   void noToken_401WithReasonRequestIdAndItsRecord() throws Exception {
     EmbeddedChannel ch = channel();
 
