@@ -146,8 +146,7 @@ public final class CaracalServer implements AutoCloseable {
       background.scheduleWithFixedDelay(() -> control.audit().drain(), 0, 2, TimeUnit.SECONDS);
       ChangeListener listener = url.startsWith("jdbc:postgresql:")
           ? new ChangeListener(url, settings.dbUser().orElse(null), settings.dbPassword().orElse(null), change -> {
-              control.active().invalidateAll();
-              control.keys().refresh();
+              applyChange(control, change);
             }).start()
           : null;
       CaracalServer server = new CaracalServer(settings, dataSource, ledger, control, context, http, background, stsUrl, gateway,
@@ -162,6 +161,26 @@ public final class CaracalServer implements AutoCloseable {
       }
       dataSource.close();
       throw e;
+    }
+  }
+
+  /**
+   * A change another process announced (`kind:zoneId`, or `reconnect:*` after the listener lost
+   * its connection): recompiles only that zone's policy sets, on the listener's thread.
+   */
+  private static void applyChange(ControlPlane control, String change) {
+    try {
+      int colon = change.indexOf(':');
+      String kind = colon < 0 ? change : change.substring(0, colon);
+      String zone = colon < 0 ? "*" : change.substring(colon + 1);
+      if (zone.equals("*")) {
+        control.active().reloadAll();
+      } else if (kind.equals("activation") || kind.equals("resource")) {
+        control.active().changed(zone);
+      }
+      control.keys().refresh();
+    } catch (RuntimeException e) {
+      LOG.warn("cannot apply a change notification change={} error={}", change, e.getMessage());
     }
   }
 

@@ -82,6 +82,11 @@ public final class PolicyStore {
   }
 
   /** The highest activation sequence of all zones: replicas poll it to notice changes. */
+  /** The zones with an activation after {@code seq}. */
+  public List<String> zonesActivatedAfter(long seq) {
+    return jdbc.query("select distinct zone_id from activations where seq > ?", rs -> rs.getString(1), seq);
+  }
+
   public long lastActivationSeq() {
     return jdbc.queryOne("select coalesce(max(seq), 0) from activations", rs -> rs.getLong(1)).orElse(0L);
   }
