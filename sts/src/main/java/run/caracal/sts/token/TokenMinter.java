@@ -4,6 +4,7 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.Ed25519Signer;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -12,13 +13,17 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import run.caracal.control.keys.KeyRing;
 import run.caracal.control.keys.SigningKey;
 
 /** Signs session and access tokens with the zone's current Ed25519 key. Thread-safe. */
 public final class TokenMinter {
+  /** Signers kept per key id: building one parses the key and was a tenth of an exchange's time. */
+  private static final int MAX_SIGNERS = 10_000;
   private final KeyRing keys;
   private final String issuer;
+  private final Map<String, JWSSigner> signers = new ConcurrentHashMap<>();
 
   public TokenMinter(KeyRing keys, String issuer) {
     this.keys = keys;
@@ -48,11 +53,24 @@ public final class TokenMinter {
     JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.EdDSA).type(new JOSEObjectType(typ)).keyID(key.kid()).build();
     SignedJWT jwt = new SignedJWT(header, claims);
     try {
-      jwt.sign(new Ed25519Signer(key.jwk()));
+      jwt.sign(signer(key));
     } catch (JOSEException e) {
       throw new IllegalStateException("cannot sign a token for zone `" + zoneId + "`", e);
     }
     return jwt.serialize();
+  }
+
+  /** The key's signer (Nimbus signers are thread-safe), built once per key id. */
+  private JWSSigner signer(SigningKey key) throws JOSEException {
+    JWSSigner signer = signers.get(key.kid());
+    if (signer == null) {
+      signer = new Ed25519Signer(key.jwk());
+      if (signers.size() >= MAX_SIGNERS) {
+        signers.clear(); // rotated keys of many zones: start over rather than grow
+      }
+      signers.put(key.kid(), signer);
+    }
+    return signer;
   }
 
   /** The RFC 8693 `act` claim for a delegation chain, nearest delegator outermost. */
