@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import run.caracal.cli.Caracal;
 import run.caracal.cli.ExitCode;
+import run.caracal.cli.Launcher;
 import run.caracal.cli.admin.AdminClient;
 
 /**
@@ -111,7 +112,7 @@ public final class QuickstartCommand implements Callable<Integer> {
       out.println();
       out.println("next: run your own command with the profile:");
       out.println("  " + SetupCommand.firstRequest(result));
-      out.println("stop everything with `caracal down`.");
+      out.println("stop everything with `" + Launcher.name() + " down`.");
       out.flush();
       return ExitCode.OK.code();
     } finally {

@@ -24,6 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import run.caracal.cli.ExitCode;
+import run.caracal.cli.Launcher;
 import run.caracal.cli.UsageException;
 import run.caracal.cli.admin.AdminClient;
 import run.caracal.cli.admin.ResourceSpecOptions;
@@ -247,7 +248,7 @@ public final class SetupCommand implements Callable<Integer> {
   }
 
   public static String firstRequest(Result r) {
-    return "CARACAL_CONFIG=" + r.profile() + " caracal run -- sh -c 'curl -s -H \"Authorization: Bearer $" + r.envName()
+    return "CARACAL_CONFIG=" + r.profile() + " " + Launcher.name() + " run -- sh -c 'curl -s -H \"Authorization: Bearer $" + r.envName()
         + "\" -H \"X-Caracal-Resource: " + r.resourceId() + "\" " + r.gatewayUrl() + r.firstPath() + "'";
   }
 
