@@ -31,8 +31,8 @@ failed=()
 
 run_python() {
   echo "== sdk/python: python3 -m unittest"
-  if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
-    echo "sdk/python needs Python 3.10 or newer; found $(python3 --version 2>&1)" >&2
+  if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "sdk/python needs Python 3.11 or newer (it reads profiles with tomllib); found $(python3 --version 2>&1)" >&2
     return 1
   fi
   (cd "$sdk/python" && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v 2>&1)

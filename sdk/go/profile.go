@@ -247,7 +247,7 @@ func profileSecret(root map[string]any, file string) (string, error) {
 		if !ok || strings.TrimSpace(s) == "" {
 			return "", configError("%s: `app_client_secret` must be a non-empty string", file)
 		}
-		return s, nil
+		return strings.TrimSpace(s), nil // as every other reader (and a secret file) does
 	}
 	if !hasFile {
 		return "", configError("%s: missing `app_client_secret_file`", file)

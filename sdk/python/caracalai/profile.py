@@ -20,16 +20,12 @@ from __future__ import annotations
 import os
 import re
 import stat
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from .errors import ConfigError
-
-try:  # Python 3.11+
-    import tomllib as _toml_reader  # type: ignore[import-not-found]
-except ModuleNotFoundError:  # Python 3.10
-    from . import _toml as _toml_reader  # type: ignore[no-redef]
 
 __all__ = ["Credential", "Profile", "default_env_name", "load_profile", "resolve_profile"]
 
@@ -112,8 +108,8 @@ def load_profile(path: "str | os.PathLike[str]") -> Profile:
     if not file.is_file():
         raise ConfigError(f"profile `{file}` does not exist (CARACAL_CONFIG should name the file `caracal setup` wrote)")
     try:
-        root = _toml_reader.loads(file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as e:  # tomllib.TOMLDecodeError is a ValueError
+        root = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"profile `{file}` is not valid TOML: {e}") from None
     except OSError as e:
         raise ConfigError(f"cannot read profile `{file}`: {e.strerror or e}") from None

@@ -4,10 +4,8 @@ import os
 import tempfile
 import unittest
 from pathlib import Path
-from unittest import mock
 
 from caracalai import Caracal, ConfigError, default_env_name, load_profile, resolve_profile
-from caracalai import profile as profile_module
 
 
 def write(path: Path, text: str, mode: int = 0o600) -> Path:
@@ -108,14 +106,6 @@ class ProfileTest(unittest.TestCase):
 
     def test_load_profile_missing_file_is_named(self) -> None:
         self.assert_config_error(lambda: load_profile(self.dir / "nope.toml"), "nope.toml", "does not exist")
-
-    def test_load_profile_with_bundled_reader_matches(self) -> None:
-        path = self.profile(profile_text(f'app_client_secret_file = "{self.secret}"'))
-        expected = load_profile(path)
-        from caracalai import _toml
-
-        with mock.patch.object(profile_module, "_toml_reader", _toml):
-            self.assertEqual(load_profile(path), expected)
 
     def test_default_env_name_follows_caracal_run(self) -> None:
         self.assertEqual(default_env_name("resource://billing-api"), "CARACAL_TOKEN_BILLING_API")

@@ -18,7 +18,7 @@ import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { ConfigError } from "./errors.js";
-import { parseToml, TomlError, type TomlTable, type TomlValue } from "./toml.js";
+import { parse as parseToml, TomlError, type TomlTable, type TomlValue } from "smol-toml";
 
 export const DEFAULT_TTL_SECONDS = 1800;
 
@@ -87,7 +87,8 @@ export function loadProfile(path: string): Profile {
     root = parseToml(readFileSync(file, "utf8"));
   } catch (e) {
     if (e instanceof TomlError) {
-      throw new ConfigError(`profile \`${path}\` is not valid TOML: ${e.message}`);
+      // smol-toml adds the offending line and a caret on further lines; the message stays one line
+      throw new ConfigError(`profile \`${path}\` is not valid TOML: ${e.message.split("\n")[0]}`);
     }
     throw new ConfigError(`cannot read profile \`${path}\`: ${(e as Error).message}`);
   }
@@ -255,7 +256,7 @@ function string(table: TomlTable, key: string, where: string, required = false):
 }
 
 function isTable(value: TomlValue): value is TomlTable {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
 function isFile(path: string): boolean {

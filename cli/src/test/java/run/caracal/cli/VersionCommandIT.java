@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import run.caracal.cli.CaracalProcess.Result;
 
-/** `caracal version`, `--version`, `--help` and usage errors at the top level. */
+/** `caracal version`, `--version`, `--help` and usage errors (every command's help: {@link HelpTreeTest}). */
 final class VersionCommandIT {
   @TempDir
   Path dir;
@@ -39,6 +39,16 @@ final class VersionCommandIT {
 
     assertEquals(0, r.exit(), r::toString);
     assertTrue(r.out().contains("policy"), r.out());
+  }
+
+  @Test
+  void help_onSubcommandWithRequiredOption_printsUsageNotMissingOption() throws Exception {
+    Result r = run(dir, "policy", "activate", "--help");
+
+    assertEquals(0, r.exit(), r::toString);
+    assertTrue(r.out().startsWith("Usage: caracal policy activate"), r.out());
+    assertTrue(r.out().contains("--zone=ZONE"), r.out());
+    assertEquals("", r.err());
   }
 
   @Test

@@ -668,11 +668,11 @@ final class ConsoleScreen {
     }
     int last = size.getRows() - 1;
     if (prompt.isPresent()) {
-      put(g, 0, last, width, prompt.get().line(), SGR.REVERSE);
+      bottom(g, last, width, prompt.get().line(), SGR.REVERSE);
     } else if (confirm.isPresent()) {
-      put(g, 0, last, width, confirm.get().question() + " (y/n)", SGR.REVERSE);
+      bottom(g, last, width, confirm.get().question() + " (y/n)", SGR.REVERSE);
     } else if (!message.isEmpty()) {
-      put(g, 0, last, width, "! " + message, SGR.BOLD);
+      bottom(g, last, width, "! " + message, SGR.BOLD);
     }
     screen.refresh(Screen.RefreshType.COMPLETE);
   }
@@ -691,8 +691,33 @@ final class ConsoleScreen {
         lines.add("Tab cycles: " + String.join("  ", all));
       }
     }
-    lines(g, top, height, width, "guided setup: step " + form.number() + " of " + form.steps() + ", " + form.step().question
-        + (review ? "   (w toggles files, Enter applies, Esc back)" : "   (Enter next, Esc back)"), lines, 2);
+    String title = "guided setup: step " + form.number() + " of " + form.steps() + ", " + form.step().question
+        + (review ? "   (w toggles files, Enter applies, Esc back)" : "   (Enter next, Esc back)");
+    int row = top - 1;
+    int end = top + height;
+    for (String t : Wrap.lines(title, Math.max(1, width))) {
+      if (row < end) {
+        put(g, 0, row++, width, t, SGR.BOLD);
+      }
+    }
+    for (String line : Wrap.all(lines, Math.max(1, width - 2))) {
+      if (row < end) {
+        put(g, 2, row++, width - 2, line);
+      }
+    }
+  }
+
+  /**
+   * The prompt, question or message at the bottom, wrapped upwards over the body when it is longer
+   * than a row (the end, where the cursor is, stays visible); each row is padded to hide the body.
+   */
+  private static void bottom(TextGraphics g, int last, int width, String text, SGR style) {
+    List<String> rows = Wrap.lines(text, Math.max(1, width));
+    int first = Math.min(last, Math.max(2, last - rows.size() + 1));
+    List<String> shown = rows.subList(rows.size() - (last - first + 1), rows.size());
+    for (int i = 0; i < shown.size(); i++) {
+      put(g, 0, first + i, width, String.format("%-" + Math.max(1, width) + "s", shown.get(i)), style);
+    }
   }
 
   private void lines(TextGraphics g, int top, int height, int width, String title, List<String> lines, int indent) {

@@ -24,8 +24,11 @@ import run.caracal.decision.ImpactReport;
 /**
  * `caracal policy activate SET --zone Z`: makes a pushed policy-set version the one a zone
  * decides with (an earlier version rolls back), or the shadow candidate evaluated beside it.
+ *
+ * <p>Declares its own {@code -h/--help}: its {@code --version N} names the set version, and
+ * picocli silently drops the whole standard help mixin when one of its names is taken.
  */
-@Command(name = "activate", mixinStandardHelpOptions = true,
+@Command(name = "activate",
     description = {"Activate a pushed policy set in a zone: the latest version, or --version N (an earlier one rolls back).",
         "With --shadow the set is evaluated beside the active one and disagreements are recorded; --clear-shadow stops that."},
     exitCodeListHeading = "Exit codes:%n",
@@ -33,6 +36,9 @@ import run.caracal.decision.ImpactReport;
 final class ActivateCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
 
   @Mixin
   OutputOptions output;

@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -17,7 +18,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import run.caracal.cli.Caracal;
 import run.caracal.cli.ExitCode;
+import run.caracal.cli.Launcher;
 import run.caracal.cli.admin.AdminClient;
+import run.caracal.sdk.Profile;
+import run.caracal.sdk.StsClient;
 
 /**
  * `caracal quickstart`: from nothing to a first protected, explained call. Starts Caracal
@@ -43,6 +47,8 @@ public final class QuickstartCommand implements Callable<Integer> {
             when: "request.method == 'DELETE'"
             reason: agents never delete in the demo
       """;
+
+  private static final Duration STS_TIMEOUT = Duration.ofSeconds(30);
 
   @Spec
   CommandSpec spec;
@@ -92,9 +98,9 @@ public final class QuickstartCommand implements Callable<Integer> {
       out.println("  profile " + result.profile() + ", secret " + result.secretFile());
       out.println("== 4. open a session and get a token (what `caracal run` does)");
       Profile profile = Profile.load(result.profile());
-      StsClient sts = new StsClient(profile.stsUrl(), profile.applicationId(), profile.secret());
-      StsClient.Session session = sts.openSession(600);
-      String token = sts.exchange(session, "resource://demo-api", List.of("demo:read", "demo:write"));
+      StsClient sts = StsClient.of(profile, STS_TIMEOUT);
+      StsClient.OpenedSession session = sts.openSession(600);
+      String token = sts.accessToken(session, "resource://demo-api", List.of("demo:read", "demo:write"));
       out.println("  session " + session.id() + "; token for resource://demo-api (demo:read demo:write)");
       HttpClient http = HttpClient.newHttpClient();
       out.println("== 5. allowed call: GET " + profile.gatewayUrl() + "/items");
@@ -111,7 +117,7 @@ public final class QuickstartCommand implements Callable<Integer> {
       out.println();
       out.println("next: run your own command with the profile:");
       out.println("  " + SetupCommand.firstRequest(result));
-      out.println("stop everything with `caracal down`.");
+      out.println("stop everything with `" + Launcher.name() + " down`.");
       out.flush();
       return ExitCode.OK.code();
     } finally {

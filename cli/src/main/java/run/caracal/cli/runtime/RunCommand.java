@@ -2,6 +2,7 @@ package run.caracal.cli.runtime;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import run.caracal.cli.ExitCode;
+import run.caracal.sdk.CaracalException;
+import run.caracal.sdk.ConfigException;
+import run.caracal.sdk.Profile;
+import run.caracal.sdk.StsClient;
 import sun.misc.Signal;
 
 /**
@@ -22,6 +27,8 @@ import sun.misc.Signal;
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = "Run a command with a Caracal session and scoped tokens in its environment.")
 public final class RunCommand implements Callable<Integer> {
+  private static final Duration STS_TIMEOUT = Duration.ofSeconds(30);
+
   @Spec
   CommandSpec spec;
 
@@ -34,23 +41,29 @@ public final class RunCommand implements Callable<Integer> {
     Profile profile;
     try {
       profile = Profile.resolve(System.getenv());
-    } catch (Profile.ProfileException e) {
+    } catch (ConfigException e) {
       err.println("caracal run: " + e.getMessage());
       return ExitCode.USAGE.code();
     }
-    StsClient sts = new StsClient(profile.stsUrl(), profile.applicationId(), profile.secret());
-    StsClient.Session session;
-    Map<String, String> env = new HashMap<>();
+    StsClient sts = StsClient.of(profile, STS_TIMEOUT);
+    StsClient.OpenedSession session;
     try {
       session = sts.openSession(profile.ttlSeconds());
-      for (Profile.Credential c : profile.credentials()) {
-        env.put(c.env(), sts.exchange(session, c.resource(), c.scopes()));
-      }
-    } catch (StsClient.StsException e) {
+    } catch (CaracalException e) {
       err.println("caracal run: " + e.getMessage());
       return ExitCode.FINDINGS.code();
     }
-    profile.source().ifPresent(p -> env.put("CARACAL_CONFIG", p.toAbsolutePath().toString()));
+    Map<String, String> env = new HashMap<>();
+    try {
+      for (Profile.Credential c : profile.credentials()) {
+        env.put(c.env(), sts.accessToken(session, c.resource(), c.scopes()));
+      }
+    } catch (CaracalException e) {
+      err.println("caracal run: " + e.getMessage());
+      endQuietly(sts, session, err);
+      return ExitCode.FINDINGS.code();
+    }
+    profile.file().ifPresent(p -> env.put("CARACAL_CONFIG", p.toAbsolutePath().toString()));
     env.put("CARACAL_SESSION_ID", session.id());
     env.put("CARACAL_SESSION_TOKEN", session.token());
     env.put("CARACAL_GATEWAY_URL", profile.gatewayUrl());
@@ -74,10 +87,10 @@ public final class RunCommand implements Callable<Integer> {
     return code;
   }
 
-  private static void endQuietly(StsClient sts, StsClient.Session session, PrintWriter err) {
+  private static void endQuietly(StsClient sts, StsClient.OpenedSession session, PrintWriter err) {
     try {
       sts.endSession(session);
-    } catch (StsClient.StsException e) {
+    } catch (CaracalException e) {
       err.println("caracal run: warning: " + e.getMessage());
     }
   }

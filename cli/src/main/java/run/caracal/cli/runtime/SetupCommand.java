@@ -24,9 +24,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import run.caracal.cli.ExitCode;
+import run.caracal.cli.Launcher;
 import run.caracal.cli.UsageException;
 import run.caracal.cli.admin.AdminClient;
 import run.caracal.cli.admin.ResourceSpecOptions;
+import run.caracal.sdk.Profile;
 import run.caracal.server.home.CaracalHome;
 
 /**
@@ -204,10 +206,10 @@ public final class SetupCommand implements Callable<Integer> {
     JsonNode state = new ObjectMapper().readTree(Files.readString(CaracalHome.fromEnvironment().serverFile()));
     String gateway = state.path("gateway_url").asText("");
     String sts = state.path("sts_url").asText();
-    String envName = Profile.defaultEnv(resourceId);
+    String envName = Profile.defaultEnvName(resourceId);
     Path secret = secretPath.toAbsolutePath();
-    String profileText = Profile.toToml(sts, gateway, zoneId, appId, secret, 1800,
-        List.of(new Profile.Credential(envName, resourceId, scopes, Optional.of(upstream))));
+    String profileText = ProfileToml.of(sts, gateway, zoneId, appId, secret, Profile.DEFAULT_TTL_SECONDS,
+        List.of(new Profile.Credential(resourceId, scopes, envName, Optional.of(upstream))));
     if (writeFiles) {
       writePrivate(profilePath, profileText);
     }
@@ -247,7 +249,7 @@ public final class SetupCommand implements Callable<Integer> {
   }
 
   public static String firstRequest(Result r) {
-    return "CARACAL_CONFIG=" + r.profile() + " caracal run -- sh -c 'curl -s -H \"Authorization: Bearer $" + r.envName()
+    return "CARACAL_CONFIG=" + r.profile() + " " + Launcher.name() + " run -- sh -c 'curl -s -H \"Authorization: Bearer $" + r.envName()
         + "\" -H \"X-Caracal-Resource: " + r.resourceId() + "\" " + r.gatewayUrl() + r.firstPath() + "'";
   }
 

@@ -376,7 +376,7 @@ public final class Caracal {
     String id = Json.text(body, "session_id");
     String token = Json.text(body, "session_token");
     if (id == null || token == null) {
-      throw new CaracalException("cannot open a session: the sts answered without a session id and token",
+      throw new CaracalException("cannot open a session: the STS answered without a session id and token",
           "sts_bad_response", null, 0, null, null);
     }
     long expiresIn = body.path("expires_in").isNumber() ? body.get("expires_in").asLong() : ttl == null ? 0 : ttl;
@@ -407,7 +407,7 @@ public final class Caracal {
       JsonNode body = sts.exchange(sessionToken, resource, scopes, tokenTtlSeconds, AgentSession.traceparent(traceId));
       String token = Json.text(body, "access_token");
       if (token == null) {
-        throw new CaracalException("cannot get a token for `" + resource + "`: the sts answered without an access_token",
+        throw new CaracalException("cannot get a token for `" + resource + "`: the STS answered without an access_token",
             "sts_bad_response", null, 0, null, null);
       }
       return new TokenCache.Issued(token, body.path("expires_in").isNumber() ? body.get("expires_in").asLong() : 60);

@@ -39,6 +39,9 @@ public record Profile(String stsUrl, String gatewayUrl, String zoneId, String ap
 
   public static final long DEFAULT_TTL_SECONDS = 1800;
 
+  /** The {@link #source()} of a profile read from {@code CARACAL_*} environment variables. */
+  public static final String ENVIRONMENT = "environment";
+
   /**
    * One resource the agent calls.
    *
@@ -61,6 +64,11 @@ public record Profile(String stsUrl, String gatewayUrl, String zoneId, String ap
     Objects.requireNonNull(applicationId, "applicationId");
     Objects.requireNonNull(secret, "secret");
     credentials = List.copyOf(credentials);
+  }
+
+  /** The profile file, or empty when the profile came from {@code CARACAL_*} environment variables. */
+  public Optional<Path> file() {
+    return source == null || source.equals(ENVIRONMENT) ? Optional.empty() : Optional.of(Path.of(source));
   }
 
   /** A copy with another Gateway URL. */
@@ -104,9 +112,8 @@ public record Profile(String stsUrl, String gatewayUrl, String zoneId, String ap
     if (Files.isRegularFile(fallback)) {
       return load(fallback);
     }
-    throw new ConfigException("no caracal configuration: set CARACAL_CONFIG to the runtime profile written by `caracal setup`, "
-        + "or set CARACAL_STS_URL, CARACAL_APPLICATION_ID and CARACAL_APP_CLIENT_SECRET_FILE "
-        + "(or CARACAL_APP_CLIENT_SECRET), or create `" + fallback + "`");
+    throw new ConfigException("no runtime profile: set CARACAL_CONFIG to a profile file (written by `caracal setup`), "
+        + "set CARACAL_STS_URL / CARACAL_APPLICATION_ID / CARACAL_APP_CLIENT_SECRET_FILE, or create " + fallback);
   }
 
   /** Loads and checks one TOML profile file. */
@@ -114,7 +121,7 @@ public record Profile(String stsUrl, String gatewayUrl, String zoneId, String ap
     Path file = path.toAbsolutePath();
     String where = path.toString();
     if (!Files.isRegularFile(file)) {
-      throw new ConfigException("profile `" + path + "` does not exist (CARACAL_CONFIG should name the file `caracal setup` wrote)");
+      throw new ConfigException("profile `" + path + "` does not exist");
     }
     JsonNode root;
     try {
@@ -185,10 +192,10 @@ public record Profile(String stsUrl, String gatewayUrl, String zoneId, String ap
       missing.add("CARACAL_APP_CLIENT_SECRET_FILE (or CARACAL_APP_CLIENT_SECRET)");
     }
     if (!missing.isEmpty()) {
-      throw new ConfigException("incomplete caracal environment (and CARACAL_CONFIG names no profile): missing "
-          + String.join(", ", missing));
+      throw new ConfigException((missing.size() == 1 ? "environment variable " + missing.get(0) + " is not set"
+          : "environment variables " + String.join(", ", missing) + " are not set") + " (and CARACAL_CONFIG names no profile)");
     }
-    String secret = !blank(inline) ? inline.trim() : readSecretFile(Path.of(secretFile), "CARACAL_APP_CLIENT_SECRET_FILE");
+    String secret = !blank(inline) ? inline.trim() : readSecretFile(Path.of(secretFile), "environment");
     String ttlText = env.getOrDefault("CARACAL_TTL_SECONDS", "").trim();
     long ttl = ttlText.isEmpty() ? DEFAULT_TTL_SECONDS : ttlText.matches("\\d{1,9}") ? Long.parseLong(ttlText) : 0;
     if (ttl <= 0) {
@@ -205,7 +212,7 @@ public record Profile(String stsUrl, String gatewayUrl, String zoneId, String ap
     }
     return new Profile(env.get("CARACAL_STS_URL").trim(), env.getOrDefault("CARACAL_GATEWAY_URL", "").trim(),
         env.getOrDefault("CARACAL_ZONE_ID", "").trim(), env.get("CARACAL_APPLICATION_ID").trim(), secret, ttl, credentials,
-        "environment");
+        ENVIRONMENT);
   }
 
   static List<String> splitScopes(String text) {
