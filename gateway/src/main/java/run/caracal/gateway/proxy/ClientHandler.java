@@ -661,11 +661,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private boolean staysOpenAfter(Exchange ex, GatewayException e) {
     int status = e.status();
     boolean authority = status == 401 || status == 403 || status == 404 || status == 429;
-    boolean bodyRead = ex.buffered != null && ex.inspection != null && ex.bufferedBytes <= ex.inspection.maxBytes()
-        && state == State.AUTHORIZING;
-    boolean noBody = !HttpUtil.isTransferEncodingChunked(ex.request) && HttpUtil.getContentLength(ex.request, 0L) == 0;
-    return authority && ex.keepAlive && !ex.responseStarted && upstream == null && ex.authorized == null
-        && (noBody || bodyRead) && (state == State.AUTHORIZING);
+    if (!authority || !ex.keepAlive || ex.responseStarted || upstream != null || ex.authorized != null
+        || state != State.AUTHORIZING) {
+      return false;
+    }
+    if (ex.buffered != null) {
+      return true; // read whole to be inspected
+    }
+    // framing was checked before authorization: one plain Content-Length or chunked
+    return !HttpUtil.isTransferEncodingChunked(ex.request) && !ex.request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+        || "0".equals(ex.request.headers().get(HttpHeaderNames.CONTENT_LENGTH));
   }
 
   private void releaseAll() {
