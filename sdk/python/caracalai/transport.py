@@ -10,21 +10,28 @@ once with a new token when the Gateway says the token expired; nothing else is r
 
 ``with caracal.transport() as client`` gives a blocking ``SyncClient``; ``async with`` gives an
 ``AsyncClient`` whose calls run the blocking I/O in a worker thread. Both are thread-safe.
+
+Bodies stream both ways. ``client.stream(...)`` (``with``, or ``async with`` on the asyncio client)
+returns as soon as the response headers are in, and the body is read as it arrives
+(``iter_bytes``/``iter_lines``, ``aiter_bytes``/``aiter_lines``). A request body given as a binary
+file or an iterable of chunks is sent as it is read (chunked, unless it is a regular file) and,
+as it cannot be read twice, never retried or re-sent with a new token.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json as jsonlib
+import contextlib
 import time
 import urllib.error
 import urllib.parse
-from email.message import Message
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Mapping, Optional, Sequence, Tuple, Type, Union
 
-from . import _http
-from .errors import CaracalError, ConfigError, GatewayError, NoActiveSessionError
+from . import _body, _http
+from ._body import Content, Data
+from ._response import Response
+from .errors import CaracalError, ConfigError, NoActiveSessionError
 from .session import AgentSession
 
 if TYPE_CHECKING:
@@ -34,62 +41,8 @@ __all__ = ["AsyncClient", "Response", "SyncClient", "Transport"]
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _RETRY_STATUSES = frozenset({502, 503, 504})
-_REQUEST_ID = "X-Caracal-Request-Id"
 
 Params = Union[Mapping[str, Any], Sequence[Tuple[str, Any]], None]
-Data = Union[Mapping[str, Any], str, bytes, None]
-
-
-class Response:
-    """An HTTP response, read in full. ``error`` explains a failure; ``raise_for_status()``
-    raises it."""
-
-    def __init__(self, raw: _http.RawResponse, method: str) -> None:
-        self.status_code = raw.status
-        self.headers: Message = raw.headers
-        self.content = raw.body
-        self.url = raw.url
-        self.method = method
-
-    def __repr__(self) -> str:
-        return f"<Response [{self.status_code}] {self.method} {self.url}>"
-
-    @property
-    def text(self) -> str:
-        charset = self.headers.get_content_charset() if hasattr(self.headers, "get_content_charset") else None
-        return self.content.decode(charset or "utf-8", errors="replace")
-
-    def json(self) -> Any:
-        return jsonlib.loads(self.content.decode("utf-8")) if self.content else None
-
-    @property
-    def is_success(self) -> bool:
-        return 200 <= self.status_code < 300
-
-    @property
-    def request_id(self) -> Optional[str]:
-        """The Gateway's ``X-Caracal-Request-Id`` (for ``caracal explain``), if it answered."""
-        return self.headers.get(_REQUEST_ID)
-
-    @property
-    def error(self) -> Optional[CaracalError]:
-        """``None`` below 400. A refusal by the Gateway itself is a ``GatewayError`` with its
-        ``reason`` and ``request_id``; any other failure status is a plain ``CaracalError``."""
-        if self.status_code < 400:
-            return None
-        request_id = self.request_id
-        body = _http.RawResponse(self.status_code, self.headers, self.content, self.url).json_object()
-        if "reason" in body and "error" in body and (request_id is None or body.get("request_id") == request_id):
-            return GatewayError.from_body(self.status_code, body, request_id)
-        suffix = f" [caracal explain {request_id}]" if request_id else ""
-        return CaracalError(f"{self.method} {self.url} failed with http {self.status_code}{suffix}",
-                            status=self.status_code, request_id=request_id, error=f"http_{self.status_code}")
-
-    def raise_for_status(self) -> "Response":
-        error = self.error
-        if error is not None:
-            raise error
-        return self
 
 
 class Transport:
@@ -133,11 +86,12 @@ class SyncClient:
         params: Params = None,
         json: Any = None,
         data: Data = None,
-        content: Union[str, bytes, None] = None,
+        content: Content = None,
         timeout: Optional[float] = None,
     ) -> Response:
-        """Sends one request. ``json`` is sent as JSON, ``data`` as a form (a mapping) or raw,
-        ``content`` raw.
+        """Sends one request and reads the response whole. ``json`` is sent as JSON, ``data`` as a
+        form (a mapping) or raw, ``content`` raw: bytes or text, or — streamed as it is sent, and
+        then never retried — a binary file or an iterable of byte chunks.
 
         Raises:
             NoActiveSessionError: the URL is under a credential's upstream prefix outside ``spawn``.
@@ -146,18 +100,55 @@ class SyncClient:
                 with ``raise_for_status=True`` also any status ≥ 400 (a ``GatewayError`` when the
                 Gateway refused).
         """
+        return self._send(method, url, buffered=True, headers=headers, params=params, json=json, data=data, content=content,
+                          timeout=timeout)
+
+    @contextlib.contextmanager
+    def stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        params: Params = None,
+        json: Any = None,
+        data: Data = None,
+        content: Content = None,
+        timeout: Optional[float] = None,
+    ) -> Iterator[Response]:
+        """``with client.stream("GET", url) as r:`` — the request as ``request`` sends it, the
+        response with its status and headers only: read the body as it arrives with
+        ``r.iter_bytes()``, ``r.iter_text()`` or ``r.iter_lines()``, or whole with ``r.read()``.
+        The connection is closed when the block ends. ``timeout`` bounds each wait for data.
+        Retries and token renewal happen before the block is entered, as for ``request``.
+
+        Raises: as ``request``; reading the body may raise ``OSError`` (a broken connection, a
+        read timeout).
+        """
+        response = self._send(method, url, buffered=False, headers=headers, params=params, json=json, data=data,
+                              content=content, timeout=timeout)
+        try:
+            yield response
+        finally:
+            response.close()
+
+    def _send(self, method: str, url: str, *, buffered: bool, headers: Optional[Mapping[str, str]] = None, params: Params = None,
+              json: Any = None, data: Data = None, content: Content = None, timeout: Optional[float] = None) -> Response:
         method = method.upper()
         hdrs = dict(headers or {})
-        body = _encode_body(hdrs, json, data, content)
+        body = _body.encode(hdrs, json, data, content)
         url = _with_params(url, params)
         route = _Route.plan(self._client, url, hdrs)
-        idempotent = method in IDEMPOTENT
+        idempotent = method in IDEMPOTENT and body.replayable  # a streamed body is sent once
         timeout = self._timeout if timeout is None else timeout
         attempt = 0
         renewed = False
         while True:
             try:
-                raw = _http.send(method, route.url, route.headers, body, timeout)
+                opened = _http.open_response(method, route.url, route.headers, body.payload, timeout)
+                response = Response.streamed(opened, method)
+                if buffered:
+                    response.read()
             except (urllib.error.URLError, OSError) as e:
                 if idempotent and attempt < self._retries:
                     attempt += 1
@@ -167,20 +158,23 @@ class SyncClient:
                 where = "the gateway" if route.gateway_bound else "the server"
                 raise CaracalError(f"{method} {route.url}: cannot reach {where} ({cause})",
                                    reason="gateway_unreachable" if route.gateway_bound else "unreachable") from None
-            response = Response(raw, method)
-            if idempotent and attempt < self._retries and raw.status in _RETRY_STATUSES:
+            if idempotent and attempt < self._retries and response.status_code in _RETRY_STATUSES:
+                response.close()
                 attempt += 1
                 time.sleep(0.2 * 2 ** (attempt - 1))
                 continue
-            if idempotent and not renewed and route.can_renew and raw.status == 401:
-                error = response.error
+            if idempotent and not renewed and route.can_renew and response.status_code == 401:
+                error = response.error  # reads the (small) refusal
                 if error is not None and error.reason == "token_expired":
                     renewed = True
                     route.renew()
                     continue
             break
-        if self._raise:
-            response.raise_for_status()
+        if self._raise and response.status_code >= 400:
+            try:
+                response.raise_for_status()
+            finally:
+                response.close()
         return response
 
     def get(self, url: str, **kwargs: Any) -> Response:
@@ -213,7 +207,19 @@ class AsyncClient:
         self._sync = sync
 
     async def request(self, method: str, url: str, **kwargs: Any) -> Response:
-        return await asyncio.to_thread(self._sync.request, method, url, **kwargs)
+        """``SyncClient.request`` in a worker thread; ``content`` may also be an async iterable."""
+        return await asyncio.to_thread(self._sync.request, method, url, **_bridged(kwargs))
+
+    @contextlib.asynccontextmanager
+    async def stream(self, method: str, url: str, **kwargs: Any) -> AsyncIterator[Response]:
+        """``async with client.stream("GET", url) as r:`` — as ``SyncClient.stream``; read the body
+        with ``r.aiter_bytes()``, ``r.aiter_text()``, ``r.aiter_lines()`` or ``await r.aread()``,
+        each read in a worker thread. ``content`` may also be an async iterable."""
+        response = await asyncio.to_thread(self._sync._send, method, url, buffered=False, **_bridged(kwargs))
+        try:
+            yield response
+        finally:
+            await response.aclose()
 
     async def get(self, url: str, **kwargs: Any) -> Response:
         return await self.request("GET", url, **kwargs)
@@ -375,19 +381,10 @@ def _with_params(url: str, params: Params) -> str:
     return url + ("&" if "?" in url else "?") + query
 
 
-def _encode_body(headers: dict[str, str], json: Any, data: Data, content: Union[str, bytes, None]) -> Optional[bytes]:
-    given = [x is not None for x in (json, data, content)]
-    if sum(given) > 1:
-        raise ValueError("pass only one of json=, data= and content=")
-    if json is not None:
-        if _get(headers, "Content-Type") is None:
-            headers["Content-Type"] = "application/json"
-        return jsonlib.dumps(json).encode("utf-8")
-    if isinstance(data, Mapping):
-        if _get(headers, "Content-Type") is None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        return urllib.parse.urlencode(list(data.items()), doseq=True).encode("utf-8")
-    raw = data if data is not None else content
-    if isinstance(raw, str):
-        return raw.encode("utf-8")
-    return raw
+def _bridged(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with an async iterable ``content`` turned into chunks the worker thread pulls from
+    the running loop."""
+    content = kwargs.get("content")
+    if content is not None and hasattr(content, "__aiter__"):
+        kwargs = dict(kwargs, content=_body.from_async(content, asyncio.get_running_loop()))
+    return kwargs

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -38,17 +39,36 @@ BUILD_HINT = f"cd {REPO} && ./mvnw -q -pl cli -am install -DskipTests"
 class Upstream:
     """An HTTP server on 127.0.0.1 that answers every request with JSON describing it (method,
     path, headers, body). ``/status/<code>`` answers with that status; ``hits`` counts requests by
-    path."""
+    path. Streaming routes (times are ``time.monotonic()``, comparable with the tests' own):
+
+    - ``/api/events/<key>?n=N&every=MS``: N server-sent events ``data: {"i": i}``, one every MS
+      milliseconds, each written and flushed as a chunk; ``sent[key]`` holds when each was written;
+    - ``/api/bytes/<n>``: n bytes with a ``Content-Length``, written 64 KiB at a time;
+    - ``/api/upload/<key>``: reads the body (chunked or not) in pieces, sets ``first_byte(key)``
+      when its first byte arrives, answers ``{"bytes", "sha256", "transfer_encoding"}``;
+    - ``/api/expired/<tag>``: 401 as the Gateway answers an expired token (``token_expired`` with
+      the request id it was given).
+    """
 
     def __init__(self) -> None:
         self.hits: dict[str, int] = {}
+        self.sent: dict[str, list[float]] = {}
+        self._first_bytes: dict[str, threading.Event] = {}
         lock = threading.Lock()
         hits = self.hits
+        upstream = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def handle_one(self) -> None:
+                for prefix, route in (("/api/events/", self.events), ("/api/bytes/", self.download),
+                                      ("/api/upload/", self.upload), ("/api/expired/", self.expired)):
+                    if self.path.startswith(prefix):
+                        with lock:
+                            hits[self.path] = hits.get(self.path, 0) + 1
+                        route(self.path.split("?")[0][len(prefix):])
+                        return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 with lock:
@@ -70,6 +90,91 @@ class Upstream:
                 if self.command != "HEAD":
                     self.wfile.write(payload)
 
+            def events(self, key: str) -> None:
+                query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                n, every = int(query.get("n", "20")), int(query.get("every", "100")) / 1000
+                self.read_body(lambda chunk: None)
+                times = upstream.sent.setdefault(key, [])
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for i in range(n):
+                    if i:
+                        time.sleep(every)
+                    event = f"id: {i}\ndata: {{\"i\": {i}}}\n\n".encode("utf-8")
+                    times.append(time.monotonic())
+                    self.wfile.write(b"%X\r\n%s\r\n" % (len(event), event))
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+
+            def download(self, size: str) -> None:
+                left = int(size)
+                self.read_body(lambda chunk: None)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(left))
+                self.end_headers()
+                block = b"x" * 65536
+                while left > 0:
+                    self.wfile.write(block[:min(left, len(block))])
+                    left -= len(block)
+
+            def upload(self, key: str) -> None:
+                first = upstream.first_byte(key)
+                digest = hashlib.sha256()
+                total = 0
+
+                def take(chunk: bytes) -> None:
+                    nonlocal total
+                    if chunk:
+                        first.set()
+                    digest.update(chunk)
+                    total += len(chunk)
+
+                self.read_body(take)
+                self.answer(200, {"bytes": total, "sha256": digest.hexdigest(),
+                                  "transfer_encoding": self.headers.get("Transfer-Encoding")})
+
+            def expired(self, tag: str) -> None:
+                self.read_body(lambda chunk: None)
+                self.answer(401, {"error": "invalid_token", "reason": "token_expired",
+                                  "request_id": self.headers.get("X-Request-Id")})
+
+            def read_body(self, take: Any) -> None:
+                """Hands the body to ``take`` piece by piece as it arrives, chunked or not."""
+                if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                                pass  # trailers
+                            return
+                        while size > 0:
+                            piece = self.rfile.read1(min(size, 65536))
+                            if not piece:
+                                return
+                            take(piece)
+                            size -= len(piece)
+                        self.rfile.readline()
+                left = int(self.headers.get("Content-Length") or 0)
+                while left > 0:
+                    piece = self.rfile.read1(min(left, 65536))
+                    if not piece:
+                        return
+                    take(piece)
+                    left -= len(piece)
+
+            def answer(self, status: int, body: dict[str, Any]) -> None:
+                payload = json.dumps(body).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_one
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
@@ -80,6 +185,10 @@ class Upstream:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="upstream", daemon=True)
         self.thread.start()
+
+    def first_byte(self, key: str) -> threading.Event:
+        """Set when the first byte of upload ``key`` reaches the upstream."""
+        return self._first_bytes.setdefault(key, threading.Event())
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -3,10 +3,8 @@ package run.caracal.sdk;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.Flow;
-import javax.net.ssl.SSLSession;
+import java.util.function.IntPredicate;
 
 /**
  * An HTTP client bound to the current agent session (of the calling thread, at send time).
@@ -28,9 +25,16 @@ import javax.net.ssl.SSLSession;
  * session id and hop; no other host sees a token or the session id, and Gateway requests do not
  * follow redirects. Idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) with a
  * replayable body are retried on network failures and 502/503/504, and once with a new token when
- * the Gateway says the token expired; POST and PATCH are never retried.
+ * the Gateway says the token expired; POST and PATCH are never retried. A body is replayable when
+ * it is a string, byte array, file or nothing from {@link HttpRequest.BodyPublishers}; any other
+ * publisher (an input stream, a {@code Flow.Publisher}) is streamed once and never sent again.
  *
- * <p>Responses are read whole before they are returned (no streaming).
+ * <p>Both bodies stream: a request body is read from its publisher as it is sent, and a response
+ * body is handed to the caller's {@link HttpResponse.BodyHandler} as it arrives, so
+ * {@code ofInputStream()}, {@code ofLines()} and {@code ofPublisher()} see server-sent events as
+ * they are produced. Only responses the transport must read to decide (a status it may retry, a
+ * {@code 401} it may renew the token for, any status ≥ 400 with {@code throwOnError}) are read
+ * whole first. Thread-safe.
  */
 public final class Transport {
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
@@ -50,29 +54,53 @@ public final class Transport {
     return send(build("GET", url, headers, null));
   }
 
+  /** GET {@code url} with {@code headers}; the body as {@code handler} makes it, while it streams in. */
+  public <T> HttpResponse<T> get(String url, Map<String, String> headers, HttpResponse.BodyHandler<T> handler) {
+    return send(build("GET", url, headers, null), handler);
+  }
+
   /** POST {@code body} (UTF-8) to {@code url} with {@code headers}; never retried. */
   public HttpResponse<String> post(String url, Map<String, String> headers, String body) {
-    return send(build("POST", url, headers, body));
+    return send(build("POST", url, headers, string(body)));
   }
 
   /** Any method; {@code body} may be null. */
   public HttpResponse<String> request(String method, String url, Map<String, String> headers, String body) {
-    return send(build(method, url, headers, body));
+    return send(build(method, url, headers, string(body)));
+  }
+
+  /**
+   * Any method, with the request body read from {@code body} as it is sent (a file, an input
+   * stream, a {@code Flow.Publisher}; null for none) and the response body made by {@code handler}
+   * as it arrives. Only a string, byte array, file or empty body is ever sent twice (see the class
+   * comment).
+   */
+  public <T> HttpResponse<T> request(String method, String url, Map<String, String> headers, HttpRequest.BodyPublisher body,
+      HttpResponse.BodyHandler<T> handler) {
+    return send(build(method, url, headers, body), handler);
   }
 
   public HttpResponse<String> send(HttpRequest request) {
     return send(request, HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Sends {@code request} as described in the class comment; the body is read whole, then handed to {@code handler}. */
+  /**
+   * Sends {@code request} as described in the class comment and returns once the response headers
+   * are in; the body is {@code handler}'s, streamed as it arrives ({@code ofInputStream()},
+   * {@code ofLines()} and {@code ofPublisher()} return before the body has been read). A response
+   * the transport must read to decide — a 502/503/504 or {@code 401} it may retry, or any status
+   * ≥ 400 with {@code throwOnError} — is read whole first and then handed to {@code handler}.
+   *
+   * @throws CaracalException the host could not be reached (after retries, when the request may be retried),
+   *     or with {@code throwOnError} a status ≥ 400 ({@link GatewayException} when the Gateway refused)
+   */
   public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
     String method = request.method().toUpperCase(Locale.ROOT);
     Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     request.headers().map().forEach((name, values) -> headers.put(name, new ArrayList<>(values)));
     HttpRequest.BodyPublisher body = request.bodyPublisher().orElse(HttpRequest.BodyPublishers.noBody());
     Route route = Route.plan(client, request.uri().toString(), headers);
-    boolean replayable = body.contentLength() >= 0;
-    boolean idempotent = IDEMPOTENT.contains(method) && replayable;
+    boolean idempotent = IDEMPOTENT.contains(method) && Delivery.replayable(body);
     HttpClient http = route.gatewayBound ? client.gatewayHttp : client.plainHttp;
     boolean renewed = false;
     for (int attempt = 0; ; attempt++) {
@@ -83,11 +111,15 @@ public final class Transport {
         if (!RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) values.forEach(v -> builder.header(name, v));
       });
       HttpRequest outgoing = builder.build();
-      HttpResponse<byte[]> response;
+      boolean mayRetry = idempotent && attempt < options.retries();
+      boolean mayRenew = idempotent && !renewed && route.canRenew();
+      IntPredicate hold = status -> (mayRetry && RETRY_STATUSES.contains(status)) || (mayRenew && status == 401)
+          || (options.throwOnError() && status >= 400);
+      HttpResponse<Delivery<T>> response;
       try {
-        response = http.send(outgoing, HttpResponse.BodyHandlers.ofByteArray());
+        response = http.send(outgoing, Delivery.handler(handler, hold));
       } catch (IOException e) {
-        if (idempotent && attempt < options.retries()) {
+        if (mayRetry) {
           StsClient.sleep(200L << attempt);
           continue;
         }
@@ -100,64 +132,44 @@ public final class Transport {
         Thread.currentThread().interrupt();
         throw new CaracalException(method + " " + route.url + ": interrupted", "interrupted", null, 0, null, e);
       }
-      if (idempotent && attempt < options.retries() && RETRY_STATUSES.contains(response.statusCode())) {
+      Delivery<T> delivery = response.body();
+      if (!delivery.isHeld()) {
+        return delivery.toCaller(response, handler);
+      }
+      HttpResponse<byte[]> held = delivery.heldResponse(response);
+      if (mayRetry && RETRY_STATUSES.contains(held.statusCode())) {
         StsClient.sleep(200L << attempt);
         continue;
       }
-      if (idempotent && !renewed && route.canRenew() && response.statusCode() == 401) {
-        Optional<CaracalException> error = GatewayException.fromResponse(response);
+      if (mayRenew && held.statusCode() == 401) {
+        Optional<CaracalException> error = GatewayException.fromResponse(held);
         if (error.isPresent() && "token_expired".equals(error.get().reason())) {
           renewed = true;
           route.renew();
           continue;
         }
       }
-      if (options.throwOnError() && response.statusCode() >= 400) {
-        Optional<CaracalException> error = GatewayException.fromResponse(response);
+      if (options.throwOnError() && held.statusCode() >= 400) {
+        Optional<CaracalException> error = GatewayException.fromResponse(held);
         if (error.isPresent()) throw error.get();
       }
-      return adapt(response, handler);
+      return delivery.toCaller(response, handler);
     }
   }
 
-  private static HttpRequest build(String method, String url, Map<String, String> headers, String body) {
+  private static HttpRequest.BodyPublisher string(String body) {
+    return body == null ? null : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8);
+  }
+
+  private static HttpRequest build(String method, String url, Map<String, String> headers, HttpRequest.BodyPublisher body) {
     HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).method(method,
-        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        body == null ? HttpRequest.BodyPublishers.noBody() : body);
     if (headers != null) {
       headers.forEach((name, value) -> {
         if (!RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) builder.header(name, value);
       });
     }
     return builder.build();
-  }
-
-  /** Feeds the buffered body to the caller's handler. */
-  private static <T> HttpResponse<T> adapt(HttpResponse<byte[]> raw, HttpResponse.BodyHandler<T> handler) {
-    HttpResponse.ResponseInfo info = new HttpResponse.ResponseInfo() {
-      @Override public int statusCode() { return raw.statusCode(); }
-      @Override public HttpHeaders headers() { return raw.headers(); }
-      @Override public HttpClient.Version version() { return raw.version(); }
-    };
-    HttpResponse.BodySubscriber<T> subscriber = handler.apply(info);
-    subscriber.onSubscribe(new Flow.Subscription() {
-      @Override public void request(long n) {}
-      @Override public void cancel() {}
-    });
-    byte[] bytes = raw.body() == null ? new byte[0] : raw.body();
-    if (bytes.length > 0) subscriber.onNext(List.of(ByteBuffer.wrap(bytes)));
-    subscriber.onComplete();
-    T body = subscriber.getBody().toCompletableFuture().join();
-    return new HttpResponse<>() {
-      @Override public int statusCode() { return raw.statusCode(); }
-      @Override public HttpRequest request() { return raw.request(); }
-      @Override public Optional<HttpResponse<T>> previousResponse() { return Optional.empty(); }
-      @Override public HttpHeaders headers() { return raw.headers(); }
-      @Override public T body() { return body; }
-      @Override public Optional<SSLSession> sslSession() { return raw.sslSession(); }
-      @Override public URI uri() { return raw.uri(); }
-      @Override public HttpClient.Version version() { return raw.version(); }
-      @Override public String toString() { return raw.toString(); }
-    };
   }
 
   /** Where one request goes and with which headers; {@code renew} swaps in a new token. */

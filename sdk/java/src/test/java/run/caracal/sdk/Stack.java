@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -41,6 +42,7 @@ final class Stack implements AutoCloseable {
   String upstreamUrl;
   String stsUrl;
   String gatewayUrl;
+  StreamingUpstream streams;
   private HttpServer upstream;
   private Process server;
 
@@ -108,6 +110,12 @@ final class Stack implements AutoCloseable {
       }
       exchange.close();
     });
+    streams = new StreamingUpstream(upstream, hits);
+    upstream.setExecutor(Executors.newCachedThreadPool(task -> { // a slow stream must not hold up other requests
+      Thread thread = new Thread(task, "upstream");
+      thread.setDaemon(true);
+      return thread;
+    }));
     upstream.start();
     upstreamUrl = "http://127.0.0.1:" + upstream.getAddress().getPort();
   }
