@@ -179,6 +179,33 @@ class KeyIndexerTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(DbKind.class)
+  void indexVersion2_keepsTheKeysOfVersion1(DbKind kind) throws Exception {
+    TestDatabase db = TestDatabase.create(kind, tmp);
+    try (HikariDataSource pool = DataSources.pool(db.url(), db.user(), "", 2)) {
+      String url = DataSources.h2IndexUrl(pool.getJdbcUrl()).orElse(db.url());
+      try (HikariDataSource index = DataSources.pool(url, db.user(), "", 2)) {
+        Flyway.configure(SchemaMigrator.class.getClassLoader()).dataSource(index).locations(SchemaMigrator.INDEX_LOCATION)
+            .table(SchemaMigrator.INDEX_HISTORY_TABLE).target("1").load().migrate();
+        sql(index, "INSERT INTO ledger_key VALUES ('r:req-9', 'old', 9)");
+        sql(index, "INSERT INTO ledger_index_head VALUES ('old', 9)");
+
+        SchemaMigrator.migrateIndex(index);
+
+        assertEquals(1, count(index, "SELECT COUNT(*) FROM ledger_key WHERE key_value = 'r:req-9' AND seq = 9"));
+        sql(index, "INSERT INTO ledger_key VALUES ('r:req-9', 'old', 9)"); // no uniqueness check any more
+        assertEquals(2, count(index, "SELECT COUNT(*) FROM ledger_key"));
+      }
+    }
+  }
+
+  private static void sql(HikariDataSource ds, String statement) throws Exception {
+    try (var c = ds.getConnection(); var s = c.createStatement()) {
+      s.execute(statement);
+    }
+  }
+
   /** The key index as the ledger places it: its own file beside H2, the same database on PostgreSQL. */
   private static HikariDataSource indexPool(TestDatabase db, HikariDataSource ledger) {
     String url = DataSources.h2IndexUrl(ledger.getJdbcUrl()).orElse(db.url());
