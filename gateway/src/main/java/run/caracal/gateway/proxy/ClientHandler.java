@@ -1,7 +1,6 @@
 package run.caracal.gateway.proxy;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,15 +8,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -29,22 +25,15 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import run.caracal.control.db.Ids;
 import run.caracal.control.resource.ResourceBinding;
 import run.caracal.decision.Reason;
@@ -64,8 +53,6 @@ import run.caracal.gateway.net.UpstreamTls;
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private enum State { IDLE, AUTHORIZING, BUFFERING, FORWARDING_BODY, AWAITING_RESPONSE, CLOSING }
 
-  private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}");
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final Duration REVOCATION_CHECK = Duration.ofSeconds(1);
 
   private final GatewayAuthorizer authorizer;
@@ -168,10 +155,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     exchange = new Exchange();
     exchange.request = request;
     exchange.requestId = Ids.newRequestId();
-    exchange.traceId = traceId(request.headers());
+    exchange.traceId = ForwardedRequest.traceId(request.headers());
     exchange.keepAlive = HttpUtil.isKeepAlive(request);
     try {
-      checkFraming(request);
+      Framing.check(request, settings.maxBodyBytes());
     } catch (GatewayException e) {
       ReferenceCountUtil.release(request);
       fail(e);
@@ -179,27 +166,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     state = State.AUTHORIZING;
     ctx.channel().config().setAutoRead(false);
-    if (isHealthCheck(request)) {
+    if (OwnEndpoints.matches(request)) {
       ReferenceCountUtil.release(request);
-      boolean readiness = request.uri().startsWith("/.caracal/ready");
-      boolean metrics = request.uri().equals("/.caracal/metrics");
-      blocking.execute(() -> {
-        boolean ok = !readiness || authorizer.ready();
-        ctx.executor().execute(() -> {
-          byte[] body = (metrics ? authorizer.metrics().scrape()
-              : "{\"status\":\"" + (ok ? "ok" : "not ready: database unreachable") + "\"}").getBytes(StandardCharsets.UTF_8);
-          DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-              ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.wrappedBuffer(body));
-          r.headers().set(HttpHeaderNames.CONTENT_TYPE, metrics ? "text/plain; version=0.0.4; charset=utf-8" : "application/json")
-              .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
-              .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE).set(Responses.REQUEST_ID, exchange.requestId);
-          state = State.CLOSING;
-          ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
-        });
+      String requestId = exchange.requestId;
+      OwnEndpoints.answer(request, authorizer, blocking, ctx.executor(), response -> {
+        response.headers().set(Responses.REQUEST_ID, requestId);
+        state = State.CLOSING;
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
       });
       return;
     }
-    GatewayRequest gatewayRequest = new GatewayRequest(request.method().name(), request.uri(), headerMap(request.headers()),
+    GatewayRequest gatewayRequest = new GatewayRequest(request.method().name(), request.uri(), ForwardedRequest.headerMap(request.headers()),
         clientIp(), exchange.requestId, exchange.traceId, Optional.empty());
     Exchange current = exchange;
     blocking.execute(() -> {
@@ -289,60 +266,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** `GET /.caracal/health|ready|metrics` without a resource header: the Gateway's own endpoints. */
-  private static boolean isHealthCheck(HttpRequest request) {
-    return request.method().name().equals("GET") && !request.headers().contains("X-Caracal-Resource")
-        && (request.uri().equals("/.caracal/health") || request.uri().equals("/.caracal/ready")
-            || request.uri().equals("/.caracal/metrics"));
-  }
-
-  private void checkFraming(HttpRequest request) throws GatewayException {
-    if (request.decoderResult().isFailure()) {
-      Throwable cause = request.decoderResult().cause();
-      String detail = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
-      if (cause instanceof StrictRequestDecoder.AmbiguousFraming) {
-        throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "content-length together with transfer-encoding is refused");
-      }
-      if (detail.contains("transfer-encoding")) {
-        throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "the transfer-encoding header is malformed");
-      }
-      if (detail.contains("content-length")) {
-        throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "the content-length header is malformed or repeated");
-      }
-      if (cause instanceof TooLongFrameException) {
-        throw GatewayException.of(Reason.HEADERS_TOO_LARGE, "request line or headers are too large");
-      }
-      throw GatewayException.of(Reason.MALFORMED_REQUEST, "the request line or headers cannot be parsed");
-    }
-    if (request.protocolVersion() != HttpVersion.HTTP_1_1 && request.protocolVersion() != HttpVersion.HTTP_1_0) {
-      throw GatewayException.of(Reason.MALFORMED_REQUEST, "unsupported http version");
-    }
-    HttpHeaders h = request.headers();
-    var te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-    if (!te.isEmpty() && (te.size() > 1 || !te.get(0).equalsIgnoreCase("chunked"))) {
-      throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "transfer-encoding other than a single `chunked` is refused");
-    }
-    var cl = h.getAll(HttpHeaderNames.CONTENT_LENGTH);
-    if (cl.size() > 1) {
-      throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "duplicate content-length is refused");
-    }
-    if (cl.size() == 1) {
-      long length;
-      try {
-        length = Long.parseLong(cl.get(0).trim());
-      } catch (NumberFormatException e) {
-        throw GatewayException.of(Reason.AMBIGUOUS_FRAMING, "invalid content-length");
-      }
-      if (length > settings.maxBodyBytes()) {
-        throw GatewayException.of(Reason.BODY_TOO_LARGE, "request body exceeds " + settings.maxBodyBytes() + " bytes");
-      }
-    }
-    if (h.getAll("X-Caracal-Resource").size() > 1 || h.getAll(HttpHeaderNames.AUTHORIZATION).size() > 1
-        || h.getAll(HttpHeaderNames.HOST).size() > 1) {
-      throw GatewayException.of(Reason.DUPLICATE_HEADER, "Authorization, Host and X-Caracal-Resource must appear once");
-    }
-  }
-
   /** An idle keep-alive connection to the upstream when the pool has one, else a new connection. */
   private void connect(Exchange ex) {
     Authorized a = ex.authorized;
@@ -387,7 +310,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   /** Sends the request head, then the body as it arrives. */
   private void connected(Exchange ex, Channel channel) {
     upstream = channel;
-    upstream.write(upstreamRequest(ex));
+    upstream.write(ForwardedRequest.of(ex.request, ex.authorized, ex.requestId, ex.traceId, clientIp()));
     state = State.FORWARDING_BODY;
     if (HttpUtil.is100ContinueExpected(ex.request)) {
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
@@ -397,39 +320,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (state == State.FORWARDING_BODY) {
       ctx.channel().config().setAutoRead(upstream.isWritable());
     }
-  }
-
-  private HttpRequest upstreamRequest(Exchange ex) {
-    Authorized a = ex.authorized;
-    HttpRequest in = ex.request;
-    DefaultHttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), a.upstreamPath());
-    HttpHeaders h = out.headers();
-    h.set(in.headers());
-    boolean chunked = HttpUtil.isTransferEncodingChunked(in);
-    Hop.strip(h);
-    h.remove(HttpHeaderNames.AUTHORIZATION);
-    h.remove(HttpHeaderNames.EXPECT);
-    for (String name : h.names().toArray(String[]::new)) {
-      if (name.toLowerCase(Locale.ROOT).startsWith("x-caracal-") || name.toLowerCase(Locale.ROOT).startsWith("x-forwarded-")
-          || name.equalsIgnoreCase("forwarded")) {
-        h.remove(name);
-      }
-    }
-    if (chunked) {
-      h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-    }
-    String host = a.upstream().getHost() + (a.upstream().getPort() > 0 ? ":" + a.upstream().getPort() : "");
-    h.set(HttpHeaderNames.HOST, host);
-    h.set("X-Request-Id", ex.requestId);
-    h.set("traceparent", "00-" + ex.traceId + "-" + randomHex(8) + "-01");
-    h.set("X-Forwarded-For", clientIp());
-    h.set("X-Forwarded-Proto", "http");
-    String clientHost = in.headers().get(HttpHeaderNames.HOST);
-    if (clientHost != null) {
-      h.set("X-Forwarded-Host", clientHost);
-    }
-    a.credential().ifPresent(c -> h.set(HttpHeaderNames.AUTHORIZATION, c.contains(" ") ? c : "Bearer " + c));
-    return out; // HTTP/1.1 without `Connection: close`: the connection may serve the next request
   }
 
   private void forwardContent(HttpContent content) {
@@ -718,30 +608,5 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private String clientIp() {
     return ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
         ? a.getAddress().getHostAddress() : "";
-  }
-
-  private static Map<String, String> headerMap(HttpHeaders headers) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : headers) {
-      out.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
-    }
-    return out;
-  }
-
-  private static String traceId(HttpHeaders headers) {
-    String tp = headers.get("traceparent");
-    if (tp != null) {
-      var m = TRACEPARENT.matcher(tp.trim());
-      if (m.matches() && !m.group(1).equals("0".repeat(32))) {
-        return m.group(1);
-      }
-    }
-    return randomHex(16);
-  }
-
-  private static String randomHex(int bytes) {
-    byte[] b = new byte[bytes];
-    RANDOM.nextBytes(b);
-    return HexFormat.of().formatHex(b);
   }
 }
