@@ -6,15 +6,19 @@
  */
 
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import OpenAI from "openai";
 import { Caracal } from "../src/index.js";
-import { Stack, unavailable } from "./harness.js";
+import { REPO, SDK_TYPESCRIPT, Stack, unavailable } from "./harness.js";
 import { LlmStub, STREAMED_WORDS } from "./llm-stub.js";
 
+const run = promisify(execFile);
 const LLM = "resource://llm";
 const PROVIDER_KEY = `sk-test-provider-${randomBytes(16).toString("hex")}`;
 
@@ -183,5 +187,26 @@ describe("the openai client through the Gateway", { skip }, () => {
     assert.ok(error instanceof OpenAI.AuthenticationError, String(error));
     assert.equal(error.status, 401);
     assert.equal(provider.calls.length, before); // refused at the Gateway, nothing reached the provider
+  });
+
+  it("the example agent runs under caracal run", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "caracal-openai-agent-"));
+    try {
+      mkdirSync(join(folder, "node_modules", "@caracalai"), { recursive: true });
+      symlinkSync(SDK_TYPESCRIPT, join(folder, "node_modules", "@caracalai", "sdk"), "dir");
+      symlinkSync(join(SDK_TYPESCRIPT, "node_modules", "openai"), join(folder, "node_modules", "openai"), "dir");
+      copyFileSync(join(REPO, "examples", "agents", "openai-through-caracal", "package.json"), join(folder, "package.json"));
+      copyFileSync(join(REPO, "examples", "agents", "openai-through-caracal", "agent.mjs"), join(folder, "agent.mjs"));
+      const before = provider.calls.length;
+      const { stdout, stderr } = await run(stack.java, ["-jar", stack.jar, "run", "--", process.execPath, join(folder, "agent.mjs")], {
+        env: stack.env({ CARACAL_CONFIG: profile, CARACAL_LLM_RESOURCE: LLM, LLM_MODEL: "stub-model" }), timeout: 180_000,
+      });
+      assert.equal(stdout, `hello from the stub provider\n${STREAMED_WORDS.join("")}\n`);
+      assert.deepEqual(provider.calls.slice(before).map((c) => [c.body["stream"] ?? false, c.authorization]),
+        [[false, `Bearer ${PROVIDER_KEY}`], [true, `Bearer ${PROVIDER_KEY}`]]);
+      await assertAllowed(/caracal request: (req_\w+)/.exec(stderr)?.[1] ?? null);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
