@@ -1,6 +1,7 @@
 /**
  * A stub of an OpenAI-compatible provider for the tests: `POST /v1/chat/completions` answers a chat
- * completion, or with `"stream": true` server-sent events (`data: {chunk}` … `data: [DONE]`). It
+ * completion, or with `"stream": true` server-sent events (`data: {chunk}` … `data: [DONE]`, a chunk
+ * every {@link STREAM_GAP_MS}). It
  * records the `Authorization` header of every request it receives, which is how the tests see the
  * provider key the Gateway injected.
  */
@@ -15,6 +16,8 @@ export interface ProviderCall {
 
 /** The words the stub streams back, one chunk each. */
 export const STREAMED_WORDS = ["through", " the", " gateway"];
+/** The pause between two streamed chunks, so a test can tell streaming from buffering. */
+export const STREAM_GAP_MS = 250;
 
 export class LlmStub {
   readonly calls: ProviderCall[] = [];
@@ -42,9 +45,14 @@ export class LlmStub {
         const model = String(body["model"] ?? "stub-model");
         if (body["stream"] === true) {
           res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
-          STREAMED_WORDS.forEach((word, i) => res.write(`data: ${JSON.stringify(chunk(model, { content: word }, i === 0))}\n\n`));
-          res.write(`data: ${JSON.stringify({ ...chunk(model, {}, false), choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);
-          res.end("data: [DONE]\n\n");
+          void (async () => {
+            for (const [i, word] of STREAMED_WORDS.entries()) {
+              if (i > 0) await new Promise((ok) => setTimeout(ok, STREAM_GAP_MS));
+              res.write(`data: ${JSON.stringify(chunk(model, { content: word }, i === 0))}\n\n`);
+            }
+            res.write(`data: ${JSON.stringify({ ...chunk(model, {}, false), choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);
+            res.end("data: [DONE]\n\n");
+          })();
           return;
         }
         const payload = JSON.stringify({

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -16,7 +17,7 @@ import { promisify } from "node:util";
 import OpenAI from "openai";
 import { Caracal } from "../src/index.js";
 import { REPO, SDK_TYPESCRIPT, Stack, unavailable } from "./harness.js";
-import { LlmStub, STREAMED_WORDS } from "./llm-stub.js";
+import { LlmStub, STREAM_GAP_MS, STREAMED_WORDS } from "./llm-stub.js";
 
 const run = promisify(execFile);
 const LLM = "resource://llm";
@@ -139,18 +140,25 @@ describe("the openai client through the Gateway", { skip }, () => {
   it("a streamed completion arrives chunk by chunk through the upstream prefix", async () => {
     const { caracal, recorder, openai } = agent(`${provider.url}/v1`); // the provider's own URL: the profile routes it
     const before = provider.calls.length;
-    const [words, requestId] = await caracal.spawn(async () => {
+    const [streamed, requestId] = await caracal.spawn(async () => {
       const { data: stream, response } = await openai.chat.completions.create({
         model: "stub-model", messages: [{ role: "user", content: "stream" }], stream: true,
       }).withResponse();
       const words: string[] = [];
+      const arrivals: number[] = [];
       for await (const chunk of stream) {
         const content = chunk.choices[0]?.delta.content;
-        if (content) words.push(content);
+        if (content) {
+          words.push(content);
+          arrivals.push(performance.now());
+        }
       }
-      return [words, response.headers.get("x-caracal-request-id")] as const;
+      return [{ words, arrivals }, response.headers.get("x-caracal-request-id")] as const;
     });
-    assert.deepEqual(words, STREAMED_WORDS);
+    assert.deepEqual(streamed.words, STREAMED_WORDS);
+    // each chunk came when the provider sent it, not all at once when the response ended
+    const spread = streamed.arrivals.at(-1)! - streamed.arrivals[0]!;
+    assert.ok(spread >= STREAM_GAP_MS * (STREAMED_WORDS.length - 1) * 0.8, `chunks arrived within ${spread} ms`);
     const calls = provider.calls.slice(before);
     assert.deepEqual(calls.map((c) => [c.path, c.authorization, c.body["stream"]]),
       [["/v1/chat/completions", `Bearer ${PROVIDER_KEY}`, true]]);
