@@ -30,8 +30,14 @@ import run.caracal.server.home.CaracalHome;
  * given concurrency, with p50/p99, beside the same load on the metadata endpoint (no crypto, no
  * database) as the baseline measured in the same run.
  *
+ * <p>With {@code --keycloak-token-url}, a peer is measured first in the same run: the same
+ * closed-loop clients asking a running Keycloak for {@code client_credentials} tokens from a
+ * confidential client ({@code bench/sts-load.sh} starts one and makes the client). A token exchange
+ * does more than that grant: it verifies a session token, decides and records the decision durably.
+ *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar run.caracal.bench.sts.TokenExchangeLoad
- * [--concurrency 32] [--seconds 20] [--db jdbc:postgresql://127.0.0.1:5432/NAME]}
+ * [--concurrency 32] [--seconds 20] [--db jdbc:postgresql://127.0.0.1:5432/NAME]
+ * [--keycloak-token-url URL --keycloak-client-id ID --keycloak-client-secret SECRET]}
  */
 public final class TokenExchangeLoad {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,6 +46,12 @@ public final class TokenExchangeLoad {
     int concurrency = intArg(args, "--concurrency", 32);
     int seconds = intArg(args, "--seconds", 20);
     Optional<String> db = stringArg(args, "--db");
+    Optional<Result> keycloak = Optional.empty();
+    Optional<String> keycloakUrl = stringArg(args, "--keycloak-token-url");
+    if (keycloakUrl.isPresent()) {
+      keycloak = Optional.of(keycloak(keycloakUrl.get(), stringArg(args, "--keycloak-client-id").orElseThrow(),
+          stringArg(args, "--keycloak-client-secret").orElseThrow(), concurrency, seconds));
+    }
     Path home = Files.createTempDirectory("caracal-bench");
     try (CaracalServer server = CaracalServer.start(new ServerSettings(new CaracalHome(home), db,
         db.map(d -> "postgres"), db.map(d -> ""), "127.0.0.1", 0, 0, Optional.empty(), Set.of("control", "sts")))) {
@@ -74,7 +86,45 @@ public final class TokenExchangeLoad {
       Result sts = run("token exchange POST /oauth2/token", http, exchange, concurrency, seconds, true);
       System.out.printf("ratio: token exchange throughput = %.3f x baseline; p50 %.1f x baseline%n",
           sts.perSecond / peer.perSecond, sts.p50Micros / Math.max(1.0, peer.p50Micros));
+      if (keycloak.isPresent()) {
+        printTable(keycloak.get(), peer, sts, concurrency, seconds);
+      }
     }
+  }
+
+  /** Client-credentials load on a running Keycloak, over an HTTP client of its own. */
+  private static Result keycloak(String tokenUrl, String clientId, String secret, int concurrency, int seconds)
+      throws Exception {
+    String basic = "Basic " + Base64.getEncoder().encodeToString(
+        (enc(clientId) + ":" + enc(secret)).getBytes(StandardCharsets.UTF_8));
+    HttpRequest grant = HttpRequest.newBuilder(URI.create(tokenUrl)).header("Authorization", basic)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials")).build();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpResponse<String> first = http.send(grant, HttpResponse.BodyHandlers.ofString());
+    if (first.statusCode() != 200 || !JSON.readTree(first.body()).has("access_token")) {
+      throw new IllegalStateException("keycloak " + tokenUrl + " -> " + first.statusCode() + " " + first.body());
+    }
+    run("warmup (keycloak)", http, grant, concurrency, Math.max(3, seconds / 4), false);
+    return run("keycloak client_credentials POST .../token", http, grant, concurrency, seconds, true);
+  }
+
+  private static void printTable(Result keycloak, Result metadata, Result exchange, int concurrency, int seconds) {
+    System.out.printf("%n| endpoint (concurrency %d, %d s) | req/s | p50 | p99 | errors |%n", concurrency, seconds);
+    System.out.println("| --- | ---: | ---: | ---: | ---: |");
+    row("Keycloak: client_credentials", keycloak);
+    row("Caracal: metadata GET (baseline)", metadata);
+    row("Caracal: token exchange", exchange);
+    System.out.printf("%nCaracal token exchanges/s ÷ Keycloak client_credentials/s = %.2f×"
+        + " (p50 %.2f×, p99 %.2f× Keycloak's)%n", exchange.perSecond / keycloak.perSecond,
+        exchange.p50Micros / Math.max(1.0, keycloak.p50Micros), exchange.p99Micros / Math.max(1.0, keycloak.p99Micros));
+    System.out.println("An exchange does more than client_credentials: it also verifies a session token,"
+        + " decides, and records the decision durably in the ledger before answering.");
+  }
+
+  private static void row(String name, Result r) {
+    System.out.printf("| %s | %,.0f | %.1f ms | %.1f ms | %d |%n", name, r.perSecond, r.p50Micros / 1000,
+        r.p99Micros / 1000, r.errors);
   }
 
   record Result(double perSecond, double p50Micros, double p99Micros, long errors) {}
