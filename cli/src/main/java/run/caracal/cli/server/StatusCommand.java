@@ -41,7 +41,7 @@ public final class StatusCommand implements Callable<Integer> {
     CaracalHome home = CaracalHome.fromEnvironment();
     List<Recorded> records = home.processes().records();
     Optional<String> explicit = AdminClient.explicitServer();
-    Optional<LocalServer> server = LocalServer.read(home).filter(LocalServer::processAlive);
+    Optional<LocalServer> server = LocalServer.read(home).filter(LocalServer::processAlive).filter(s -> s.process().servesAdmin());
     String who = explicit.map(u -> "caracal at " + u).orElseGet(() -> server.map(s -> "caracal (pid " + s.pid() + ")").orElse(""));
     if (server.isEmpty() && explicit.isEmpty()) {
       boolean others = records.stream().anyMatch(Recorded::alive);

@@ -28,7 +28,7 @@ public record ProcessRecord(long pid, List<String> roles, String stsUrl, Optiona
     }
     return new ProcessRecord(json.path("pid").asLong(), roles, json.path("sts_url").asText(),
         text(json, "admin_url"), text(json, "gateway_url"), json.path("database").asText(""),
-        text(json, "started_at").map(ProcessRecord::instant).flatMap(o -> o));
+        text(json, "started_at").flatMap(ProcessRecord::instant));
   }
 
   /** True when this process serves the admin API (the control or sts role). */
