@@ -5,6 +5,9 @@ import java.io.InputStream;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import run.caracal.cli.admin.AdminClient;
 import run.caracal.cli.admin.AppCommand;
 import run.caracal.cli.admin.ResourceCommand;
 import run.caracal.cli.admin.SessionCommand;
@@ -32,12 +35,20 @@ import run.caracal.cli.server.UpCommand;
     description = "Authority for AI agents: policies, tokens, gateway and ledger.",
     subcommands = {PolicyCommand.class, ZoneCommand.class, AppCommand.class, ResourceCommand.class, SessionCommand.class, ExplainCommand.class, TraceCommand.class, AuditCommand.class, ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class, PurgeCommand.class, SetupCommand.class, RunCommand.class, QuickstartCommand.class, DemoUpstreamCommand.class, ConsoleCommand.class, VersionCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Caracal {
+  /** `--server URL` on any command: the admin and STS URL instead of the one found in `$CARACAL_HOME`. */
+  @Option(names = "--server", paramLabel = "URL", scope = ScopeType.INHERIT,
+      description = "Admin and STS URL of the Caracal server (or CARACAL_SERVER_URL; default: the control process recorded in $CARACAL_HOME).")
+  void server(String url) {
+    AdminClient.serverOption(url);
+  }
+
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
 
   /** The configured command line: usage errors exit 2, unexpected failures 1 with one line. */
   public static CommandLine commandLine() {
+    AdminClient.serverOption(null);
     CommandLine cmd = new CommandLine(new Caracal());
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
     cmd.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? ExitCode.USAGE.code() : ExitCode.FINDINGS.code());

@@ -53,6 +53,13 @@ final class CaracalProcess {
     return run(Map.of("CARACAL_HOME", home.toString()), workDir, "", args);
   }
 
+  /** As {@link #runAt(Path, Path, String...)} with more environment variables (say `CARACAL_SERVER_URL`). */
+  static Result runAt(Path home, Map<String, String> env, Path workDir, String... args) throws IOException, InterruptedException {
+    Map<String, String> all = new java.util.HashMap<>(env);
+    all.put("CARACAL_HOME", home.toString());
+    return run(all, workDir, "", args);
+  }
+
   private static Result run(Map<String, String> env, Path workDir, String stdin, String... args)
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.caracal.control.ControlPlane;
@@ -34,6 +35,7 @@ import run.caracal.ledger.Ledger;
 import run.caracal.ledger.LedgerConfig;
 import run.caracal.ledger.store.DataSources;
 import run.caracal.server.admin.AdminContext;
+import run.caracal.server.home.ProcessRecord;
 import run.caracal.server.status.StatusContext;
 import run.caracal.sts.api.StsContext;
 import run.caracal.sts.session.SessionService;
@@ -44,8 +46,9 @@ import run.caracal.sts.token.TokenService;
 
 /**
  * One Caracal process: opens the database (embedded H2 under the home, or the given JDBC URL),
- * the ledger and the control plane, and serves the control + STS HTTP API. Writes the URLs to
- * `$CARACAL_HOME/server.json` so other commands find it. Close to stop cleanly.
+ * the ledger and the control plane, and serves the control + STS HTTP API. Records its roles and
+ * URLs in `$CARACAL_HOME/run/PID.json` (and, when it runs the control role, in `server.json`) so
+ * other commands find it; closing removes the record. Close to stop cleanly.
  */
 public final class CaracalServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CaracalServer.class);
@@ -211,15 +214,10 @@ public final class CaracalServer implements AutoCloseable {
   }
 
   private void writeState(String dbUrl) {
-    Map<String, Object> state = new LinkedHashMap<>();
-    state.put("sts_url", stsUrl);
-    state.put("admin_url", stsUrl);
-    gatewayUrl().ifPresent(u -> state.put("gateway_url", u));
-    state.put("pid", ProcessHandle.current().pid());
-    state.put("database", dbUrl.startsWith("jdbc:h2:") ? "h2" : dbUrl.replaceAll("//[^@/]*@", "//"));
-    state.put("roles", settings.roles());
-    state.put("started_at", Instant.now().toString());
-    settings.home().writePrivate(settings.home().serverFile(), state);
+    boolean servesAdmin = http != null;
+    settings.home().processes().join(new ProcessRecord(ProcessHandle.current().pid(), Stream.of("control", "sts", "gateway").filter(settings::runs).toList(), stsUrl,
+        servesAdmin ? Optional.of(stsUrl) : Optional.empty(), gatewayUrl(),
+        dbUrl.startsWith("jdbc:h2:") ? "h2" : dbUrl.replaceAll("//[^@/]*@", "//"), Optional.of(Instant.now())));
   }
 
   private static int freePort() {
@@ -232,6 +230,11 @@ public final class CaracalServer implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      settings.home().processes().leave(ProcessHandle.current().pid());
+    } catch (RuntimeException e) {
+      LOG.warn("cannot remove this process's record error={}", e.getMessage());
+    }
     background.shutdownNow();
     if (listener != null) {
       listener.close();

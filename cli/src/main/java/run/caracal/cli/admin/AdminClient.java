@@ -12,14 +12,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import run.caracal.cli.UsageException;
 import run.caracal.server.home.CaracalHome;
+import run.caracal.server.home.ProcessRecord;
 
 /**
- * Talks to the running server's admin API, found through `$CARACAL_HOME/server.json` and
- * authenticated with `$CARACAL_HOME/admin.token`. Errors from the server become
+ * Talks to the running server's admin API, given by `--server` / `CARACAL_SERVER_URL` or found
+ * through the process records of `$CARACAL_HOME`, and authenticated with `$CARACAL_HOME/admin.token`. Errors from the server become
  * {@link AdminException} with its error code and message.
  */
 public final class AdminClient {
@@ -45,6 +46,8 @@ public final class AdminClient {
 
   public static final ObjectMapper JSON = new ObjectMapper();
 
+  private static volatile String serverOption;
+
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String baseUrl;
   private final String token;
@@ -54,19 +57,37 @@ public final class AdminClient {
     this.token = token;
   }
 
-  /** The client for the server recorded in {@code $CARACAL_HOME}; a usage error when none runs there. */
+  /**
+   * The client for the server given by `--server` or `CARACAL_SERVER_URL`, else the one recorded in
+   * {@code $CARACAL_HOME} (the live control process of the home); a usage error when none is found.
+   */
   public static AdminClient fromHome() {
     CaracalHome home = CaracalHome.fromEnvironment();
-    Path state = home.serverFile();
-    if (!Files.exists(state) || !Files.exists(home.adminTokenFile())) {
+    Optional<String> explicit = explicitServer();
+    Optional<ProcessRecord> recorded = explicit.isPresent() ? Optional.empty() : home.processes().admin();
+    if ((explicit.isEmpty() && recorded.isEmpty()) || !Files.exists(home.adminTokenFile())) {
       throw new UsageException("no Caracal server found in `" + home.root() + "` (start one with `caracal up` or `caracal serve`, or set CARACAL_HOME)");
     }
     try {
-      JsonNode json = JSON.readTree(Files.readString(state));
-      return new AdminClient(json.path("admin_url").asText(json.path("sts_url").asText()), Files.readString(home.adminTokenFile()).trim());
+      return new AdminClient(explicit.orElseGet(() -> recorded.get().adminBaseUrl()), Files.readString(home.adminTokenFile()).trim());
     } catch (IOException e) {
-      throw new UsageException("cannot read `" + state + "`: " + e.getMessage());
+      throw new UsageException("cannot read `" + home.adminTokenFile() + "`: " + e.getMessage());
     }
+  }
+
+  /** Sets the `--server` option's URL (the root command does, before a subcommand runs); null clears it. */
+  public static void serverOption(String url) {
+    serverOption = url;
+  }
+
+  /** The admin and STS URL given explicitly: `--server`, else `CARACAL_SERVER_URL`. */
+  public static Optional<String> explicitServer() {
+    String option = serverOption;
+    if (option != null && !option.isBlank()) {
+      return Optional.of(option.strip());
+    }
+    String env = System.getenv("CARACAL_SERVER_URL");
+    return env != null && !env.isBlank() ? Optional.of(env.strip()) : Optional.empty();
   }
 
   public String baseUrl() {

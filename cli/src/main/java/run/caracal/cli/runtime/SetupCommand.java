@@ -30,6 +30,8 @@ import run.caracal.cli.admin.AdminClient;
 import run.caracal.cli.admin.ResourceSpecOptions;
 import run.caracal.sdk.Profile;
 import run.caracal.server.home.CaracalHome;
+import run.caracal.server.home.HomeProcesses;
+import run.caracal.server.home.ProcessRecord;
 
 /**
  * `caracal setup`: zone → app → resource → starter policy and set (activated) → runtime profile
@@ -203,9 +205,9 @@ public final class SetupCommand implements Callable<Integer> {
     files.add(Map.of("name", (existingPolicy != null ? "default-set" : starter) + ".yaml", "content", policyYaml + extraPolicyYaml + setYaml));
     admin.post("/admin/v1/zones/" + zoneId + "/policies", Map.of("files", files));
     JsonNode activation = admin.post("/admin/v1/zones/" + zoneId + "/activate", Map.of("policy_set", "default"));
-    JsonNode state = new ObjectMapper().readTree(Files.readString(CaracalHome.fromEnvironment().serverFile()));
-    String gateway = state.path("gateway_url").asText("");
-    String sts = state.path("sts_url").asText();
+    HomeProcesses processes = CaracalHome.fromEnvironment().processes();
+    String gateway = processes.gatewayUrl().orElse("");
+    String sts = AdminClient.explicitServer().orElseGet(() -> processes.admin().map(ProcessRecord::stsUrl).orElse(admin.baseUrl()));
     String envName = Profile.defaultEnvName(resourceId);
     Path secret = secretPath.toAbsolutePath();
     String profileText = ProfileToml.of(sts, gateway, zoneId, appId, secret, Profile.DEFAULT_TTL_SECONDS,

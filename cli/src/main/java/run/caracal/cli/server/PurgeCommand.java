@@ -19,7 +19,7 @@ import run.caracal.server.home.CaracalHome;
 
 /** `caracal purge`: removes the local state (database, keys, ledger, logs) after confirmation. */
 @Command(name = "purge", mixinStandardHelpOptions = true,
-    description = "Delete everything under $CARACAL_HOME (database, ledger, keys, admin token, logs).")
+    description = "Delete everything under $CARACAL_HOME (database, ledger, keys, admin token, logs, process records).")
 public final class PurgeCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -34,11 +34,11 @@ public final class PurgeCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     CaracalHome home = CaracalHome.fromEnvironment();
     var out = spec.commandLine().getOut();
-    if (LocalServer.read(home).filter(LocalServer::processAlive).isPresent()) {
+    if (LocalServer.read(home).filter(LocalServer::processAlive).isPresent() || !home.processes().live().isEmpty()) {
       spec.commandLine().getErr().println("caracal purge: the server is running; stop it first with `caracal down`");
       return ExitCode.FINDINGS.code();
     }
-    List<Path> targets = List.of(home.database(), home.keys(), home.logs(), home.adminTokenFile(), home.serverFile());
+    List<Path> targets = List.of(home.database(), home.keys(), home.logs(), home.adminTokenFile(), home.serverFile(), home.runDirectory());
     List<Path> existing = targets.stream().filter(Files::exists).toList();
     if (existing.isEmpty()) {
       out.println("nothing to purge in " + home.root());

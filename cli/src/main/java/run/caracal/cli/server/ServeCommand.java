@@ -78,8 +78,12 @@ public final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "caracal-shutdown"));
     spec.commandLine().getOut().println("caracal serving");
-    spec.commandLine().getOut().println("  sts:    " + server.stsUrl());
-    spec.commandLine().getOut().println("  admin:  " + server.stsUrl() + "/admin/v1");
+    if (settings.runs("control") || settings.runs("sts")) {
+      spec.commandLine().getOut().println("  sts:    " + server.stsUrl());
+      spec.commandLine().getOut().println("  admin:  " + server.stsUrl() + "/admin/v1");
+    } else {
+      server.gatewayUrl().ifPresent(u -> spec.commandLine().getOut().println("  gateway: " + u));
+    }
     spec.commandLine().getOut().println("  home:   " + settings.home().root());
     spec.commandLine().getOut().flush();
     stopped.await();

@@ -14,8 +14,8 @@ import run.caracal.control.db.Json;
 
 /**
  * The state directory ({@code $CARACAL_HOME}, default {@code ~/.caracal}): the embedded
- * database, the admin token, the master key, the ledger signing key, logs, and `server.json`
- * with the running server's URLs. Secret files are created with mode 0600, directories 0700.
+ * database, the admin token, the master key, the ledger signing key, logs, `server.json`
+ * with the URLs of the server other commands talk to, and `run/` with one record per running process. Secret files are created with mode 0600, directories 0700.
  */
 public record CaracalHome(Path root) {
   public static CaracalHome fromEnvironment() {
@@ -54,8 +54,23 @@ public record CaracalHome(Path root) {
     return shared != null && !shared.isBlank() ? Path.of(shared) : keys();
   }
 
+  /** The record of the process other commands talk to (the control process when one runs). */
   public Path serverFile() {
     return root.resolve("server.json");
+  }
+
+  /** One record per running `caracal serve` process, `run/PID.json` (see {@link HomeProcesses}). */
+  public Path runDirectory() {
+    return root.resolve("run");
+  }
+
+  public Path processFile(long pid) {
+    return runDirectory().resolve(pid + ".json");
+  }
+
+  /** The processes recorded in this home. */
+  public HomeProcesses processes() {
+    return new HomeProcesses(this);
   }
 
   /** Creates the directories (0700) when missing. */
