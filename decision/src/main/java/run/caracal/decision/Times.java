@@ -1,5 +1,6 @@
 package run.caracal.decision;
 
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -40,11 +41,16 @@ public final class Times {
         nanos *= 10;
       }
     }
-    if (year < 0 || month < 1 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0
-        || second > 59 || nanos < 0 || month > 12 || day > LocalDate.of(year, month, 1).lengthOfMonth()) {
-      return Instant.parse(text); // not a plain time: Instant.parse says why
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0
+        || second > 59 || nanos < 0) {
+      return Instant.parse(text); // not a plain time: Instant.parse reads it or says why
     }
-    long days = LocalDate.of(year, month, day).toEpochDay();
+    long days;
+    try {
+      days = LocalDate.of(year, month, day).toEpochDay();
+    } catch (DateTimeException e) {
+      return Instant.parse(text); // no such date: Instant.parse says so
+    }
     return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
   }
 

@@ -13,12 +13,8 @@ import java.util.function.Consumer;
 import run.caracal.cli.admin.AdminClient;
 import run.caracal.cli.admin.AdminPaths;
 import run.caracal.cli.audit.Explanations;
-import run.caracal.cli.policy.DecisionEvents;
 import run.caracal.cli.policy.Impact;
-import run.caracal.cli.policy.ImpactText;
-import run.caracal.cli.policy.PushedSet;
 import run.caracal.cli.runtime.SetupCommand;
-import run.caracal.decision.ImpactReport;
 import run.caracal.policy.source.SourceFile;
 
 /** The admin API calls the console makes. */
@@ -70,13 +66,9 @@ final class ConsoleApi {
   /** Activates (or shadows) one set version. */
   /** The impact report of a pushed set version on the zone's last 24 h, as text lines. */
   List<String> impact(String zone, String set, int version) throws IOException {
-    Instant to = Instant.now();
-    Instant from = to.minus(Duration.ofHours(24));
-    PushedSet candidate = PushedSet.fetch(client, zone, set, version);
-    List<String> warnings = new ArrayList<>();
-    ImpactReport report = Impact.replay(candidate.compiled(), candidate.policies(), DecisionEvents.Source.SERVER, zone, from, to, null, 20, warnings::add);
-    List<String> out = new ArrayList<>(warnings);
-    out.addAll(ImpactText.text(report, zone, from, to));
+    List<String> out = new ArrayList<>();
+    Impact.LastDay lastDay = Impact.lastDay(client, zone, set, version, out::add);
+    out.addAll(lastDay.text(zone));
     return out;
   }
 

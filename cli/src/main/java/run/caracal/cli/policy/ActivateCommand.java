@@ -2,8 +2,6 @@ package run.caracal.cli.policy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -91,14 +89,11 @@ final class ActivateCommand implements Callable<Integer> {
       if (clearShadow) {
         throw new UsageException("--impact needs a SET to replay; --clear-shadow activates none");
       }
-      Instant now = Instant.now();
-      Instant from = now.minus(Duration.ofHours(24));
-      PushedSet candidate = PushedSet.fetch(admin, zone, set, version);
-      report = Impact.replay(candidate.compiled(), candidate.policies(), DecisionEvents.Source.SERVER, zone, from, now, null, 20,
-          spec.commandLine().getErr()::println);
+      Impact.LastDay lastDay = Impact.lastDay(admin, zone, set, version, spec.commandLine().getErr()::println);
+      report = lastDay.report();
       if (!out.isJson()) {
-        out.line("impact of policy set `" + set + "` version " + candidate.version() + " on the last 24 h:");
-        ImpactText.text(report, zone, from, now).forEach(line -> out.line("  " + line));
+        out.line("impact of policy set `" + set + "` version " + lastDay.candidate().version() + " on the last 24 h:");
+        lastDay.text(zone).forEach(line -> out.line("  " + line));
       }
     }
     ObjectNode result = (ObjectNode) admin.post(AdminPaths.activate(zone), body);

@@ -1,10 +1,11 @@
 package run.caracal.cli.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,7 +22,7 @@ import run.caracal.cli.audit.DatabaseOptions;
 import run.caracal.cli.audit.LedgerApi;
 import run.caracal.decision.Times;
 import run.caracal.ledger.event.AppendedEvent;
-import run.caracal.ledger.event.LedgerEvent;
+import run.caracal.ledger.export.NdjsonExporter;
 import run.caracal.ledger.query.EventFilter;
 import run.caracal.ledger.query.EventPage;
 import run.caracal.ledger.query.PageRequest;
@@ -128,25 +129,14 @@ public final class DecisionEvents {
     }
   }
 
-  /** An event as a line of `caracal audit export` holds it (the fields a decision record is read from). */
+  /** An event as a line of `caracal audit export` holds it (the exporter writes it). */
   private static JsonNode exportLine(AppendedEvent a) {
-    LedgerEvent e = a.event();
-    ObjectNode line = AdminClient.JSON.createObjectNode();
-    line.put("kind", "event");
-    line.put("chain_id", a.chainId());
-    line.put("seq", a.seq());
-    line.put("event_id", e.id());
-    line.put("event_type", e.type());
-    line.put("decision", e.decision().wire());
-    line.put("occurred_at", e.occurredAt().toString());
-    line.put("request_id", e.requestId());
-    line.put("trace_id", e.traceId());
-    line.put("session_id", e.sessionId());
-    line.put("zone", e.zone());
-    line.put("app", e.app());
-    line.put("resource", e.resource());
-    line.put("explanation", e.explanation());
-    return line;
+    try (TokenBuffer line = new TokenBuffer(AdminClient.JSON, false)) {
+      NdjsonExporter.write(line, a);
+      return AdminClient.JSON.readTree(line.asParser());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read event " + a.chainId() + "/" + a.seq(), e);
+    }
   }
 
   /** The zone's decision events in the window, streamed from an export, one line at a time. */

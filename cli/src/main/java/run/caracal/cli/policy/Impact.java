@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -33,6 +35,36 @@ public final class Impact {
   private static final JsonNode END = MissingNode.getInstance();
 
   private Impact() {}
+
+  /**
+   * A pushed set version replayed against the zone's last 24 h of recorded decisions on the running
+   * server, listing at most {@link #LISTED} changes: what `policy activate --impact` and the
+   * console's impact view show.
+   *
+   * @param candidate the set version replayed
+   * @param from the window's start
+   * @param to its end
+   * @param report what changed
+   */
+  public record LastDay(PushedSet candidate, Instant from, Instant to, ImpactReport report) {
+    /** The report as `policy simulate` prints it. */
+    public List<String> text(String zone) {
+      return ImpactText.text(report, zone, from, to);
+    }
+  }
+
+  /** Changes listed at most by {@link #lastDay}. */
+  static final int LISTED = 20;
+
+  /** Replays version {@code version} (null: the latest) of {@code set}; see {@link LastDay}. */
+  public static LastDay lastDay(AdminClient admin, String zone, String set, Integer version, Consumer<String> warn)
+      throws IOException {
+    Instant to = Instant.now();
+    Instant from = to.minus(Duration.ofHours(24));
+    PushedSet candidate = PushedSet.fetch(admin, zone, set, version);
+    return new LastDay(candidate, from, to, replay(candidate.compiled(), candidate.policies(), DecisionEvents.Source.SERVER,
+        zone, from, to, null, LISTED, warn));
+  }
 
   /**
    * The report of replaying the zone's decisions between {@code from} and {@code to} (from

@@ -2,17 +2,14 @@ package run.caracal.cli.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import run.caracal.cli.admin.AdminClient;
 import run.caracal.cli.admin.AdminPaths;
 import run.caracal.engine.compile.CompiledPolicySet;
+import run.caracal.engine.compile.PinnedSources;
 import run.caracal.engine.compile.PolicySetManifest;
-import run.caracal.policy.BundleCompiler;
-import run.caracal.policy.PolicyBundle;
 import run.caracal.policy.cel.CheckedPolicy;
-import run.caracal.policy.source.SourceFile;
 
 /**
  * A policy-set version pushed to a zone, compiled here from the policy sources the server pins
@@ -42,23 +39,13 @@ public record PushedSet(String set, int version, CompiledPolicySet compiled, Lis
       throw new IllegalArgumentException("zone `" + zone + "` has no policy set `" + set + "`" + (version == null ? "" : " version " + version)
           + " (push it first: caracal policy push)");
     }
-    BundleCompiler compiler = new BundleCompiler();
     List<PolicySetManifest.PinnedPolicy> pins = new ArrayList<>();
-    Map<String, CheckedPolicy> checked = new LinkedHashMap<>();
-    for (JsonNode pin : chosen.path("policies")) {
-      String name = pin.path("name").asText();
-      int pinned = pin.path("version").asInt();
-      String source = admin.get(AdminPaths.policy(zone, name, pinned)).path("source").asText();
-      PolicyBundle bundle = compiler.compile(List.of(new SourceFile(name + "@" + pinned, source)));
-      CheckedPolicy policy = bundle.policies().get(name);
-      if (policy == null || !policy.sha256().equals(pin.path("sha256").asText())) {
-        throw new IllegalStateException("policy `" + name + "` version " + pinned + " from the server does not match its pinned sha256");
-      }
-      pins.add(new PolicySetManifest.PinnedPolicy(name, pinned, policy.sha256()));
-      checked.put(name, policy);
-    }
-    int v = chosen.path("version").asInt();
-    CompiledPolicySet compiled = CompiledPolicySet.compile(new PolicySetManifest(set, v, pins), checked, List.of());
-    return new PushedSet(set, v, compiled, List.copyOf(checked.values()));
+    chosen.path("policies").forEach(pin -> pins.add(new PolicySetManifest.PinnedPolicy(pin.path("name").asText(),
+        pin.path("version").asInt(), pin.path("sha256").asText())));
+    PolicySetManifest manifest = new PolicySetManifest(set, chosen.path("version").asInt(), pins);
+    Map<String, CheckedPolicy> checked = PinnedSources.check(manifest,
+        pin -> admin.get(AdminPaths.policy(zone, pin.name(), pin.version())).path("source").asText());
+    CompiledPolicySet compiled = CompiledPolicySet.compile(manifest, checked, List.of());
+    return new PushedSet(set, manifest.version(), compiled, List.copyOf(checked.values()));
   }
 }

@@ -13,6 +13,7 @@ import run.caracal.control.ControlException;
 import run.caracal.control.audit.AdminAudit;
 import run.caracal.control.resource.ResourceStore;
 import run.caracal.engine.compile.CompiledPolicySet;
+import run.caracal.engine.compile.PinnedSources;
 import run.caracal.engine.compile.PolicySetManifest;
 import run.caracal.policy.BundleCompiler;
 import run.caracal.policy.PolicyBundle;
@@ -156,17 +157,8 @@ public final class PolicyService {
 
   /** Compiles a set version from its pinned policy sources and the zone's resources. */
   public CompiledPolicySet compile(PolicySetVersion set) {
-    Map<String, CheckedPolicy> checked = new LinkedHashMap<>();
-    for (PolicySetManifest.PinnedPolicy pin : set.manifest().policies()) {
-      PolicyVersion v = store.policy(set.zoneId(), pin.name(), pin.version())
-          .orElseThrow(() -> new IllegalStateException("policy `" + pin.name() + "` version " + pin.version() + " is missing"));
-      PolicyBundle bundle = compiler.compile(List.of(new SourceFile(pin.name() + "@" + pin.version(), v.source())));
-      CheckedPolicy policy = bundle.policies().get(pin.name());
-      if (policy == null || !policy.sha256().equals(pin.sha256())) {
-        throw new IllegalStateException("stored policy `" + pin.name() + "` version " + pin.version() + " does not match its sha256");
-      }
-      checked.put(pin.name(), policy);
-    }
+    Map<String, CheckedPolicy> checked = PinnedSources.check(set.manifest(), pin -> store.policy(set.zoneId(), pin.name(), pin.version())
+        .orElseThrow(() -> new IllegalStateException("policy `" + pin.name() + "` version " + pin.version() + " is missing")).source());
     return CompiledPolicySet.compile(set.manifest(), checked,
         resources.list(set.zoneId()).stream().map(r -> r.toInput()).toList());
   }

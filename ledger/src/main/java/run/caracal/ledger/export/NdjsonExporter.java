@@ -74,6 +74,34 @@ public final class NdjsonExporter {
     }
   }
 
+  /**
+   * Writes {@code a} as an export's event line holds it (without the line break): for readers that
+   * take events from elsewhere, such as a database, and read them as export lines.
+   */
+  public static void write(JsonGenerator g, AppendedEvent a) throws IOException {
+    LedgerEvent e = a.event();
+    g.writeStartObject();
+    g.writeStringField(ExportFormat.KIND, ExportFormat.EVENT);
+    g.writeStringField("chain_id", a.chainId());
+    g.writeNumberField("seq", a.seq());
+    g.writeStringField("event_id", e.id());
+    g.writeStringField("event_type", e.type());
+    g.writeStringField("decision", e.decision().wire());
+    g.writeStringField("occurred_at", Timestamps.format(e.occurredAt()));
+    g.writeStringField("request_id", e.requestId());
+    g.writeStringField("trace_id", e.traceId());
+    g.writeStringField("session_id", e.sessionId());
+    g.writeStringField("token_fp", e.tokenFingerprint());
+    g.writeStringField("zone", e.zone());
+    g.writeStringField("app", e.app());
+    g.writeStringField("resource", e.resource());
+    g.writeStringField("actor", e.actor());
+    g.writeStringField("explanation", e.explanation());
+    g.writeStringField("prev_hash", a.prevHash());
+    g.writeStringField("hash", a.hash());
+    g.writeEndObject();
+  }
+
   private static void header(JsonGenerator g, Map<String, PublicKey> keys, Instant at)
       throws IOException {
     g.writeStartObject();
@@ -129,28 +157,8 @@ public final class NdjsonExporter {
 
     @Override
     public void event(AppendedEvent a) {
-      LedgerEvent e = a.event();
       try {
-        g.writeStartObject();
-        g.writeStringField(ExportFormat.KIND, ExportFormat.EVENT);
-        g.writeStringField("chain_id", a.chainId());
-        g.writeNumberField("seq", a.seq());
-        g.writeStringField("event_id", e.id());
-        g.writeStringField("event_type", e.type());
-        g.writeStringField("decision", e.decision().wire());
-        g.writeStringField("occurred_at", Timestamps.format(e.occurredAt()));
-        g.writeStringField("request_id", e.requestId());
-        g.writeStringField("trace_id", e.traceId());
-        g.writeStringField("session_id", e.sessionId());
-        g.writeStringField("token_fp", e.tokenFingerprint());
-        g.writeStringField("zone", e.zone());
-        g.writeStringField("app", e.app());
-        g.writeStringField("resource", e.resource());
-        g.writeStringField("actor", e.actor());
-        g.writeStringField("explanation", e.explanation());
-        g.writeStringField("prev_hash", a.prevHash());
-        g.writeStringField("hash", a.hash());
-        g.writeEndObject();
+        write(g, a);
         count++;
       } catch (IOException ex) {
         throw new UncheckedIOException(ex);
