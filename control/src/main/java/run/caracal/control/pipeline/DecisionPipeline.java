@@ -172,7 +172,8 @@ public final class DecisionPipeline {
     }
     DecisionRecord record = new DecisionRecord(DecisionRecord.VERSION, attempt.requestId(), attempt.traceId(), attempt.phase(),
         now, attempt.zoneId(), app.map(a -> new AppRef(a.id(), a.name(), a.zoneId())), sessionRef, attempt.resourceId(),
-        attempt.call(), Optional.of(masker.record(input)), decision,
+        attempt.call(), Optional.of(masker.record(input, attempt.binding().flatMap(ResourceBinding::mcp)
+            .map(ResourceBinding.Mcp::maskedPaths).orElse(List.of()))), decision,
         Optional.ofNullable(refusal).map(r -> DecisionRecord.Refusal.of(r.reason(), status(attempt.phase(), r.reason()))), shadow);
     Outcome outcome = refusal != null ? new Outcome.Refused(record, refusal.reason(), refusal.message())
         : new Outcome.Granted(record, granted, app.get(), session.get());

@@ -87,7 +87,7 @@ class TokenServiceTest {
         new CaracalMetrics());
     tokens = new TokenService(pipeline, reads, new CaracalMetrics(), sessions, minter, Lifetimes.DEFAULTS, clock);
     reads.put(app).put(new ResourceBinding(ZONE, API, List.of("read", "write"), List.of(), Map.of(), Optional.empty(), List.of(),
-        Optional.empty(), false, NOW, NOW)).put(new ZonePolicies(ZONE, Optional.of(set()), Optional.empty()));
+        Optional.empty(), Optional.empty(), false, NOW, NOW)).put(new ZonePolicies(ZONE, Optional.of(set()), Optional.empty()));
   }
 
   @AfterEach
