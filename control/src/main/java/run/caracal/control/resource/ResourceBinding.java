@@ -1,11 +1,13 @@
 package run.caracal.control.resource;
 
+import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import run.caracal.policy.input.Resource;
 
 /**
@@ -22,6 +24,8 @@ public record ResourceBinding(
   public static final String HTTP = "http";
   /** The protocol of an MCP server. */
   public static final String MCP = "mcp";
+  /** The name in an MCP URL `{gateway}/mcp/{name}`, which stands for the resource `resource://{name}`. */
+  public static final Pattern MCP_NAME = Pattern.compile("[A-Za-z0-9._~-]+");
 
   /** Requests with this method and path pattern need this scope. */
   public record Operation(String method, String path, String scope) {}
@@ -91,6 +95,27 @@ public record ResourceBinding(
     labels = List.copyOf(labels);
     attributes = Map.copyOf(attributes);
     operations = List.copyOf(operations);
+  }
+
+  /**
+   * The resource id an MCP URL stands for: {@code http(s)://host/mcp/{name}} (a trailing `/`
+   * allowed) is {@code resource://{name}}. Empty for anything else.
+   */
+  public static Optional<String> mcpAlias(String url) {
+    if (!url.startsWith("http://") && !url.startsWith("https://")) {
+      return Optional.empty();
+    }
+    String path;
+    try {
+      path = URI.create(url).getPath();
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    if (path == null || !path.startsWith("/mcp/")) {
+      return Optional.empty();
+    }
+    String name = path.substring(5).replaceFirst("/$", "");
+    return MCP_NAME.matcher(name).matches() ? Optional.of("resource://" + name) : Optional.empty();
   }
 
   /** {@value #MCP} for an MCP server, else {@value #HTTP}. */

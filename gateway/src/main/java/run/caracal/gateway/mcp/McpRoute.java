@@ -2,6 +2,7 @@ package run.caracal.gateway.mcp;
 
 import java.util.Optional;
 import java.util.regex.Pattern;
+import run.caracal.control.resource.ResourceBinding;
 
 /**
  * The URL a stock MCP client is given: {@code /mcp/{name}} reaches the resource
@@ -15,7 +16,7 @@ public record McpRoute(String name, String rest) {
   public static final String PREFIX = "/mcp/";
   /** Where RFC 9728 metadata for {@code /mcp/{name}} is served (the path-suffixed form). */
   public static final String METADATA_PREFIX = "/.well-known/oauth-protected-resource" + PREFIX;
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._~-]+");
+  private static final Pattern NAME = ResourceBinding.MCP_NAME;
 
   /** The route of a request target, when it is {@code /mcp/{name}...}. */
   public static Optional<McpRoute> of(String target) {
