@@ -33,12 +33,12 @@ import run.caracal.control.token.TokenVerifier;
 import run.caracal.control.token.VerifiedToken;
 import run.caracal.decision.DecisionRecord.Call;
 import run.caracal.decision.Reason;
-import run.caracal.engine.decision.DecisionInput;
 import run.caracal.engine.decision.McpMethods;
 import run.caracal.engine.decision.Phase;
 import run.caracal.engine.decision.ScopeMatch;
 import run.caracal.gateway.GatewayException;
 import run.caracal.gateway.mcp.ListFilter;
+import run.caracal.gateway.mcp.ListedItems;
 import run.caracal.gateway.mcp.McpMessage;
 import run.caracal.gateway.mcp.McpRoute;
 import run.caracal.gateway.net.UpstreamGuard;
@@ -344,30 +344,8 @@ public final class GatewayAuthorizer {
       if (message == null || !message.isRequest() || !ListFilter.filters(message.method())) {
         return Optional.empty();
       }
-      ResourceBinding.Mcp settings = binding.mcp().get();
-      String itemMethod = ListFilter.itemMethod(message.method());
-      List<String> tokenScopes = verified.scopes();
-      DecisionInput base = granted.input();
-      return Optional.of(new ListFilter(message.method(), message.id(), mcpInput.getProtocolVersion(), name -> {
-        Mcp.Builder item = mcpInput.toBuilder().setMethod(itemMethod).clearArguments();
-        switch (itemMethod) {
-          case McpMethods.TOOLS_CALL -> item.setTool(name);
-          case McpMethods.PROMPTS_GET -> item.setPrompt(name);
-          default -> item.setUri(name);
-        }
-        List<String> scopes = tokenScopes;
-        ScopeMatch match = ScopeMatch.ANY;
-        if (itemMethod.equals(McpMethods.TOOLS_CALL) && !settings.tools().isEmpty()) {
-          Optional<ResourceBinding.Tool> declared = settings.tool(name);
-          if (declared.isEmpty() || !tokenScopes.contains(declared.get().scope())) {
-            return false;
-          }
-          scopes = List.of(declared.get().scope());
-          match = ScopeMatch.ALL;
-        }
-        Request itemRequest = base.request().toBuilder().clearScopes().addAllScopes(scopes).setMcp(item).build();
-        return pipeline.couldAllow(zoneId, base.withRequest(itemRequest).withScopeMatch(match));
-      }));
+      return Optional.of(new ListFilter(message.method(), message.id(), mcpInput.getProtocolVersion(),
+          new ListedItems(pipeline, zoneId, binding.mcp().get(), verified.scopes(), granted.input(), message.method())));
     }
 
     /** With declared operations, method + path map to the one scope decided, which the token must hold. */
