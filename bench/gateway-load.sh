@@ -6,6 +6,8 @@
 # nginx, p50/p99 at fixed open-loop rates, and the revocation delay.
 #
 # Usage: bench/gateway-load.sh [extra GatewayLoad options, e.g. --seconds 20 --rates 1000,3000,5000]
+#        bench/gateway-load.sh --mcp 500[,1000] [--seconds 10]   (MCP instead: tools/call at each rate and a
+#        100-tool tools/list filtered per caller, through the Gateway and direct; nginx answers fixed JSON-RPC)
 # Environment: SKIP_BUILD=1 (use the jars already built), CARACAL_JAVA (the server's java, default
 # java on the PATH; a JDK >= 23 decides faster, see the engine section of docs/BENCHMARKS.md),
 # CARACAL_JAVA_OPTS (server JVM options, default -Xms1g -Xmx1g), UPSTREAM_PORT / PROXY_PORT (default 18181 / 18182),
@@ -64,6 +66,17 @@ if [ "${CARACAL_DB:-h2}" = postgresql ]; then
 fi
 
 mkdir -p "$WORK/nginx/tmp" "$WORK/home"
+# a tools/list answer of 100 tools (read_*, write_*, write_delete_*), for the MCP benchmark
+MCP_TOOLS='{"jsonrpc":"2.0","id":1,"result":{"tools":['
+for i in $(seq 0 99); do
+  case $((i % 3)) in 0) name=read_$i ;; 1) name=write_$i ;; *) name=write_delete_$i ;; esac
+  [ "$i" -gt 0 ] && MCP_TOOLS+=','
+  MCP_TOOLS+="{\"name\":\"$name\",\"description\":\"tool $i\",\"inputSchema\":{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}}}}"
+done
+MCP_TOOLS+='],"nextCursor":"2"}}'
+mkdir -p "$WORK/nginx/static"
+printf '%s' "$MCP_TOOLS" > "$WORK/nginx/static/mcp-tools" # a static file answers POST through error_page 405 =200
+chmod 755 "$WORK" "$WORK/nginx" "$WORK/nginx/static" && chmod 644 "$WORK/nginx/static/mcp-tools" # nginx workers read it
 if [ "${NGINX_UPSTREAM_KEEPALIVE:-1}" = 1 ]; then
   PROXY_UPSTREAM="upstream origin { server 127.0.0.1:$UPSTREAM_PORT; keepalive 64; }"
   PROXY_PASS="proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\";"
@@ -89,6 +102,8 @@ http {
   server {
     listen 127.0.0.1:$UPSTREAM_PORT;
     location / { default_type text/plain; return 200 "ok\n"; }
+    location = /mcp { default_type application/json; return 200 '{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"notes"}]}}'; }
+    location = /mcp-tools { root $WORK/nginx/static; default_type application/json; error_page 405 =200 \$uri; }
   }
   server {
     listen 127.0.0.1:$PROXY_PORT;

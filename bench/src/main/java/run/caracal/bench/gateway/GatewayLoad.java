@@ -31,7 +31,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar run.caracal.bench.gateway.GatewayLoad
  * --sts URL --admin-token-file FILE --gateway URL --upstream URL --nginx URL [--seconds 10]
  * [--warmup 3] [--concurrency 16,64] [--rates 1000,3000] [--connections 64] [--generator wrk|java]
- * [--gateway-only-seconds N]} (the last: load only the Gateway, for a profiler attached to the server)
+ * [--gateway-only-seconds N] [--mcp RATES]} (`--gateway-only-seconds`: load only the Gateway, for a profiler
+ * attached to the server; `--mcp 500`: the MCP benchmark instead, see {@link #mcp})
  */
 public final class GatewayLoad {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,6 +58,10 @@ public final class GatewayLoad {
     List<Integer> concurrencies = a.list("--concurrency", "16,64");
     List<Integer> rates = a.list("--rates", "1000,3000");
     boolean wrk = a.value("--generator").map("wrk"::equals).orElseGet(Wrk::available);
+    if (a.value("--mcp").isPresent()) {
+      bench.mcp(a.required("--upstream"), a.required("--gateway"), a.list("--mcp", "500"), connections, warmup, seconds);
+      return;
+    }
     bench.setUp(a.required("--upstream"));
 
     JsonNode session = bench.openSession();
@@ -124,6 +129,101 @@ public final class GatewayLoad {
 
   record Target(String url, Map<String, String> headers) {}
 
+  /**
+   * MCP through the Gateway against the same server direct (nginx answering fixed JSON-RPC
+   * results at `/mcp` and a 100-tool `tools/list` at `/mcp-tools`): `tools/call` with an
+   * argument rule at each rate, and `tools/list` filtered per caller at the lowest rate.
+   */
+  private void mcp(String upstream, String gateway, List<Integer> rates, int connections, double warmup, double seconds)
+      throws Exception {
+    String zone = "mcp-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+    call("POST", "/admin/v1/zones", admin(), Map.of("name", zone));
+    JsonNode app = call("POST", "/admin/v1/zones/" + zone + "/apps", admin(), Map.of("name", "loader"));
+    basic = "Basic " + Base64.getEncoder().encodeToString(
+        (app.get("id").asText() + ":" + app.get("client_secret").asText()).getBytes(StandardCharsets.UTF_8));
+    List<Map<String, String>> tools = List.of(Map.of("name", "read_*", "scope", "mcp:read"), Map.of("name", "write_*", "scope", "mcp:write"));
+    for (String name : List.of("bench-mcp", "bench-tools")) {
+      call("PUT", "/admin/v1/zones/" + zone + "/resources", admin(), Map.of("id", "resource://" + name, "protocol", "mcp",
+          "scopes", List.of("mcp:read", "mcp:write"), "tools", tools,
+          "upstream", upstream + (name.equals("bench-mcp") ? "/mcp" : "/mcp-tools")));
+    }
+    String policy = """
+        apiVersion: caracal.run/v1
+        kind: Policy
+        metadata: {name: mcp}
+        spec:
+          resources: ["resource://bench-mcp", "resource://bench-tools"]
+          rules:
+            - {name: reads, effect: allow, scopes: ["mcp:read"], when: "request.mcp.tool.startsWith('read_') && request.mcp.arguments.path.startsWith('/work/')"}
+            - {name: writes, effect: allow, scopes: ["mcp:write"], when: "principal.name == 'loader'"}
+            - {name: no-deletes, effect: deny, scopes: ["mcp:write"], when: "request.mcp.tool.startsWith('write_delete')"}
+        ---
+        apiVersion: caracal.run/v1
+        kind: PolicySet
+        metadata: {name: mcp}
+        spec: {policies: [mcp]}
+        """;
+    call("POST", "/admin/v1/zones/" + zone + "/policies", admin(), Map.of("files", List.of(Map.of("name", "mcp.yaml", "content", policy))));
+    call("POST", "/admin/v1/zones/" + zone + "/activate", admin(), Map.of("policy_set", "mcp"));
+    Map<String, String> json = Map.of("Content-Type", "application/json", "Accept", "application/json, text/event-stream");
+    String callBody = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"read_file\","
+        + "\"arguments\":{\"path\":\"/work/notes.txt\"}}}";
+    String listBody = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{}}";
+    Map<String, String> callAuth = new LinkedHashMap<>(json);
+    callAuth.put("Authorization", "Bearer " + token(openSession(), "resource://bench-mcp", "mcp:read"));
+    Map<String, String> listAuth = new LinkedHashMap<>(json);
+    listAuth.put("Authorization", "Bearer " + token(openSession(), "resource://bench-tools", "mcp:read mcp:write"));
+    Map<String, LoadGenerator> calls = new LinkedHashMap<>();
+    calls.put("direct", new LoadGenerator(upstream + "/mcp", json, callBody));
+    calls.put("gateway", new LoadGenerator(gateway + "/mcp/bench-mcp", callAuth, callBody));
+    Map<String, LoadGenerator> lists = new LinkedHashMap<>();
+    lists.put("direct", new LoadGenerator(upstream + "/mcp-tools", json, listBody));
+    lists.put("gateway", new LoadGenerator(gateway + "/mcp/bench-tools", listAuth, listBody));
+    checkMcp(gateway + "/mcp/bench-mcp", callAuth, callBody, "\"result\"");
+    String listed = checkMcp(gateway + "/mcp/bench-tools", listAuth, listBody, "\"tools\"");
+    int shown = JSON.readTree(listed).path("result").path("tools").size();
+
+    System.out.printf("machine: %d cores (%s), %s, java %s%n", Runtime.getRuntime().availableProcessors(), Machine.cpu(),
+        Machine.os(), Runtime.version());
+    System.out.printf("load average at start: %s%n", Machine.loadAverage());
+    calls.get("gateway").closedLoop(16, 0, Math.max(5, warmup * 3)); // the gateway's JIT warms up first
+    lists.get("gateway").closedLoop(4, 0, Math.max(3, warmup));
+    System.out.printf("%nMCP through the Gateway, open loop, %d connections, %.0f s per run, latency from when each request was due (µs)%n",
+        connections, seconds);
+    System.out.println("| message | rate | target | achieved req/s | p50 | p99 | errors | added p50 | added p99 |");
+    System.out.println("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    for (int rate : rates) {
+      report("tools/call (argument rule)", rate, calls, connections, warmup, seconds);
+    }
+    report("tools/list, 100 tools, " + shown + " shown", rates.get(0), lists, connections, warmup, seconds);
+    System.out.printf("load average at end: %s%n", Machine.loadAverage());
+  }
+
+  private static void report(String message, int rate, Map<String, LoadGenerator> targets, int connections, double warmup,
+      double seconds) throws IOException {
+    LoadGenerator.Result direct = null;
+    for (var e : targets.entrySet()) {
+      LoadGenerator.Result r = e.getValue().openLoop(rate, connections, warmup, seconds);
+      if (direct == null) {
+        direct = r;
+      }
+      System.out.printf("| %s | %,d | %s | %,.0f | %.0f | %.0f | %d | %s | %s |%n", message, rate, e.getKey(), r.perSecond(),
+          r.percentile(50), r.percentile(99), r.errors(),
+          e.getKey().equals("direct") ? "" : String.format("%+.0f", r.percentile(50) - direct.percentile(50)),
+          e.getKey().equals("direct") ? "" : String.format("%+.0f", r.percentile(99) - direct.percentile(99)));
+    }
+  }
+
+  private String checkMcp(String url, Map<String, String> headers, String body, String expected) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body));
+    headers.forEach(b::header);
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200 || !r.body().contains(expected)) {
+      throw new IllegalStateException(url + " answered " + r.statusCode() + ": " + r.body());
+    }
+    return r.body();
+  }
+
   private static double[] closedLoop(Target t, int concurrency, double warmup, double seconds) throws IOException {
     LoadGenerator.Result r = new LoadGenerator(t.url(), t.headers()).closedLoop(concurrency, warmup, seconds);
     return new double[] {r.perSecond(), r.errors()};
@@ -167,9 +267,13 @@ public final class GatewayLoad {
   }
 
   private String token(JsonNode session) throws Exception {
+    return token(session, RESOURCE, "bench:read");
+  }
+
+  private String token(JsonNode session, String resource, String scope) throws Exception {
     String sessionToken = session.get("session_token").asText();
     String form = "grant_type=" + enc("urn:ietf:params:oauth:grant-type:token-exchange") + "&subject_token=" + enc(sessionToken)
-        + "&subject_token_type=" + enc("urn:ietf:params:oauth:token-type:jwt") + "&resource=" + enc(RESOURCE) + "&scope=bench:read";
+        + "&subject_token_type=" + enc("urn:ietf:params:oauth:token-type:jwt") + "&resource=" + enc(resource) + "&scope=" + enc(scope);
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(sts + "/oauth2/token")).header("Authorization", basic)
         .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build(),
         HttpResponse.BodyHandlers.ofString());

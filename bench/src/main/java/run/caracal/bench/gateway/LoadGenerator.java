@@ -45,15 +45,26 @@ final class LoadGenerator {
   private final byte[] request;
 
   LoadGenerator(String url, Map<String, String> headers) {
+    this(url, headers, null);
+  }
+
+  /** Each request a `POST` of {@code body} (UTF-8) when it is not null, else a `GET`. */
+  LoadGenerator(String url, Map<String, String> headers, String body) {
     URI u = URI.create(url);
     this.address = new InetSocketAddress(u.getHost(), u.getPort());
-    StringBuilder b = new StringBuilder("GET ").append(u.getRawPath().isEmpty() ? "/" : u.getRawPath());
+    StringBuilder b = new StringBuilder(body == null ? "GET " : "POST ").append(u.getRawPath().isEmpty() ? "/" : u.getRawPath());
     if (u.getRawQuery() != null) {
       b.append('?').append(u.getRawQuery());
     }
     b.append(" HTTP/1.1\r\nHost: ").append(u.getHost()).append(':').append(u.getPort()).append("\r\n");
     headers.forEach((k, v) -> b.append(k).append(": ").append(v).append("\r\n"));
-    this.request = b.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+    byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+    if (body != null) {
+      b.append("Content-Length: ").append(content.length).append("\r\n");
+    }
+    byte[] head = b.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+    this.request = Arrays.copyOf(head, head.length + content.length);
+    System.arraycopy(content, 0, request, head.length, content.length);
   }
 
   /** {@code connections} connections sending back to back; measured after {@code warmupSeconds}. */

@@ -9,8 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -324,6 +326,28 @@ class McpGatewayTest {
     assertEquals("mcp_header_mismatch", JSON.readTree(lying.body()).path("error").path("data").path("reason").asText());
     assertEquals(200, honest.statusCode(), honest.body());
     assertEquals(1, upstreamBodies.size());
+  }
+
+  @Test
+  void pipelinedCallsOnOneConnection_eachGetItsAnswer() throws Exception {
+    String body = call("read_file", "{\"path\":\"/work/a\"}");
+    String request = "POST /mcp/files HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer "
+        + f.token(FILES, "files:read") + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+    try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write((request + request).getBytes(StandardCharsets.UTF_8));
+      InputStream in = socket.getInputStream();
+      StringBuilder got = new StringBuilder();
+      byte[] buffer = new byte[8192];
+      while (got.toString().split("HTTP/1.1 200").length < 3) {
+        int n = in.read(buffer);
+        if (n < 0) {
+          break;
+        }
+        got.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+      }
+      assertEquals(3, got.toString().split("HTTP/1.1 200").length, got.toString());
+    }
   }
 
   @Test
