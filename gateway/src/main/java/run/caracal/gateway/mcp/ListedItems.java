@@ -14,7 +14,8 @@ import run.caracal.policy.input.Request;
 /**
  * Whether an item of an MCP list is shown to the caller: a call of it (a tool call, a prompt get,
  * a resource read) could be allowed for some arguments by the zone's active set, within the
- * same bounds a call meets (a declared tool needs its scope in the token). Thread-safe.
+ * same bounds a call meets (a declared tool needs its scope in the token). One per list answer,
+ * used by one thread at a time.
  */
 public final class ListedItems implements Predicate<String> {
   private final DecisionPipeline pipeline;
@@ -24,6 +25,8 @@ public final class ListedItems implements Predicate<String> {
   private final DecisionInput base;
   private final Mcp message;
   private final String itemMethod;
+  // reused for every item: only scopes and the MCP message change, so the headers map is not copied each time
+  private final Request.Builder request;
 
   /**
    * @param base the list request's own decision input (its caller, session, resource)
@@ -38,6 +41,7 @@ public final class ListedItems implements Predicate<String> {
     this.base = base;
     this.message = base.request().getMcp();
     this.itemMethod = ListFilter.itemMethod(listMethod);
+    this.request = base.request().toBuilder();
   }
 
   @Override
@@ -58,7 +62,7 @@ public final class ListedItems implements Predicate<String> {
       scopes = List.of(declared.get().scope());
       match = ScopeMatch.ALL;
     }
-    Request request = base.request().toBuilder().clearScopes().addAllScopes(scopes).setMcp(item).build();
-    return pipeline.couldAllow(zoneId, base.withRequest(request).withScopeMatch(match));
+    Request itemRequest = request.clearScopes().addAllScopes(scopes).setMcp(item).build();
+    return pipeline.couldAllow(zoneId, base.withRequest(itemRequest).withScopeMatch(match));
   }
 }
