@@ -420,8 +420,7 @@ final class AdminVerbsIT {
 
   /** Runs the CLI jar in {@code work} against the test server's home. */
   private static Result caracal(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-        "-jar", CaracalProcess.jar().toString()));
+    List<String> command = CaracalProcess.cliCommand();
     command.addAll(List.of(args));
     Path out = Files.createTempFile(temp, "out", ".txt");
     Path err = Files.createTempFile(temp, "err", ".txt");

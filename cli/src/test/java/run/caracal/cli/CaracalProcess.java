@@ -8,9 +8,11 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,6 +42,50 @@ final class CaracalProcess {
     return Path.of(property("caracal.root")).toAbsolutePath().normalize();
   }
 
+  /**
+   * The command that starts a short CLI run, as the `caracal` launcher does: C1 only, the serial
+   * collector, and a class-data sharing archive of the jar (made once per build by a first run,
+   * like the launcher's), which roughly halves the start-up that dominates these tests.
+   */
+  static List<String> cliCommand() {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+    archive().ifPresent(a -> command.addAll(List.of("-XX:SharedArchiveFile=" + a, "-Xshare:auto", "-Xlog:cds=off",
+        "-Xlog:cds+dynamic=off")));
+    command.addAll(List.of("-jar", jar().toString()));
+    return command;
+  }
+
+  private static Optional<Path> archive;
+
+  /** The jar's class-data archive next to it, dumped by a `policy lint` run when missing or older than the jar. */
+  private static synchronized Optional<Path> archive() {
+    if (archive != null) {
+      return archive;
+    }
+    Path jsa = jar().resolveSibling("caracal-it.jsa");
+    try {
+      if (!Files.exists(jsa) || Files.getLastModifiedTime(jsa).compareTo(Files.getLastModifiedTime(jar())) < 0) {
+        Path partial = Files.createTempFile(jar().getParent(), "caracal-it", ".jsa");
+        Files.delete(partial);
+        Process dump = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-XX:ArchiveClassesAtExit=" + partial, "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC", "-jar", jar().toString(), "policy", "lint", root().resolve("examples/policies").toString())
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (dump.waitFor(HANG_GUARD_SECONDS, TimeUnit.SECONDS) && Files.exists(partial)) {
+          Files.move(partial, jsa, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } else {
+          dump.destroyForcibly();
+          Files.deleteIfExists(partial);
+        }
+      }
+      archive = Files.exists(jsa) ? Optional.of(jsa) : Optional.empty();
+    } catch (IOException | InterruptedException e) {
+      archive = Optional.empty(); // runs start without the archive, only slower
+    }
+    return archive;
+  }
+
   static Result run(Path workDir, String... args) throws IOException, InterruptedException {
     return runWithInput(workDir, "", args);
   }
@@ -62,9 +108,7 @@ final class CaracalProcess {
 
   private static Result run(Map<String, String> env, Path workDir, String stdin, String... args)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar().toString()));
+    List<String> command = cliCommand();
     command.addAll(List.of(args));
     Path out = Files.createTempFile("caracal-out", ".txt");
     Path err = Files.createTempFile("caracal-err", ".txt");

@@ -83,8 +83,8 @@ final class ProfileVectorsIT {
   }
 
   private Result run(Path profile) throws Exception {
-    List<String> command = List.of(ServeProcess.java(), "-XX:TieredStopAtLevel=1", "-jar", CaracalProcess.jar().toString(),
-        "run", "--", "true");
+    List<String> command = CaracalProcess.cliCommand();
+    command.addAll(List.of("run", "--", "true"));
     Path out = Files.createTempFile(dir, "out", ".txt");
     Path err = Files.createTempFile(dir, "err", ".txt");
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -191,8 +190,8 @@ final class RunProfileIT {
 
   /** `caracal run -- true` with only {@code env} of the CARACAL_* variables, and HOME in the temp folder. */
   private Result run(Map<String, String> env) throws Exception {
-    List<String> command = new ArrayList<>(List.of(ServeProcess.java(), "-XX:TieredStopAtLevel=1", "-jar",
-        CaracalProcess.jar().toString(), "run", "--", "true"));
+    List<String> command = CaracalProcess.cliCommand();
+    command.addAll(List.of("run", "--", "true"));
     Path out = Files.createTempFile(dir, "out", ".txt");
     Path err = Files.createTempFile(dir, "err", ".txt");
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());

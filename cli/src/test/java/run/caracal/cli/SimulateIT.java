@@ -183,8 +183,7 @@ final class SimulateIT {
   }
 
   private static CaracalProcess.Result caracal(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", CaracalProcess.jar().toString()));
+    List<String> command = CaracalProcess.cliCommand();
     command.addAll(List.of(args));
     Path out = Files.createTempFile(work, "out", ".txt");
     Path err = Files.createTempFile(work, "err", ".txt");
