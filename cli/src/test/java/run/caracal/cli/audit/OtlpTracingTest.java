@@ -147,6 +147,7 @@ class OtlpTracingTest {
     String traceId = hex(16);
     String callerSpan = hex(8);
     String traceparent = "00-" + traceId + "-" + callerSpan + "-01";
+    List<String> probes = List.of(probe(server.stsUrl() + "/health"), probe(server.gatewayUrl().orElseThrow() + "/.caracal/health"));
     HttpResponse<String> session = HTTP.send(HttpRequest.newBuilder(URI.create(server.stsUrl() + "/v1/sessions"))
         .header("Authorization", basic()).header("Content-Type", "application/json").header("traceparent", traceparent)
         .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
@@ -203,6 +204,8 @@ class OtlpTracingTest {
         }
       }
     }
+    // probes are not traced (spans are exported in order: theirs would have come before)
+    assertTrue(spans.stream().map(s -> attribute(s, "caracal.request_id")).noneMatch(id -> id != null && probes.contains(id)));
     assertEquals(traceId, explainedTrace(gatewayRequest));
     assertEquals(traceId, explainedTrace(stsRequest));
   }
@@ -220,6 +223,14 @@ class OtlpTracingTest {
     assertEquals("deny", attribute(sts, "caracal.decision"));
     assertEquals("403", attribute(sts, "http.response.status_code"));
     assertEquals(hex(sts.getTraceId().toByteArray()), explainedTrace(requestId));
+  }
+
+  /** The request id of a health probe. */
+  private static String probe(String url) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("traceparent", "00-" + hex(16) + "-" + hex(8) + "-01")
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    return r.headers().firstValue("X-Caracal-Request-Id").orElseThrow();
   }
 
   /** The trace id in `caracal explain REQUEST_ID`'s text. */

@@ -156,7 +156,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     exchange = new Exchange();
     exchange.request = request;
     exchange.requestId = Ids.newRequestId();
-    exchange.trace = ExchangeTrace.begin(authorizer.tracing(), request, exchange.requestId);
+    // probes of the Gateway's own endpoints are not traced
+    exchange.trace = OwnEndpoints.matches(request) ? ExchangeTrace.OFF
+        : ExchangeTrace.begin(authorizer.tracing(), request, exchange.requestId);
     exchange.traceId = exchange.trace.traceId().orElseGet(() -> ForwardedRequest.traceId(request.headers()));
     exchange.keepAlive = HttpUtil.isKeepAlive(request);
     try {
@@ -171,10 +173,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (OwnEndpoints.matches(request)) {
       ReferenceCountUtil.release(request);
       String requestId = exchange.requestId;
-      ExchangeTrace trace = exchange.trace;
       OwnEndpoints.answer(request, authorizer, blocking, ctx.executor(), response -> {
         response.headers().set(Responses.REQUEST_ID, requestId);
-        trace.end(response.status().code(), 0, "own_endpoint");
         state = State.CLOSING;
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
       });

@@ -11,6 +11,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.regex.Pattern;
 import run.caracal.control.db.Ids;
 import run.caracal.control.trace.Tracing;
@@ -21,7 +22,8 @@ import run.caracal.sts.RequestContext;
  * incoming `traceparent`, or new), available to handlers as a {@link RequestContext}. With
  * tracing on, also its server span `sts METHOD /route` (continuing the caller's trace, so the
  * trace id is the span's), current on the handler's thread and ended with the response; the
- * trace id is in the handler's log lines either way.
+ * trace id is in the handler's log lines either way. Health, readiness and metrics requests are
+ * not traced.
  */
 @ServerFilter("/**")
 public final class RequestIds {
@@ -30,6 +32,8 @@ public final class RequestIds {
   private static final String SPAN = "caracal.span";
   private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}");
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** Probes and scrapes, not traced. */
+  private static final Set<String> UNTRACED = Set.of("/health", "/ready", "/metrics");
 
   private final Tracing tracing;
 
@@ -39,8 +43,9 @@ public final class RequestIds {
 
   @RequestFilter
   public void assign(HttpRequest<?> request, MutablePropagatedContext propagated) {
-    Span span = tracing.serverSpan("sts " + request.getMethodName() + " " + BasicHttpAttributes.getUriTemplate(request)
-        .orElse(request.getPath()), name -> request.getHeaders().get(name));
+    Span span = UNTRACED.contains(request.getPath()) ? Span.getInvalid()
+        : tracing.serverSpan("sts " + request.getMethodName() + " " + BasicHttpAttributes.getUriTemplate(request)
+            .orElse(request.getPath()), name -> request.getHeaders().get(name));
     String traceId = Tracing.traceId(span).orElseGet(() -> traceId(request.getHeaders().get("traceparent")));
     String ip = request.getRemoteAddress() == null || request.getRemoteAddress().getAddress() == null ? ""
         : request.getRemoteAddress().getAddress().getHostAddress();
