@@ -295,10 +295,20 @@ public final class ControlPlane {
         throw new ControlException(ControlException.Kind.INVALID_REQUEST, "operation scope `" + op.scope() + "` is not declared by the resource");
       }
     }
+    for (ResourceBinding.Tool tool : spec.mcp().map(ResourceBinding.Mcp::tools).orElse(List.of())) {
+      if (!spec.scopes().contains(tool.scope())) {
+        throw new ControlException(ControlException.Kind.INVALID_REQUEST, "tool `" + tool.name() + "`'s scope `" + tool.scope()
+            + "` is not declared by the resource");
+      }
+    }
+    if (spec.mcp().isPresent() && !spec.operations().isEmpty()) {
+      throw new ControlException(ControlException.Kind.INVALID_REQUEST, "an MCP resource declares tools, not operations");
+    }
     Optional<ResourceBinding> existing = resources.find(zone.id(), spec.id());
     Instant now = clock.instant();
     ResourceBinding stored = new ResourceBinding(zone.id(), spec.id(), spec.scopes(), spec.labels(), spec.attributes(),
-        spec.upstream(), spec.operations(), spec.bodyInspection(), false, existing.map(ResourceBinding::createdAt).orElse(now), now);
+        spec.upstream(), spec.operations(), spec.bodyInspection(), spec.mcp(), false,
+        existing.map(ResourceBinding::createdAt).orElse(now), now);
     audit.change(() -> {
       resources.upsert(stored, credential, keepCredential && credential.isEmpty());
       audit.record(existing.isPresent() ? "resource.updated" : "resource.created", zone.id(), actor,

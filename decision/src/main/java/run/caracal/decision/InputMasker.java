@@ -52,6 +52,11 @@ public final class InputMasker {
 
   /** The input as recorded, masked. */
   public RecordedInput record(DecisionInput input) {
+    return record(input, List.of());
+  }
+
+  /** The input as recorded, masked at the configured paths and at {@code extraPaths} (a resource's own). */
+  public RecordedInput record(DecisionInput input, List<String> extraPaths) {
     ObjectNode root = MAPPER.createObjectNode();
     root.set("principal", tree(input.principal()));
     root.set("session", tree(input.session()));
@@ -76,6 +81,9 @@ public final class InputMasker {
     }
     for (String[] path : paths) {
       mask(root, path, 0, "", masked);
+    }
+    for (String path : extraPaths) {
+      mask(root, path.split("\\."), 0, "", masked);
     }
     return new RecordedInput(root, masked.stream().distinct().sorted().toList());
   }

@@ -37,6 +37,9 @@ public enum Reason {
   HEADERS_TOO_LARGE(Stage.REQUEST, 431, "invalid_request", 400),
   BODY_TOO_LARGE(Stage.REQUEST, 413, "invalid_request", 400),
   INVALID_BODY(Stage.REQUEST, 400, "invalid_request", 400),
+  MCP_INVALID_MESSAGE(Stage.REQUEST, 400, "invalid_request", 400),
+  MCP_BATCH_UNSUPPORTED(Stage.REQUEST, 400, "invalid_request", 400),
+  MCP_HEADER_MISMATCH(Stage.REQUEST, 400, "invalid_request", 400),
   // client authentication (the STS answers every one as plain invalid_client)
   CLIENT_AUTH_MISSING(Stage.CLIENT, 401, "invalid_client", 401),
   CLIENT_AUTH_FAILED(Stage.CLIENT, 401, "invalid_client", 401),
@@ -78,6 +81,8 @@ public enum Reason {
   UNKNOWN_RESOURCE(Stage.ROUTING, 404, "invalid_target", 400),
   OPERATION_NOT_DECLARED(Stage.ROUTING, 403, "access_denied", 403),
   SCOPE_NOT_IN_TOKEN(Stage.ROUTING, 403, "access_denied", 403),
+  TOOL_NOT_DECLARED(Stage.ROUTING, 403, "access_denied", 403),
+  NOT_AN_MCP_RESOURCE(Stage.ROUTING, 404, "invalid_target", 400),
   // rate limits
   RATE_LIMITED(Stage.RATE_LIMIT, 429, "slow_down", 429),
   // the policy engine (the engine's own reason codes)

@@ -1,5 +1,6 @@
 package run.caracal.gateway;
 
+import java.util.Optional;
 import run.caracal.decision.Reason;
 
 /**
@@ -11,6 +12,17 @@ public final class GatewayException extends Exception {
   private final String error;
   private final String reason;
   private long retryAfterSeconds;
+  private JsonRpc jsonRpc;
+  private String challenge;
+
+  /**
+   * The refusal of an MCP message, answered as a JSON-RPC error response.
+   *
+   * @param id the message's id as JSON text, or null (a notification, or an unreadable message)
+   * @param code the JSON-RPC error code
+   * @param httpStatus the HTTP status carrying it (200 for a refused call, so clients read `error.data`)
+   */
+  public record JsonRpc(String id, int code, int httpStatus) {}
 
   public GatewayException(int status, String error, String reason, String message) {
     super(message, null, false, false);
@@ -41,6 +53,31 @@ public final class GatewayException extends Exception {
     GatewayException e = GatewayException.of(Reason.RATE_LIMITED, "rate limit exceeded for this application");
     e.retryAfterSeconds = retryAfterSeconds;
     return e;
+  }
+
+  /** Answer this refusal as a JSON-RPC error, with the refusal's own HTTP status. */
+  public GatewayException asJsonRpc(String id, int code) {
+    return asJsonRpc(id, code, status);
+  }
+
+  /** Answer this refusal as a JSON-RPC error carried by {@code httpStatus}. */
+  public GatewayException asJsonRpc(String id, int code, int httpStatus) {
+    this.jsonRpc = new JsonRpc(id, code, httpStatus);
+    return this;
+  }
+
+  public Optional<JsonRpc> jsonRpc() {
+    return Optional.ofNullable(jsonRpc);
+  }
+
+  /** A `WWW-Authenticate` value to send instead of the default one. */
+  public GatewayException withChallenge(String value) {
+    this.challenge = value;
+    return this;
+  }
+
+  public Optional<String> challenge() {
+    return Optional.ofNullable(challenge);
   }
 
   public long retryAfterSeconds() {

@@ -70,7 +70,7 @@ public final class GatewayFixture {
         .put(new SessionRecord("ses_1", ZONE, "app_1", Optional.empty(), "ses_1", List.of("ses_1"), 0, List.of(), List.of(), false,
             NOW.minusSeconds(60), NOW.plusSeconds(600), Optional.empty()))
         .put(new ResourceBinding(ZONE, API, List.of("read", "write"), List.of(), Map.of(), Optional.of("http://127.0.0.1:9"),
-            List.of(), Optional.empty(), false, NOW, NOW))
+            List.of(), Optional.empty(), Optional.empty(), false, NOW, NOW))
         .put(new ZonePolicies(ZONE, Optional.of(SampleSets.set("prod", "- {name: reads, effect: allow, scopes: [read]}")),
             Optional.of(SampleSets.set("candidate", "- {name: none, effect: deny, scopes: ['*']}"))));
   }

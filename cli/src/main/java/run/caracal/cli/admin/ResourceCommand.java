@@ -186,7 +186,7 @@ public final class ResourceCommand {
   /** The optional parts the resource had that this update leaves out, and so removes. */
   private static List<String> cleared(JsonNode before, Map<String, Object> body) {
     List<String> cleared = new ArrayList<>();
-    for (String field : List.of("upstream", "labels", "attributes", "operations")) {
+    for (String field : List.of("upstream", "labels", "attributes", "operations", "tools", "mask_arguments")) {
       JsonNode had = before.path(field);
       Object now = body.get(field);
       boolean hadSome = had.isTextual() || had.isContainerNode() && had.size() > 0;
@@ -208,6 +208,12 @@ public final class ResourceCommand {
     resource.path("operations").forEach(o -> operations.add(
         o.path("method").asText() + " " + o.path("path").asText() + " " + o.path("scope").asText()));
     fields.put("operations", operations.isEmpty() ? "-" : String.join(", ", operations));
+    if (resource.has("tools")) {
+      List<String> tools = new ArrayList<>();
+      resource.path("tools").forEach(t -> tools.add(t.path("name").asText() + "=" + t.path("scope").asText()
+          + (t.has("input_schema") ? " (schema)" : "")));
+      fields.put("tools", tools.isEmpty() ? "- (every tool; any scope of the token)" : String.join(", ", tools));
+    }
     out.fields(fields);
   }
 }

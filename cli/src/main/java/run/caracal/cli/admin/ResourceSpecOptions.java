@@ -45,6 +45,23 @@ public final class ResourceSpecOptions {
       description = "Largest inspected body; bigger ones get 413 (default: ${DEFAULT-VALUE}, at most 1 MiB).")
   int inspectBodyMaxBytes;
 
+  @Option(names = "--protocol", defaultValue = "http", paramLabel = "http|mcp",
+      description = "`mcp` for an MCP server (reached at {gateway}/mcp/{name}; tool calls decided per tool); default: ${DEFAULT-VALUE}.")
+  String protocol;
+
+  @Option(names = "--tool", paramLabel = "NAME=SCOPE",
+      description = "An MCP tool (name glob, `*` any characters) and the scope a call needs, e.g. read_*=files:read; repeatable. "
+          + "Once any is declared, undeclared tools are denied.")
+  List<String> tools = new ArrayList<>();
+
+  @Option(names = "--mask-argument", paramLabel = "PATH",
+      description = "An MCP argument path fingerprinted in decision records (e.g. password or auth.*); repeatable.")
+  List<String> maskArguments = new ArrayList<>();
+
+  @Option(names = "--max-body-bytes", defaultValue = "1048576", paramLabel = "N",
+      description = "MCP resources: largest JSON-RPC body the gateway reads; bigger ones get 413 (default: ${DEFAULT-VALUE}, at most 16 MiB).")
+  int maxBodyBytes;
+
   @Option(names = "--credential-file", paramLabel = "PATH",
       description = "File holding the upstream credential the gateway injects (stored encrypted; never shown).")
   Path credentialFile;
@@ -66,7 +83,27 @@ public final class ResourceSpecOptions {
     if (credentialFile != null) {
       body.put("upstream_credential", credential(credentialFile));
     }
+    if (!protocol.equals("http") && !protocol.equals("mcp")) {
+      throw new UsageException("--protocol must be http or mcp, not `" + protocol + "`");
+    }
+    if (!protocol.equals("mcp") && (!tools.isEmpty() || !maskArguments.isEmpty())) {
+      throw new UsageException("--tool and --mask-argument need --protocol mcp");
+    }
+    body.put("protocol", protocol);
+    if (protocol.equals("mcp")) {
+      body.put("tools", tools.stream().map(ResourceSpecOptions::tool).toList());
+      body.put("mask_arguments", maskArguments);
+      body.put("max_body_bytes", maxBodyBytes);
+    }
     return body;
+  }
+
+  private static Map<String, String> tool(String text) {
+    int eq = text.indexOf('=');
+    if (eq <= 0 || eq == text.length() - 1 || text.strip().contains(" ")) {
+      throw new UsageException("--tool `" + text + "` must look like NAME=SCOPE, e.g. read_*=files:read");
+    }
+    return Map.of("name", text.substring(0, eq), "scope", text.substring(eq + 1));
   }
 
   private static Map<String, String> operation(String text) {

@@ -53,6 +53,7 @@ final class ExplainText {
     put("application", report.appId() + (report.appName().isEmpty() ? "" : " (" + report.appName() + ")"));
     session();
     put("resource", report.resource());
+    mcp();
     report.issue().ifPresent(e -> put("token", "issued by request " + e.path("request_id").asText("?") + " at "
         + e.path("occurred_at").asText("?") + " (authorization " + e.path("decision").asText() + ")"));
     put("requested", scopes(d.map(Decision::requested).orElseGet(this::attemptedScopes)));
@@ -85,6 +86,34 @@ final class ExplainText {
     put("reasons", reasons.isEmpty() ? List.of("none recorded") : reasons);
     put("fix", FixHint.of(report));
     return format();
+  }
+
+  /** The MCP message of an MCP request, from its recorded input: method, tool/prompt/uri, arguments (as recorded, masked), client. */
+  private void mcp() {
+    JsonNode mcp = report.record().flatMap(DecisionRecord::input).map(i -> i.tree().path("request").path("mcp"))
+        .filter(JsonNode::isObject).orElse(null);
+    if (mcp == null) {
+      return;
+    }
+    String method = mcp.path("method").asText("");
+    String target = mcp.path("tool").asText(mcp.path("prompt").asText(mcp.path("uri").asText("")));
+    String line = (method.isEmpty() ? "(no message: " + report.record().get().call().method() + " stream)" : method)
+        + (target.isEmpty() ? "" : " " + target);
+    if (mcp.path("arguments").isObject() && mcp.path("arguments").size() > 0) {
+      line += " " + mcp.path("arguments");
+    }
+    List<String> details = new ArrayList<>();
+    if (!mcp.path("client").path("name").asText("").isEmpty()) {
+      details.add("client " + mcp.path("client").path("name").asText() + " " + mcp.path("client").path("version").asText(""));
+    }
+    if (!mcp.path("protocol_version").asText("").isEmpty()) {
+      details.add("revision " + mcp.path("protocol_version").asText());
+    }
+    put("mcp", (line + (details.isEmpty() ? "" : " (" + String.join(", ", details).replace(" )", ")") + ")")).trim());
+    List<String> masked = report.record().get().input().get().masked().stream().filter(p -> p.startsWith("request.mcp.")).toList();
+    if (!masked.isEmpty()) {
+      put("masked", masked);
+    }
   }
 
   private void session() {
@@ -203,6 +232,11 @@ final class ExplainText {
     }
     if (x.path("upstream").isTextual()) {
       parts.add("from " + x.path("upstream").asText());
+    }
+    if (x.path("hidden").isArray() && x.path("hidden").size() > 0) {
+      List<String> hidden = new ArrayList<>();
+      x.path("hidden").forEach(h -> hidden.add(h.asText()));
+      parts.add("hidden from the caller's list: " + String.join(", ", hidden));
     }
     return parts.isEmpty() ? "recorded without details" : String.join(", ", parts);
   }

@@ -31,7 +31,9 @@ final class FixHint {
             + "`; register it, or correct the resource id the agent asks for";
         case "scope_not_declared" -> "resource " + resource + " does not declare a requested scope (not granted: "
             + scopes(d.map(FixHint::notGranted).orElse(List.of())) + "); declare the scope on the resource, or request one it declares";
-        default -> Reasons.describe(reason) + "; check the resource's registration (id, scopes, operations, upstream)";
+        case "tool_not_declared" -> "resource " + resource + " declares its MCP tools and not this one; declare it "
+            + "(`caracal resource update --protocol mcp --tool NAME=SCOPE ...`), or call a declared tool";
+        default -> Reasons.describe(reason) + "; check the resource's registration (id, scopes, operations, tools, upstream)";
       };
       case POLICY -> policy(r, reason);
       case RUNTIME_CONFIG -> Reasons.describe(reason)

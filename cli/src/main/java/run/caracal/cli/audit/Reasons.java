@@ -18,7 +18,7 @@ final class Reasons {
   private static final Set<String> ROUTING = Set.of(
       ReasonCode.UNKNOWN_RESOURCE.id(), ReasonCode.SCOPE_NOT_DECLARED.id(), "resource_unknown",
       "operation_not_declared", "route_not_found", "no_upstream", "resource_missing", "resource_multiple",
-      "upstream_missing", "upstream_forbidden", "upstream_invalid");
+      "upstream_missing", "upstream_forbidden", "upstream_invalid", "tool_not_declared", "not_an_mcp_resource");
   private static final Set<String> UPSTREAM = Set.of("timeout", "bad_gateway", "gateway_timeout", "aborted");
 
   private static final Map<String, String> WORDS = Map.ofEntries(
@@ -71,7 +71,13 @@ final class Reasons {
       Map.entry("timeout", "the upstream did not answer in time"),
       Map.entry("ledger_unavailable", "the decision could not be recorded in the ledger"),
       Map.entry("rate_limited", "the application exceeded its rate limit"),
-      Map.entry("denied", "the policy denied the request"));
+      Map.entry("denied", "the policy denied the request"),
+      Map.entry("tool_not_declared", "the MCP resource declares tools and none matches the called tool"),
+      Map.entry("not_an_mcp_resource", "`/mcp/{name}` names a resource that is not an MCP server"),
+      Map.entry("scope_not_in_token", "the token lacks the scope the operation or declared MCP tool needs"),
+      Map.entry("mcp_invalid_message", "the MCP request body is not one JSON-RPC 2.0 message"),
+      Map.entry("mcp_batch_unsupported", "a JSON-RPC batch was sent; the Gateway takes one message per POST"),
+      Map.entry("mcp_header_mismatch", "Mcp-Method or Mcp-Name is missing or disagrees with the body (revision 2026-07-28)"));
 
   private Reasons() {}
 
@@ -86,7 +92,7 @@ final class Reasons {
 
   /** The layer that the code points at. */
   static FixLayer layer(String code) {
-    if (code.equals(ReasonCode.ALLOWED_BY_RULE.id())) {
+    if (code.equals(ReasonCode.ALLOWED_BY_RULE.id()) || code.equals(ReasonCode.MCP_PLUMBING.id())) {
       return FixLayer.NONE;
     }
     if (POLICY.contains(code)) {

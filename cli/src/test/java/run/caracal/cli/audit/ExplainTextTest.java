@@ -213,6 +213,40 @@ class ExplainTextTest {
     assertEquals(FixLayer.UPSTREAM, Reasons.layer("upstream_timeout"));
   }
 
+  @Test
+  void explain_mcpToolCallDeniedByItsArguments_showsTheCallAndPointsAtThePolicy() throws Exception {
+    RequestReport report = report("""
+        [{"type":"gateway.decision","decision":"deny","occurred_at":"2026-12-05T09:00:00Z","request_id":"req_m",
+          "explanation":{"record":1,"requestId":"req_m","phase":"request","time":"2026-12-05T09:00:00Z","zone":"zone_1",
+            "app":{"id":"app_1","name":"coder","zone":"zone_1"},"session":{"id":"ses_1","root":"ses_1","depth":0,"oneShot":false,"chain":[]},
+            "resource":"resource://files","call":{"method":"POST","path":"/mcp/files","grantType":""},
+            "input":{"request":{"phase":"request","scopes":["files:read"],"method":"POST","path":"/mcp/files",
+              "mcp":{"method":"tools/call","tool":"read_file","arguments":{"path":"/etc/passwd","token":"hmac:AAAAAAAAAAAAAAAAAAAAAA"},
+                "protocol_version":"2025-06-18","client":{"name":"claude-code","version":"2.1"}}},"now":"2026-12-05T09:00:00Z"},
+            "masked":["request.mcp.arguments.token"],
+            "decision":{"decision":"deny","phase":"request","scopes":{"requested":["files:read"],"granted":[]},"rules":[],
+              "reasons":["no_matching_rule"],"policySet":{"name":"prod","version":2,"sha256":"ab"},"evaluated":[],"errors":[]},
+            "refusal":{"stage":"policy","reason":"no_matching_rule","status":403}}}]""");
+
+    List<String> lines = text(report);
+    assertTrue(lines.contains("mcp:         tools/call read_file {\"path\":\"/etc/passwd\",\"token\":\"hmac:AAAAAAAAAAAAAAAAAAAAAA\"} "
+        + "(client claude-code 2.1, revision 2025-06-18)"), lines::toString);
+    assertTrue(lines.contains("masked:      request.mcp.arguments.token"), lines::toString);
+    assertEquals(FixLayer.POLICY, report.layer());
+  }
+
+  @Test
+  void explain_mcpListWithHiddenTools_namesThem() throws Exception {
+    RequestReport report = report("""
+        [{"type":"gateway.decision","decision":"allow","occurred_at":"2026-01-31T09:00:00Z","request_id":"req_l",
+          "explanation":{"decision":%s}},
+         {"type":"gateway.result","decision":"none","occurred_at":"2026-01-31T09:00:01Z","request_id":"req_l",
+          "explanation":{"status":200,"upstream_status":200,"hidden":["delete_file","search"]}}]""".formatted(ALLOW_DECISION));
+
+    assertTrue(text(report).contains("upstream:    upstream status 200, gateway 200, hidden from the caller's list: delete_file, search"),
+        text(report)::toString);
+  }
+
   private static RequestReport report(String events) throws Exception {
     JsonNode array = JSON.readTree(events);
     return RequestReport.of(array.get(0).path("request_id").asText(), array);

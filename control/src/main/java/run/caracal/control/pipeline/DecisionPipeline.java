@@ -134,6 +134,16 @@ public final class DecisionPipeline {
   }
 
   /**
+   * Whether the zone's active set could allow an MCP call for some arguments (its
+   * `request.mcp.arguments` unknown): how a list is filtered for the caller of a granted list
+   * request, whose input {@code input} derives from. Decides nothing and records nothing itself:
+   * the list request's own record is the one made durable, and a call is decided in full.
+   */
+  public boolean couldAllow(String zoneId, DecisionInput input) {
+    return policies.forZone(zoneId).active().map(set -> set.decideWithArgumentsUnknown(input).allowed()).orElse(false);
+  }
+
+  /**
    * Records a request the edge refused before it could be decided (malformed, no usable token,
    * unknown resource...); the future completes once the record is durable (never exceptionally).
    *
@@ -172,10 +182,11 @@ public final class DecisionPipeline {
     }
     DecisionRecord record = new DecisionRecord(DecisionRecord.VERSION, attempt.requestId(), attempt.traceId(), attempt.phase(),
         now, attempt.zoneId(), app.map(a -> new AppRef(a.id(), a.name(), a.zoneId())), sessionRef, attempt.resourceId(),
-        attempt.call(), Optional.of(masker.record(input)), decision,
+        attempt.call(), Optional.of(masker.record(input, attempt.binding().flatMap(ResourceBinding::mcp)
+            .map(ResourceBinding.Mcp::maskedPaths).orElse(List.of()))), decision,
         Optional.ofNullable(refusal).map(r -> DecisionRecord.Refusal.of(r.reason(), status(attempt.phase(), r.reason()))), shadow);
     Outcome outcome = refusal != null ? new Outcome.Refused(record, refusal.reason(), refusal.message())
-        : new Outcome.Granted(record, granted, app.get(), session.get());
+        : new Outcome.Granted(record, granted, app.get(), session.get(), input);
     return durable(record, attempt.session().tokenId(), outcome, attempt.phase());
   }
 

@@ -6,6 +6,7 @@ import run.caracal.control.session.SessionRecord;
 import run.caracal.decision.DecisionRecord;
 import run.caracal.decision.Reason;
 import run.caracal.engine.decision.Decision;
+import run.caracal.engine.decision.DecisionInput;
 
 /**
  * What the pipeline answers an edge, once the decision's record is durable (or could not be
@@ -14,8 +15,9 @@ import run.caracal.engine.decision.Decision;
 public sealed interface Outcome {
   DecisionRecord record();
 
-  /** The engine allowed the request and its record is durable: the edge may act on it. */
-  record Granted(DecisionRecord record, Decision decision, Application app, SessionRecord session) implements Outcome {
+  /** The engine allowed the request and its record is durable: the edge may act on it. {@code input} is unmasked. */
+  record Granted(DecisionRecord record, Decision decision, Application app, SessionRecord session, DecisionInput input)
+      implements Outcome {
     /** The scopes the decision granted, in request order. */
     public List<String> granted() {
       return decision.granted();

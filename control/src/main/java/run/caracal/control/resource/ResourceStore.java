@@ -28,17 +28,18 @@ public final class ResourceStore implements ResourceReads {
     jdbc.transaction(c -> {
       Optional<String> sealed = credential.map(v -> box.seal(v, aad(r.zoneId(), r.id())));
       String body = r.bodyInspection().map(Json::write).orElse(null);
-      int updated = Jdbc.update(c, "update resources set scopes = ?, labels = ?, attributes = ?, upstream = ?, operations = ?, body_inspection = ?, updated_at = ?"
+      String mcp = r.mcp().map(Json::write).orElse(null);
+      int updated = Jdbc.update(c, "update resources set scopes = ?, labels = ?, attributes = ?, upstream = ?, operations = ?, body_inspection = ?, mcp = ?, updated_at = ?"
               + (keepCredential ? "" : ", upstream_credential = ?") + " where zone_id = ? and id = ?",
           keepCredential
               ? new Object[] {Json.write(r.scopes()), Json.write(r.labels()), Json.write(r.attributes()), r.upstream().orElse(null),
-                  Json.write(r.operations()), body, r.updatedAt().toEpochMilli(), r.zoneId(), r.id()}
+                  Json.write(r.operations()), body, mcp, r.updatedAt().toEpochMilli(), r.zoneId(), r.id()}
               : new Object[] {Json.write(r.scopes()), Json.write(r.labels()), Json.write(r.attributes()), r.upstream().orElse(null),
-                  Json.write(r.operations()), body, r.updatedAt().toEpochMilli(), sealed.orElse(null), r.zoneId(), r.id()});
+                  Json.write(r.operations()), body, mcp, r.updatedAt().toEpochMilli(), sealed.orElse(null), r.zoneId(), r.id()});
       if (updated == 0) {
-        Jdbc.update(c, "insert into resources (zone_id, id, scopes, labels, attributes, upstream, operations, body_inspection, upstream_credential, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        Jdbc.update(c, "insert into resources (zone_id, id, scopes, labels, attributes, upstream, operations, body_inspection, mcp, upstream_credential, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             r.zoneId(), r.id(), Json.write(r.scopes()), Json.write(r.labels()), Json.write(r.attributes()), r.upstream().orElse(null),
-            Json.write(r.operations()), body, sealed.orElse(null), r.createdAt().toEpochMilli(), r.updatedAt().toEpochMilli());
+            Json.write(r.operations()), body, mcp, sealed.orElse(null), r.createdAt().toEpochMilli(), r.updatedAt().toEpochMilli());
       }
       return null;
     });
@@ -88,6 +89,7 @@ public final class ResourceStore implements ResourceReads {
         Optional.ofNullable(rs.getString("upstream")),
         Json.read(rs.getString("operations"), new TypeReference<List<ResourceBinding.Operation>>() {}),
         Optional.ofNullable(rs.getString("body_inspection")).map(j -> Json.read(j, ResourceBinding.BodyInspection.class)),
+        Optional.ofNullable(rs.getString("mcp")).map(j -> Json.read(j, ResourceBinding.Mcp.class)),
         rs.getString("upstream_credential") != null,
         Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("updated_at")));
   }

@@ -50,7 +50,7 @@ class DecisionPipelineTest {
         .put(session("ses_root", List.of("ses_root"), List.of()))
         .put(session("ses_child", List.of("ses_root", "ses_child"), List.of("read")))
         .put(new ResourceBinding(ZONE, API, List.of("read", "write"), List.of(), Map.of(), Optional.of("http://127.0.0.1:1"),
-            List.of(), Optional.empty(), false, NOW, NOW));
+            List.of(), Optional.empty(), Optional.empty(), false, NOW, NOW));
   }
 
   private static SessionRecord session(String id, List<String> lineage, List<String> scopes) {

@@ -9,11 +9,13 @@ import run.caracal.policy.model.ResourceGlob;
 /**
  * One policy ready to run: its pinned version, resource patterns, variable programs, and the
  * attribute patterns that are unknown at phase `issue` (request-time fields and the variables
- * that read them). Immutable and thread-safe.
+ * that read them) and while an MCP list is filtered (the call's arguments and those variables).
+ * Immutable and thread-safe.
  */
 record CompiledPolicy(
     String name,
     int version,
     List<ResourceGlob> resources,
     Map<String, CelRuntime.Program> variables,
-    List<CelAttributePattern> issueUnknowns) {}
+    List<CelAttributePattern> issueUnknowns,
+    List<CelAttributePattern> argumentUnknowns) {}

@@ -19,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import run.caracal.engine.decision.Decision;
 import run.caracal.engine.decision.DecisionInput;
+import run.caracal.engine.decision.McpMethods;
+import run.caracal.engine.decision.Phase;
 import run.caracal.engine.decision.PolicySetRef;
 import run.caracal.policy.cel.CheckedPolicy;
 import run.caracal.policy.cel.InputSchema;
@@ -38,6 +40,8 @@ public final class CompiledPolicySet {
   private static final int MAX_CACHED_UNKNOWN_RESOURCES = 4096;
   private static final List<CelAttributePattern> REQUEST_TIME = InputSchema.REQUEST_TIME_FIELDS.stream()
       .sorted().map(f -> CelAttributePattern.fromQualifiedIdentifier(InputSchema.REQUEST + "." + f)).toList();
+  private static final CelAttributePattern MCP_ARGUMENTS =
+      CelAttributePattern.fromQualifiedIdentifier(InputSchema.REQUEST + ".mcp.arguments");
 
   private final PolicySetRef ref;
   private final List<CompiledPolicy> policies;
@@ -101,15 +105,18 @@ public final class CompiledPolicySet {
       }
       Map<String, CelRuntime.Program> variables = new LinkedHashMap<>();
       List<CelAttributePattern> unknowns = new ArrayList<>(REQUEST_TIME);
+      List<CelAttributePattern> argumentUnknowns = new ArrayList<>(List.of(MCP_ARGUMENTS));
       for (CheckedPolicy.CheckedVariable v : checked.variables()) {
         variables.put(v.name(), program(runtime, v.expression().ast(), checked.name()));
         if (v.requestTime()) {
-          unknowns.add(CelAttributePattern.fromQualifiedIdentifier(InputSchema.VARIABLES + "." + v.name()));
+          CelAttributePattern variable = CelAttributePattern.fromQualifiedIdentifier(InputSchema.VARIABLES + "." + v.name());
+          unknowns.add(variable);
+          argumentUnknowns.add(variable);
         }
       }
       CompiledPolicy policy = new CompiledPolicy(checked.name(), pin.version(),
           checked.policy().resources().stream().map(r -> ResourceGlob.of(r.value())).toList(),
-          Map.copyOf(variables), List.copyOf(unknowns));
+          Map.copyOf(variables), List.copyOf(unknowns), List.copyOf(argumentUnknowns));
       List<CompiledRule> policyRules = new ArrayList<>();
       for (CheckedPolicy.CheckedRule r : checked.rules()) {
         Set<String> scopes = new LinkedHashSet<>();
@@ -150,13 +157,35 @@ public final class CompiledPolicySet {
     return Optional.ofNullable(catalog.get(id));
   }
 
-  /** Decides one input; see the package documentation for the semantics. */
+  /**
+   * Decides one input; see the package documentation for the semantics. An MCP message that is
+   * not a tool call, resource read or prompt get is plumbing: allowed without rules
+   * ({@link Decision#mcpPlumbing}).
+   */
   public Decision decide(DecisionInput input) {
+    if (input.phase() == Phase.REQUEST && input.request().hasMcp() && !McpMethods.decided(input.request().getMcp().getMethod())) {
+      return Decision.mcpPlumbing(input, ref);
+    }
     long start = nanoTime.getAsLong();
     DecisionInput bound = bindResource(input);
     boolean known = isKnown(input.resource(), bound.resource());
     RuleTable table = table(bound.resource().getId());
-    return new Decider(ref, bound, known, table, new Evaluation(bound)).decide(start, nanoTime);
+    return new Decider(ref, bound, known, table, new Evaluation(bound, false), false).decide(start, nanoTime);
+  }
+
+  /**
+   * Whether an MCP call could be allowed for some arguments: decides {@code input} (phase
+   * `request`, `request.mcp` naming the tool or prompt) with {@code request.mcp.arguments} and
+   * request-time variables unknown, as at phase `issue`: allowed when an allow rule is true or
+   * unknown and no deny rule is definitely true (or fails). For filtering lists; a call is still
+   * decided in full by {@link #decide}.
+   */
+  public Decision decideWithArgumentsUnknown(DecisionInput input) {
+    long start = nanoTime.getAsLong();
+    DecisionInput bound = bindResource(input);
+    boolean known = isKnown(input.resource(), bound.resource());
+    RuleTable table = table(bound.resource().getId());
+    return new Decider(ref, bound, known, table, new Evaluation(bound, true), true).decide(start, nanoTime);
   }
 
   /** Completes the input's resource from the catalog: fields the input leaves empty come from the registration. */

@@ -24,7 +24,8 @@ import run.caracal.policy.model.Effect;
 /**
  * Applies the decision semantics to one input: deny by default, deny overrides allow, errors
  * fail closed, structural checks add reasons without stopping rule evaluation, and at phase
- * `issue` unknown allow conditions grant while unknown deny conditions are deferred.
+ * `issue` (and while an MCP list is filtered) unknown allow conditions grant while unknown deny
+ * conditions are deferred.
  * Used once, by one thread.
  */
 final class Decider {
@@ -35,13 +36,17 @@ final class Decider {
   private final boolean resourceKnown;
   private final RuleTable table;
   private final Evaluation evaluation;
+  private final boolean partial;
 
-  Decider(PolicySetRef ref, DecisionInput input, boolean resourceKnown, RuleTable table, Evaluation evaluation) {
+  /** @param partial whether unknown allow conditions grant and unknown deny conditions are deferred (besides at `issue`) */
+  Decider(PolicySetRef ref, DecisionInput input, boolean resourceKnown, RuleTable table, Evaluation evaluation,
+      boolean partial) {
     this.ref = ref;
     this.input = input;
     this.resourceKnown = resourceKnown;
     this.table = table;
     this.evaluation = evaluation;
+    this.partial = partial || input.phase() == Phase.ISSUE;
   }
 
   Decision decide(long start, LongSupplier nanoTime) {
@@ -66,7 +71,7 @@ final class Decider {
         Evaluation.Result result = evaluation.outcome(rule);
         RuleRef ref = new RuleRef(rule.policy().name(), rule.policy().version(), rule.name(), rule.effect(), scope);
         if (rule.effect() == Effect.ALLOW) {
-          if (result.outcome() == Outcome.TRUE || (result.outcome() == Outcome.UNKNOWN && input.phase() == Phase.ISSUE)) {
+          if (result.outcome() == Outcome.TRUE || (result.outcome() == Outcome.UNKNOWN && partial)) {
             allowed = true;
             allowedBy.add(ref);
           }

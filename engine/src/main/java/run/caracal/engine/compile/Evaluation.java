@@ -2,6 +2,7 @@ package run.caracal.engine.compile;
 
 import com.google.protobuf.Timestamp;
 import dev.cel.common.CelErrorCode;
+import dev.cel.runtime.CelAttributePattern;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelUnknownSet;
@@ -9,6 +10,7 @@ import dev.cel.runtime.CelVariableResolver;
 import dev.cel.runtime.PartialVars;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -28,15 +30,18 @@ final class Evaluation {
 
   private final DecisionInput input;
   private final Phase phase;
+  private final boolean argumentsUnknown;
   private final Timestamp now;
   private final Map<CompiledRule, Result> results = new IdentityHashMap<>();
   private static final String VARIABLE_PREFIX = InputSchema.VARIABLES + ".";
 
   private final Map<CompiledPolicy, PolicyScope> scopes = new IdentityHashMap<>();
 
-  Evaluation(DecisionInput input) {
+  /** @param argumentsUnknown whether `request.mcp.arguments` (and variables reading request-time fields) are unknown */
+  Evaluation(DecisionInput input, boolean argumentsUnknown) {
     this.input = input;
     this.phase = input.phase();
+    this.argumentsUnknown = argumentsUnknown;
     this.now = Timestamp.newBuilder()
         .setSeconds(input.now().getEpochSecond()).setNanos(input.now().getNano()).build();
   }
@@ -60,9 +65,8 @@ final class Evaluation {
     }
     PolicyScope scope = scopes.computeIfAbsent(rule.policy(), PolicyScope::new);
     try {
-      Object value = phase == Phase.ISSUE && !rule.policy().issueUnknowns().isEmpty()
-          ? rule.condition().eval(PartialVars.of(scope, rule.policy().issueUnknowns()))
-          : rule.condition().eval(scope);
+      List<CelAttributePattern> unknowns = unknowns(rule.policy());
+      Object value = unknowns.isEmpty() ? rule.condition().eval(scope) : rule.condition().eval(PartialVars.of(scope, unknowns));
       if (value instanceof Boolean b) {
         return new Result(b ? Outcome.TRUE : Outcome.FALSE, null);
       }
@@ -77,6 +81,11 @@ final class Evaluation {
     } catch (RuntimeException e) {
       return new Result(Outcome.ERROR, e.getMessage() == null ? "evaluation failed" : e.getMessage());
     }
+  }
+
+  /** The attributes unknown to this evaluation: request-time ones at `issue`, the arguments while filtering a list. */
+  private List<CelAttributePattern> unknowns(CompiledPolicy policy) {
+    return argumentsUnknown ? policy.argumentUnknowns() : phase == Phase.ISSUE ? policy.issueUnknowns() : List.of();
   }
 
   static String message(CelEvaluationException e) {
@@ -129,9 +138,8 @@ final class Evaluation {
       Object value = variables.get(key);
       if (value == null) {
         try {
-          value = phase == Phase.ISSUE && !policy.issueUnknowns().isEmpty()
-              ? program.eval(PartialVars.of(this, policy.issueUnknowns()))
-              : program.eval(this);
+          List<CelAttributePattern> unknowns = unknowns(policy);
+          value = unknowns.isEmpty() ? program.eval(this) : program.eval(PartialVars.of(this, unknowns));
         } catch (CelEvaluationException e) {
           value = new VariableFailure("variable `" + key + "`: " + message(e));
         }

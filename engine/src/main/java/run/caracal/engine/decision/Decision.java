@@ -48,6 +48,16 @@ public record Decision(
         List.of(), List.of(), List.of(ReasonCode.NO_ACTIVE_POLICY_SET), List.of(), List.of(), PolicySetRef.NONE, 0);
   }
 
+  /**
+   * The decision on an MCP protocol message that no rule governs ({@link McpMethods#decided} is
+   * false for it): allowed with reason {@code mcp_plumbing}, the token's scopes granted as given.
+   */
+  public static Decision mcpPlumbing(DecisionInput input, PolicySetRef policySet) {
+    List<String> scopes = List.copyOf(new LinkedHashSet<>(input.request().getScopesList()));
+    return new Decision(Effect.ALLOW, input.phase(), scopes, scopes, List.of(), List.of(ReasonCode.MCP_PLUMBING), List.of(),
+        List.of(), policySet, 0);
+  }
+
   public boolean allowed() {
     return effect == Effect.ALLOW;
   }

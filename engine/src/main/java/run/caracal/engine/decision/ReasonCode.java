@@ -12,7 +12,8 @@ public enum ReasonCode {
   SCOPE_NOT_DECLARED("a requested scope is not declared by the resource"),
   SCOPE_OUTSIDE_DELEGATION("a delegated session asks for a scope its parent does not hold"),
   NO_SCOPES_REQUESTED("the request names no scope"),
-  NO_ACTIVE_POLICY_SET("the zone has no active policy set, so everything is denied");
+  NO_ACTIVE_POLICY_SET("the zone has no active policy set, so everything is denied"),
+  MCP_PLUMBING("an MCP protocol message (initialize, ping, lists, notifications, responses) that needs only a valid token");
 
   private final String summary;
 

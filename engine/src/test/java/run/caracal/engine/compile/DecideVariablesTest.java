@@ -101,12 +101,12 @@ final class DecideVariablesTest {
       evals.put(v.name(), count);
       variables.put(v.name(), counting(runtime.createProgram(v.expression().ast()), count));
     }
-    CompiledPolicy policy = new CompiledPolicy("p", 0, List.of(), variables, List.of());
+    CompiledPolicy policy = new CompiledPolicy("p", 0, List.of(), variables, List.of(), List.of());
     List<CompiledRule> rules = checked.rules().stream()
         .map(r -> new CompiledRule(policy, r.name(), r.rule().effect(), java.util.Set.of("read"), false,
             program(runtime, r), "", 0))
         .toList();
-    Evaluation evaluation = new Evaluation(Fixture.input("{principal: {name: x}}"));
+    Evaluation evaluation = new Evaluation(Fixture.input("{principal: {name: x}}"), false);
 
     assertEquals(Outcome.TRUE, evaluation.outcome(rules.get(0)).outcome());
     assertEquals(Outcome.TRUE, evaluation.outcome(rules.get(1)).outcome());
@@ -114,7 +114,7 @@ final class DecideVariablesTest {
 
     assertEquals(1, evals.get("name").get(), "memoized within one decision");
     assertEquals(0, evals.get("unused").get(), "lazy: never read, never evaluated");
-    new Evaluation(Fixture.input("{principal: {name: x}}")).outcome(rules.get(0));
+    new Evaluation(Fixture.input("{principal: {name: x}}"), false).outcome(rules.get(0));
     assertEquals(2, evals.get("name").get(), "a new decision evaluates again");
   }
 

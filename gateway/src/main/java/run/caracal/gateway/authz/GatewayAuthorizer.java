@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import run.caracal.control.ControlPlane;
@@ -35,11 +36,17 @@ import run.caracal.control.token.VerifiedToken;
 import run.caracal.control.trace.Tracing;
 import run.caracal.decision.DecisionRecord.Call;
 import run.caracal.decision.Reason;
+import run.caracal.engine.decision.McpMethods;
 import run.caracal.engine.decision.Phase;
 import run.caracal.engine.decision.ScopeMatch;
 import run.caracal.gateway.GatewayException;
+import run.caracal.gateway.mcp.ListFilter;
+import run.caracal.gateway.mcp.ListedItems;
+import run.caracal.gateway.mcp.McpMessage;
+import run.caracal.gateway.mcp.McpRoute;
 import run.caracal.gateway.net.UpstreamGuard;
 import run.caracal.gateway.net.UpstreamPath;
+import run.caracal.policy.input.Mcp;
 import run.caracal.policy.input.Request;
 
 /**
@@ -115,22 +122,32 @@ public final class GatewayAuthorizer {
   }
 
   /**
-   * Whether this request's resource asks to inspect bodies of its content type. Empty when the
-   * request cannot be routed yet (the refusal comes from {@link #authorize}).
+   * How many bytes of this request's body to read before deciding, when the decision needs the
+   * body: a POST to an MCP resource (its JSON-RPC message), or a body of a content type the
+   * resource inspects. Empty when the body streams, or the request cannot be routed yet (the
+   * refusal comes from {@link #authorize}).
    */
-  public Optional<ResourceBinding.BodyInspection> bodyInspection(GatewayRequest request) {
-    String resourceId = request.headers().get("x-caracal-resource");
+  public OptionalInt bufferLimit(GatewayRequest request) {
+    Optional<McpRoute> route = McpRoute.of(request.target());
+    String resourceId = request.headers().getOrDefault("x-caracal-resource", route.map(McpRoute::resourceId).orElse(null));
     String authorization = request.headers().get("authorization");
     if (resourceId == null || authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return Optional.empty();
+      return OptionalInt.empty();
     }
     try {
       // verified once: the verifier caches the result, so the decision that follows does not verify again
       String zone = verifier.verifyAnyAudience(authorization.substring(7).trim(), "at+jwt").zone();
-      return resources.find(zone, resourceId).flatMap(ResourceBinding::bodyInspection)
-          .filter(b -> b.covers(request.headers().get("content-type")));
+      Optional<ResourceBinding> binding = resources.find(zone, resourceId);
+      if (binding.isEmpty()) {
+        return OptionalInt.empty();
+      }
+      if (binding.get().mcp().isPresent()) {
+        return request.method().equals("POST") ? OptionalInt.of(binding.get().mcp().get().maxBodyBytes()) : OptionalInt.empty();
+      }
+      return binding.get().bodyInspection().filter(b -> b.covers(request.headers().get("content-type")))
+          .map(b -> OptionalInt.of(b.maxBytes())).orElse(OptionalInt.empty());
     } catch (TokenRejected e) {
-      return Optional.empty();
+      return OptionalInt.empty();
     }
   }
 
@@ -157,12 +174,16 @@ public final class GatewayAuthorizer {
       return tracing.decision(() -> pipeline.decide(attempt)).thenApply(outcome -> checked.answer(outcome));
     } catch (GatewayException refusal) {
       Reason reason = Reason.fromId(refusal.reason()).orElse(Reason.MALFORMED_REQUEST);
+      Request.Builder recorded = checked.requestBase();
+      if (checked.mcpInput != null) {
+        recorded.setMcp(checked.mcpInput);
+      }
       return tracing.decision(() -> pipeline.refuse(request.requestId(), request.traceId(), request.clientIp(), Phase.REQUEST,
               checked.zoneId, Optional.ofNullable(checked.appId), Optional.ofNullable(checked.sessionId),
-              Optional.ofNullable(checked.jti), checked.resourceId, checked.call(), checked.requestBase().build(),
+              Optional.ofNullable(checked.jti), checked.resourceId, checked.call(), recorded.build(),
               new Attempt.Refusal(reason, refusal.getMessage())))
           .thenApply(outcome -> {
-            throw new CompletionException(outcome instanceof Outcome.Unrecorded u ? unrecorded(u) : refusal);
+            throw new CompletionException(outcome instanceof Outcome.Unrecorded u ? unrecorded(u) : checked.mcpRefusal(refusal));
           });
     } catch (RuntimeException e) { // a read failed: nothing is decided, nothing forwarded
       return CompletableFuture.failedFuture(GatewayException.of(Reason.GATEWAY_UNAVAILABLE,
@@ -188,10 +209,50 @@ public final class GatewayAuthorizer {
     URI upstream;
     String upstreamPath;
     InetSocketAddress address;
+    String neededScope;
+    final Optional<McpRoute> route;
+    McpMessage message;
+    Mcp mcpInput;
 
     Checked(GatewayRequest request) {
       this.request = request;
       this.path = UpstreamPath.decodedPath(request.target());
+      this.route = McpRoute.of(request.target());
+    }
+
+    boolean isMcp() {
+      return route.isPresent() || binding != null && binding.mcp().isPresent();
+    }
+
+    /**
+     * An MCP client's refusal: a token problem is a 401 pointing at the resource's RFC 9728
+     * metadata; a missing scope a 403 `insufficient_scope` naming it; a refused request message
+     * a JSON-RPC error response (a policy refusal in a 200, so the client reads `error.data`).
+     */
+    GatewayException mcpRefusal(GatewayException e) {
+      if (!isMcp() || e.jsonRpc().isPresent() && e.status() != 403) {
+        return e;
+      }
+      String metadata = metadataUrl();
+      if (e.status() == 401) {
+        return e.withChallenge("Bearer error=\"invalid_token\", resource_metadata=\"" + metadata + "\"");
+      }
+      String id = message == null || !message.isRequest() ? null : message.idJson().orElse(null);
+      if (e.reason().equals(Reason.SCOPE_NOT_IN_TOKEN.id()) && neededScope != null) {
+        e.withChallenge("Bearer error=\"insufficient_scope\", scope=\"" + neededScope + "\", resource_metadata=\"" + metadata + "\"");
+        return id == null ? e : e.asJsonRpc(id, McpMessage.FORBIDDEN);
+      }
+      if (id == null) {
+        return e;
+      }
+      boolean refusedCall = e.status() == 403;
+      return e.asJsonRpc(id, McpMessage.FORBIDDEN, refusedCall ? 200 : e.status());
+    }
+
+    /** The RFC 9728 metadata URL of this MCP resource, on the host the client used. */
+    String metadataUrl() {
+      String name = route.map(McpRoute::name).orElse(resourceId.replaceFirst("^[a-z][a-z0-9+.-]*://", ""));
+      return publicBase(request.headers()) + McpRoute.METADATA_PREFIX + name;
     }
 
     Call call() {
@@ -199,7 +260,7 @@ public final class GatewayAuthorizer {
     }
 
     Attempt attempt() throws GatewayException {
-      String resource = request.headers().get("x-caracal-resource");
+      String resource = request.headers().getOrDefault("x-caracal-resource", route.map(McpRoute::resourceId).orElse(null));
       if (resource == null || resource.isBlank()) {
         throw GatewayException.of(Reason.RESOURCE_HEADER_MISSING, "X-Caracal-Resource names no resource");
       }
@@ -233,9 +294,16 @@ public final class GatewayAuthorizer {
       }
       upstream = binding.upstream().map(URI::create)
           .orElseThrow(() -> GatewayException.of(Reason.UPSTREAM_MISSING, "resource `" + resourceId + "` has no upstream"));
-      upstreamPath = UpstreamPath.join(upstream, request.target());
+      if (route.isPresent() && binding.mcp().isEmpty()) {
+        throw GatewayException.of(Reason.NOT_AN_MCP_RESOURCE, "`" + resourceId + "` is not an MCP server (protocol mcp)");
+      }
+      upstreamPath = route.isPresent() && request.headers().get("x-caracal-resource") == null
+          ? UpstreamPath.joinMcp(upstream, route.get().rest()) : UpstreamPath.join(upstream, request.target());
       address = guard.resolve(upstream);
       Request.Builder req = requestBase();
+      if (binding.mcp().isPresent()) {
+        return mcpAttempt(req);
+      }
       if (request.body().isPresent()) {
         req.setBody(jsonBody(request.body().get()));
       }
@@ -243,6 +311,60 @@ public final class GatewayAuthorizer {
       return new Attempt(request.requestId(), request.traceId(), request.clientIp(), Phase.REQUEST, zoneId, appId,
           new Attempt.SessionRef.Existing(sessionId, Optional.of(jti)), resourceId, Optional.of(binding), call(),
           req.addAllScopes(verified.scopes()).build(), operations ? ScopeMatch.ALL : ScopeMatch.ANY, (session, scopes) -> bounds(scopes));
+    }
+
+    /**
+     * An MCP message: read from the POSTed body (the mirrored headers checked against it), or,
+     * for `GET` (the server's stream) and `DELETE` (ending a session), a message-less plumbing
+     * request. A tool call needs its declared tool's scope; otherwise any scope of the token may
+     * allow it. The body itself is not part of the input: `request.mcp` carries what policies read.
+     */
+    private Attempt mcpAttempt(Request.Builder req) throws GatewayException {
+      Mcp.Builder mcp = Mcp.newBuilder();
+      if (request.method().equals("POST")) {
+        message = McpMessage.parse(request.body().orElse(new byte[0]));
+        message.checkMirroredHeaders(request.headers());
+        mcp = message.toInput(request.headers()).toBuilder();
+      } else {
+        mcp.setProtocolVersion(request.headers().getOrDefault("mcp-protocol-version", ""));
+      }
+      mcpInput = mcp.build();
+      req.setMcp(mcpInput);
+      ResourceBinding.Mcp settings = binding.mcp().get();
+      boolean declaredTool = message != null && message.method().equals(McpMethods.TOOLS_CALL) && !settings.tools().isEmpty();
+      return new Attempt(request.requestId(), request.traceId(), request.clientIp(), Phase.REQUEST, zoneId, appId,
+          new Attempt.SessionRef.Existing(sessionId, Optional.of(jti)), resourceId, Optional.of(binding), call(),
+          req.addAllScopes(verified.scopes()).build(), declaredTool ? ScopeMatch.ALL : ScopeMatch.ANY,
+          (session, scopes) -> mcpBounds(settings, scopes));
+    }
+
+    /** With declared tools, a call maps to its tool's one scope, which the token must hold; an undeclared tool is refused. */
+    private Bounded mcpBounds(ResourceBinding.Mcp settings, List<String> tokenScopes) {
+      if (tokenScopes.isEmpty()) {
+        return Bounded.outside(Reason.NO_SCOPES_REQUESTED, "the token carries no scope");
+      }
+      if (message == null || !message.method().equals(McpMethods.TOOLS_CALL) || settings.tools().isEmpty()) {
+        return Bounded.within(tokenScopes);
+      }
+      String tool = mcpInput.getTool();
+      Optional<ResourceBinding.Tool> declared = settings.tool(tool);
+      if (declared.isEmpty()) {
+        return Bounded.outside(Reason.TOOL_NOT_DECLARED, "tool `" + tool + "` is not declared by `" + resourceId + "`");
+      }
+      if (!tokenScopes.contains(declared.get().scope())) {
+        neededScope = declared.get().scope();
+        return Bounded.outside(Reason.SCOPE_NOT_IN_TOKEN, "tool `" + tool + "` needs scope `" + neededScope + "`, which the token lacks");
+      }
+      return Bounded.within(List.of(declared.get().scope()));
+    }
+
+    /** For a list request, the filter that shows the caller only what a call could be allowed for. */
+    private Optional<ListFilter> listFilter(Outcome.Granted granted) {
+      if (message == null || !message.isRequest() || !ListFilter.filters(message.method())) {
+        return Optional.empty();
+      }
+      return Optional.of(new ListFilter(message.method(), message.id(), mcpInput.getProtocolVersion(),
+          new ListedItems(pipeline, zoneId, binding.mcp().get(), verified.scopes(), granted.input(), message.method())));
     }
 
     /** With declared operations, method + path map to the one scope decided, which the token must hold. */
@@ -282,13 +404,37 @@ public final class GatewayAuthorizer {
     Authorized answer(Outcome outcome) {
       if (outcome instanceof Outcome.Granted granted) {
         return new Authorized(zoneId, appId, sessionId, jti, resourceId, upstream, address, upstreamPath,
-            binding.hasUpstreamCredential() ? resources.credential(zoneId, resourceId) : Optional.empty(), granted.granted());
+            binding.hasUpstreamCredential() ? resources.credential(zoneId, resourceId) : Optional.empty(), granted.granted(),
+            listFilter(granted));
       }
       if (outcome instanceof Outcome.Refused refused) {
-        throw new CompletionException(GatewayException.of(refused.reason(), refused.message()));
+        throw new CompletionException(mcpRefusal(GatewayException.of(refused.reason(), refused.message())));
       }
       throw new CompletionException(unrecorded((Outcome.Unrecorded) outcome));
     }
+  }
+
+  /**
+   * The Gateway's base URL as the client reached it: `https` when a TLS-terminating proxy says so
+   * (`X-Forwarded-Proto`), the `Host` the client sent.
+   */
+  static String publicBase(Map<String, String> headers) {
+    String scheme = "https".equalsIgnoreCase(headers.getOrDefault("x-forwarded-proto", "")) ? "https" : "http";
+    return scheme + "://" + headers.getOrDefault("host", "localhost");
+  }
+
+  /**
+   * RFC 9728 protected-resource metadata for the MCP resource {@code /mcp/{name}}: the resource's
+   * URL as the client reaches it and the STS as its authorization server (not rewritten: clients
+   * check the authorization server's issuer against this URL).
+   */
+  public Map<String, Object> protectedResourceMetadata(String name, Map<String, String> headers) {
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("resource", publicBase(headers) + McpRoute.PREFIX + name);
+    metadata.put("authorization_servers", List.of(verifier.issuer()));
+    metadata.put("bearer_methods_supported", List.of("header"));
+    metadata.put("resource_name", "resource://" + name);
+    return metadata;
   }
 
   /** An inspected body as a JSON value; a body that is not JSON is refused. */

@@ -31,6 +31,18 @@ public final class UpstreamPath {
     return base + path + query;
   }
 
+  /**
+   * The path + query to send upstream for {@code /mcp/{name}{rest}}: the upstream URL is the MCP
+   * endpoint itself, so an empty rest sends its path as is; anything else is joined as usual.
+   */
+  public static String joinMcp(URI upstream, String rest) throws GatewayException {
+    if (rest.isEmpty() || rest.startsWith("?")) {
+      String base = upstream.getRawPath() == null || upstream.getRawPath().isEmpty() ? "/" : upstream.getRawPath();
+      return base + rest;
+    }
+    return join(upstream, rest);
+  }
+
   /** The decoded path the policy sees (`request.path`). */
   public static String decodedPath(String requestTarget) {
     int q = requestTarget.indexOf('?');

@@ -1,6 +1,7 @@
 package run.caracal.gateway.proxy;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,23 +25,25 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import run.caracal.control.db.Ids;
-import run.caracal.control.resource.ResourceBinding;
 import run.caracal.decision.Reason;
 import run.caracal.gateway.GatewayException;
 import run.caracal.gateway.authz.Authorized;
 import run.caracal.gateway.authz.GatewayAuthorizer;
 import run.caracal.gateway.authz.GatewayRequest;
+import run.caracal.gateway.mcp.ListFilter;
 import run.caracal.gateway.net.UpstreamTls;
 
 /**
@@ -54,6 +57,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private enum State { IDLE, AUTHORIZING, BUFFERING, FORWARDING_BODY, AWAITING_RESPONSE, CLOSING }
 
   private static final Duration REVOCATION_CHECK = Duration.ofSeconds(1);
+  private static final int MAX_FILTERED_BYTES = 16 * 1024 * 1024;
 
   private final GatewayAuthorizer authorizer;
   private final Executor blocking;
@@ -93,8 +97,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     long started = System.nanoTime();
     ScheduledFuture<?> firstByteTimer;
     ScheduledFuture<?> revocationCheck;
-    ResourceBinding.BodyInspection inspection;
+    int bufferLimit;
     GatewayRequest pendingRequest;
+    HttpResponse heldHead;
+    List<HttpContent> heldBody;
+    long heldBytes;
+    List<String> hidden = List.of();
     List<HttpContent> buffered;
     long bufferedBytes;
     UpstreamPool.Key upstreamKey;
@@ -184,14 +192,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         clientIp(), exchange.requestId, exchange.traceId, Optional.empty());
     Exchange current = exchange;
     blocking.execute(current.trace.wrap(current.traceId, () -> {
-      Optional<ResourceBinding.BodyInspection> inspection;
+      OptionalInt limit;
       try {
-        inspection = authorizer.bodyInspection(gatewayRequest);
+        limit = authorizer.bufferLimit(gatewayRequest);
       } catch (RuntimeException e) {
-        inspection = Optional.empty();
+        limit = OptionalInt.empty();
       }
-      if (inspection.isPresent()) {
-        var wanted = inspection.get();
+      if (limit.isPresent()) {
+        int wanted = limit.getAsInt();
         ctx.executor().execute(() -> startBuffering(current, gatewayRequest, wanted));
       } else {
         authorize(current, gatewayRequest);
@@ -231,14 +239,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * The resource asks to inspect this body: read it whole (up to its limit, 413 beyond) before
-   * deciding, then forward what was read.
+   * The decision needs this body (an MCP message, an inspected JSON body): read it whole (up to
+   * {@code limit} bytes, 413 beyond) before deciding, then forward what was read.
    */
-  private void startBuffering(Exchange ex, GatewayRequest request, ResourceBinding.BodyInspection inspection) {
+  private void startBuffering(Exchange ex, GatewayRequest request, int limit) {
     if (ex != exchange || state != State.AUTHORIZING) {
       return;
     }
-    ex.inspection = inspection;
+    ex.bufferLimit = limit;
     ex.pendingRequest = request;
     ex.buffered = new ArrayList<>();
     state = State.BUFFERING;
@@ -250,9 +258,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     Exchange ex = exchange;
     ex.buffered.add(content);
     ex.bufferedBytes += content.content().readableBytes();
-    if (ex.bufferedBytes > ex.inspection.maxBytes()) {
+    if (ex.bufferedBytes > ex.bufferLimit) {
       fail(new GatewayException(413, "payload_too_large", "body_too_large",
-          "this resource inspects bodies up to " + ex.inspection.maxBytes() + " bytes"));
+          "this resource reads bodies up to " + ex.bufferLimit + " bytes before deciding"));
       return;
     }
     if (content instanceof LastHttpContent) {
@@ -399,6 +407,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       ex.upstreamKeepAlive = false; // bytes after the end of the response: the connection is not reused
       return;
     }
+    if (ex.authorized.listFilter().isPresent() && (ex.heldHead != null || part instanceof HttpResponse r && r.status().code() == 200)) {
+      hold(ex, part);
+      return;
+    }
     if (part instanceof HttpResponse response) {
       ex.upstreamKeepAlive = HttpUtil.isKeepAlive(response) && (response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
           || HttpUtil.isTransferEncodingChunked(response) || isBodiless(ex, response));
@@ -436,6 +448,86 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
       }
     }
+  }
+
+  /**
+   * An MCP list answer is read whole (up to {@link #MAX_FILTERED_BYTES}), filtered for the caller
+   * off the event loop, and then sent with its new length; nothing of it reaches the client
+   * unfiltered (an answer too large or unreadable is a 502).
+   */
+  private void hold(Exchange ex, HttpObject part) {
+    if (part instanceof HttpResponse response) {
+      ex.heldHead = response;
+      ex.heldBody = new ArrayList<>();
+      ex.responseStarted = true; // the timer stops: the upstream answered
+      if (ex.firstByteTimer != null) {
+        ex.firstByteTimer.cancel(false);
+      }
+      ex.upstreamKeepAlive = HttpUtil.isKeepAlive(response)
+          && (response.headers().contains(HttpHeaderNames.CONTENT_LENGTH) || HttpUtil.isTransferEncodingChunked(response));
+    }
+    if (!(part instanceof HttpContent content)) {
+      return;
+    }
+    ex.heldBody.add(content);
+    ex.heldBytes += content.content().readableBytes();
+    if (ex.heldBytes > MAX_FILTERED_BYTES) {
+      ex.heldBody.forEach(ReferenceCountUtil::release);
+      ex.heldBody.clear();
+      ex.responseStarted = false;
+      fail(GatewayException.of(Reason.UPSTREAM_MALFORMED, "the MCP list answer is larger than the Gateway filters"));
+      return;
+    }
+    if (!(content instanceof LastHttpContent)) {
+      return;
+    }
+    ex.upstreamDone = true;
+    byte[] body = new byte[(int) ex.heldBytes];
+    int at = 0;
+    for (HttpContent c : ex.heldBody) {
+      int n = c.content().readableBytes();
+      c.content().getBytes(c.content().readerIndex(), body, at, n);
+      at += n;
+      ReferenceCountUtil.release(c);
+    }
+    ex.heldBody.clear();
+    String contentType = ex.heldHead.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    blocking.execute(() -> {
+      ListFilter.Filtered filtered;
+      try {
+        filtered = ex.authorized.listFilter().get().apply(body, contentType);
+      } catch (IOException | RuntimeException e) {
+        filtered = null;
+      }
+      ListFilter.Filtered result = filtered;
+      ctx.executor().execute(() -> sendFiltered(ex, result));
+    });
+  }
+
+  private void sendFiltered(Exchange ex, ListFilter.Filtered filtered) {
+    if (ex != exchange || state == State.CLOSING) {
+      return;
+    }
+    if (filtered == null) {
+      ex.responseStarted = false;
+      fail(GatewayException.of(Reason.UPSTREAM_MALFORMED, "the MCP list answer could not be read"));
+      return;
+    }
+    ex.hidden = filtered.hidden();
+    ex.upstreamStatus = ex.heldHead.status().code();
+    ex.status = ex.upstreamStatus;
+    ex.bytesOut = filtered.body().length;
+    DefaultFullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, ex.heldHead.status(),
+        Unpooled.wrappedBuffer(filtered.body()));
+    out.headers().set(ex.heldHead.headers());
+    Hop.strip(out.headers());
+    out.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+    out.headers().set(HttpHeaderNames.CONTENT_LENGTH, filtered.body().length);
+    out.headers().set(Responses.REQUEST_ID, ex.requestId);
+    if (!ex.keepAlive) {
+      out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    ctx.writeAndFlush(out).addListener((ChannelFutureListener) f -> finish(ex, "completed"));
   }
 
   private static boolean isBodiless(Exchange ex, HttpResponse response) {
@@ -492,7 +584,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ex.cancelTimers();
-    results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex), outcome);
+    results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex), outcome,
+        ex.hidden);
     ex.trace.end(ex.status, ex.upstreamStatus, outcome);
     if (upstream != null) {
       // reusable only after a whole request and a whole keep-alive response with definite framing
@@ -588,6 +681,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (ex.buffered != null) {
       ex.buffered.forEach(ReferenceCountUtil::release);
       ex.buffered = null;
+    }
+    if (ex.heldBody != null) {
+      ex.heldBody.forEach(ReferenceCountUtil::release);
+      ex.heldBody.clear();
     }
   }
 

@@ -9,14 +9,19 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import run.caracal.control.db.Json;
 import run.caracal.gateway.authz.GatewayAuthorizer;
+import run.caracal.gateway.mcp.McpRoute;
 
 /**
  * The Gateway's own endpoints, `GET /.caracal/health`, `/.caracal/ready` (503 while the database
  * cannot be reached) and `/.caracal/metrics` (Prometheus text), for requests without a resource
- * header. Each answer closes the connection.
+ * header, and RFC 9728 protected-resource metadata for each MCP resource
+ * (`/.well-known/oauth-protected-resource/mcp/{name}`). Each answer closes the connection.
  */
 final class OwnEndpoints {
   private OwnEndpoints() {}
@@ -24,7 +29,7 @@ final class OwnEndpoints {
   static boolean matches(HttpRequest request) {
     return request.method().name().equals("GET") && !request.headers().contains("X-Caracal-Resource")
         && (request.uri().equals("/.caracal/health") || request.uri().equals("/.caracal/ready")
-            || request.uri().equals("/.caracal/metrics"));
+            || request.uri().equals("/.caracal/metrics") || McpRoute.metadataFor(request.uri()).isPresent());
   }
 
   /**
@@ -35,6 +40,17 @@ final class OwnEndpoints {
       Consumer<FullHttpResponse> write) {
     boolean readiness = request.uri().startsWith("/.caracal/ready");
     boolean metrics = request.uri().equals("/.caracal/metrics");
+    Optional<String> mcpResource = McpRoute.metadataFor(request.uri());
+    if (mcpResource.isPresent()) {
+      Map<String, String> headers = ForwardedRequest.headerMap(request.headers());
+      byte[] body = Json.write(authorizer.protectedResourceMetadata(mcpResource.get(), headers)).getBytes(StandardCharsets.UTF_8);
+      FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+      r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
+          .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+          .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      write.accept(r);
+      return;
+    }
     blocking.execute(() -> {
       boolean ok = !readiness || authorizer.ready();
       byte[] body = (metrics ? authorizer.metrics().scrape()

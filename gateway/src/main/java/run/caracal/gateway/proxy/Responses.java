@@ -22,12 +22,29 @@ final class Responses {
   /** The JSON refusal; with {@code close} it says `Connection: close` (the Gateway then closes). */
   static FullHttpResponse error(GatewayException e, String requestId, boolean close) {
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("error", e.error());
-    body.put("reason", e.reason());
-    body.put("message", e.getMessage());
-    body.put("request_id", requestId);
+    int status = e.status();
+    if (e.jsonRpc().isPresent()) {
+      GatewayException.JsonRpc rpc = e.jsonRpc().get();
+      Map<String, Object> data = new LinkedHashMap<>();
+      data.put("error", e.error());
+      data.put("reason", e.reason());
+      data.put("request_id", requestId);
+      Map<String, Object> error = new LinkedHashMap<>();
+      error.put("code", rpc.code());
+      error.put("message", e.getMessage());
+      error.put("data", data);
+      body.put("jsonrpc", "2.0");
+      body.put("id", rpc.id() == null ? null : Json.read(rpc.id(), Object.class));
+      body.put("error", error);
+      status = rpc.httpStatus();
+    } else {
+      body.put("error", e.error());
+      body.put("reason", e.reason());
+      body.put("message", e.getMessage());
+      body.put("request_id", requestId);
+    }
     byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(e.status()),
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
         Unpooled.wrappedBuffer(bytes));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
     r.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
@@ -41,7 +58,9 @@ final class Responses {
     if (e.status() == 429) {
       r.headers().set(HttpHeaderNames.RETRY_AFTER, e.retryAfterSeconds());
     }
-    if (e.status() == 401) {
+    if (e.challenge().isPresent()) {
+      r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, e.challenge().get());
+    } else if (e.status() == 401) {
       r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"caracal\", error=\"invalid_token\"");
     }
     return r;

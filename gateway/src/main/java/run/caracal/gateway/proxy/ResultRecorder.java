@@ -2,6 +2,7 @@ package run.caracal.gateway.proxy;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,12 @@ final class ResultRecorder {
 
   void record(String requestId, String traceId, Authorized a, int status, int upstreamStatus, long bytesIn, long bytesOut,
       long latencyMicros, String outcome) {
+    record(requestId, traceId, a, status, upstreamStatus, bytesIn, bytesOut, latencyMicros, outcome, List.of());
+  }
+
+  /** @param hidden what an MCP list answer hid from the caller (tool or prompt names, resource URIs) */
+  void record(String requestId, String traceId, Authorized a, int status, int upstreamStatus, long bytesIn, long bytesOut,
+      long latencyMicros, String outcome, List<String> hidden) {
     metrics.gatewayRequest(Duration.ofNanos(latencyMicros * 1000), status);
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("outcome", outcome);
@@ -33,6 +40,9 @@ final class ResultRecorder {
     details.put("bytes_in", bytesIn);
     details.put("bytes_out", bytesOut);
     details.put("latency_ms", latencyMicros / 1000.0);
+    if (a.listFilter().isPresent()) {
+      details.put("hidden", hidden);
+    }
     details.put("upstream", a.upstream().getScheme() + "://" + a.upstream().getHost() + (a.upstream().getPort() > 0 ? ":" + a.upstream().getPort() : ""));
     try {
       ledger.append(ledger.newEvent("gateway.result").requestId(requestId).traceId(traceId).zone(a.zoneId()).app(a.appId())

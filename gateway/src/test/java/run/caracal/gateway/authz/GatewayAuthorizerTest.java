@@ -61,7 +61,7 @@ class GatewayAuthorizerTest {
   @Test
   void authorize_wrongAudience_401RecordedAtTheTokenStage() {
     f.reads.put(new ResourceBinding(ZONE, "resource://other", List.of("read"), List.of(), Map.of(), Optional.of("http://127.0.0.1:9"),
-        List.of(), Optional.empty(), false, NOW, NOW));
+        List.of(), Optional.empty(), Optional.empty(), false, NOW, NOW));
     GatewayRequest other = new GatewayRequest("GET", "/", Map.of("authorization", "Bearer " + f.token(API, "read"),
         "x-caracal-resource", "resource://other"), "", "req_2", "", Optional.empty());
 

@@ -35,7 +35,7 @@ public final class InputSchema {
       CONTEXT, Context.getDescriptor());
 
   /** The fields of {@code request} that are unknown at phase `issue`. */
-  public static final Set<String> REQUEST_TIME_FIELDS = Set.of("method", "path", "headers", "query", "body");
+  public static final Set<String> REQUEST_TIME_FIELDS = Set.of("method", "path", "headers", "query", "body", "mcp");
 
   /** Every top-level name a condition may read. */
   public static final List<String> ROOTS = List.of(PRINCIPAL, SESSION, DELEGATION, RESOURCE, REQUEST, CONTEXT, NOW, VARIABLES);

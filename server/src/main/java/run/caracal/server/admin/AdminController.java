@@ -140,7 +140,7 @@ public final class AdminController {
     }
     ResourceBinding spec = new ResourceBinding("", text(json, "id"), strings(json, "scopes"), strings(json, "labels"),
         stringMap(json, "attributes"), Optional.ofNullable(json.hasNonNull("upstream") ? json.get("upstream").asText() : null),
-        operations, bodyInspection(json), false, Instant.EPOCH, Instant.EPOCH);
+        operations, bodyInspection(json), mcp(json), false, Instant.EPOCH, Instant.EPOCH);
     Optional<String> credential = json.hasNonNull("upstream_credential") ? Optional.of(json.get("upstream_credential").asText()) : Optional.empty();
     boolean clear = json.path("clear_upstream_credential").asBoolean(false);
     return AdminViews.resource(control.putResource(zone, spec, credential, !clear, ACTOR));
@@ -250,6 +250,37 @@ public final class AdminController {
     return StsController.sessionJson(s);
   }
 
+
+  /** `protocol: mcp` with its `tools` ({name, scope, input_schema?}), `mask_arguments` and `max_body_bytes`. */
+  private static Optional<ResourceBinding.Mcp> mcp(JsonNode json) {
+    String protocol = json.path("protocol").asText(ResourceBinding.HTTP);
+    if (protocol.equals(ResourceBinding.HTTP) || protocol.isEmpty()) {
+      if (json.has("tools") && !json.get("tools").isEmpty()) {
+        throw new ControlException(ControlException.Kind.INVALID_REQUEST, "only an MCP resource (protocol mcp) declares tools");
+      }
+      return Optional.empty();
+    }
+    if (!protocol.equals(ResourceBinding.MCP)) {
+      throw new ControlException(ControlException.Kind.INVALID_REQUEST, "protocol `" + protocol + "` is not http or mcp");
+    }
+    List<ResourceBinding.Tool> tools = new ArrayList<>();
+    for (JsonNode t : json.path("tools")) {
+      String name = t.path("name").asText("");
+      if (name.isBlank() || t.path("scope").asText("").isBlank()) {
+        throw new ControlException(ControlException.Kind.INVALID_REQUEST, "each tool needs a name and a scope");
+      }
+      JsonNode schema = t.get("input_schema");
+      if (schema != null && !schema.isNull() && !schema.isObject()) {
+        throw new ControlException(ControlException.Kind.INVALID_REQUEST, "tool `" + name + "`'s input_schema must be a JSON object");
+      }
+      tools.add(new ResourceBinding.Tool(name, t.path("scope").asText(), schema == null || schema.isNull() ? null : schema.toString()));
+    }
+    try {
+      return Optional.of(new ResourceBinding.Mcp(tools, strings(json, "mask_arguments"), json.path("max_body_bytes").asInt(0)));
+    } catch (IllegalArgumentException e) {
+      throw new ControlException(ControlException.Kind.INVALID_REQUEST, e.getMessage());
+    }
+  }
 
   private static Optional<ResourceBinding.BodyInspection> bodyInspection(JsonNode json) {
     JsonNode b = json.get("body_inspection");

@@ -6,6 +6,7 @@ import run.caracal.control.app.Application;
 import run.caracal.control.policy.Activation;
 import run.caracal.control.policy.PolicySetVersion;
 import run.caracal.control.policy.PolicyVersion;
+import run.caracal.control.db.Json;
 import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.zone.Zone;
 
@@ -44,6 +45,20 @@ final class AdminViews {
     out.put("operations", r.operations().stream().map(o -> Map.of("method", o.method(), "path", o.path(), "scope", o.scope())).toList());
     out.put("body_inspection", r.bodyInspection().map(b -> Map.of("content_types", b.contentTypes(), "max_bytes", b.maxBytes()))
         .orElse(null));
+    out.put("protocol", r.protocol());
+    r.mcp().ifPresent(m -> {
+      out.put("tools", m.tools().stream().map(t -> {
+        Map<String, Object> tool = new LinkedHashMap<>();
+        tool.put("name", t.name());
+        tool.put("scope", t.scope());
+        if (t.inputSchema() != null) {
+          tool.put("input_schema", Json.read(t.inputSchema(), Object.class));
+        }
+        return tool;
+      }).toList());
+      out.put("mask_arguments", m.maskArguments());
+      out.put("max_body_bytes", m.maxBodyBytes());
+    });
     out.put("upstream_credential", r.hasUpstreamCredential() ? "set" : "none");
     out.put("created_at", r.createdAt().toString());
     out.put("updated_at", r.updatedAt().toString());

@@ -19,6 +19,7 @@ import run.caracal.control.pipeline.Attempt;
 import run.caracal.control.pipeline.DecisionPipeline;
 import run.caracal.control.pipeline.Outcome;
 import run.caracal.control.pipeline.ResourceReads;
+import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.session.SessionRecord;
 import run.caracal.control.token.VerifiedToken;
 import run.caracal.control.trace.Tracing;
@@ -109,7 +110,7 @@ public final class TokenService {
       throw OAuthException.of(Reason.SESSION_NOT_OWNED, "the session belongs to another application");
     }
     Optional<String> actor = request.actorToken().map(t -> sessions.verifyActive(t).session().id());
-    String resourceId = singleResource(request);
+    String resourceId = singleResource(app, request);
     List<String> requested = List.copyOf(new LinkedHashSet<>(request.scopes()));
     return attempt(app, new Attempt.SessionRef.Existing(verified.sessionId(), Optional.of(Ids.newId("jti"))), resourceId,
         requested, request, ctx, (session, scopes) -> bounds(app, session, actor, resourceId, scopes));
@@ -153,7 +154,7 @@ public final class TokenService {
   }
 
   private Attempt clientCredentials(Application app, TokenRequest request, RequestContext ctx) {
-    String resourceId = singleResource(request);
+    String resourceId = singleResource(app, request);
     if (request.scopes().isEmpty()) {
       throw OAuthException.of(Reason.SCOPE_MISSING, "scope is required");
     }
@@ -211,7 +212,13 @@ public final class TokenService {
     return ttl.compareTo(lifetimes.maxToken()) > 0 ? lifetimes.maxToken() : ttl;
   }
 
-  private static String singleResource(TokenRequest request) {
+  /**
+   * The one resource asked for. An MCP client following the specification sends the URL it
+   * connects to (RFC 8707): {@code {gateway}/mcp/{name}} stands for the MCP resource
+   * {@code resource://{name}} of the app's zone (unless a resource has that URL as its own id),
+   * and the token is for that resource id, which the Gateway checks.
+   */
+  private String singleResource(Application app, TokenRequest request) {
     if (request.resources().isEmpty()) {
       throw OAuthException.of(Reason.RESOURCE_MISSING, "resource is required (RFC 8707)");
     }
@@ -221,6 +228,11 @@ public final class TokenService {
     String resource = request.resources().get(0);
     if (resource.length() > MAX_RESOURCE_CHARS || !Names.RESOURCE_ID.matcher(resource).matches()) {
       throw OAuthException.of(Reason.RESOURCE_INVALID, "resource must be a resource id like `resource://name`");
+    }
+    Optional<String> alias = ResourceBinding.mcpAlias(resource);
+    if (alias.isPresent() && resources.find(app.zoneId(), resource).isEmpty()
+        && resources.find(app.zoneId(), alias.get()).filter(b -> b.mcp().isPresent()).isPresent()) {
+      return alias.get();
     }
     return resource;
   }

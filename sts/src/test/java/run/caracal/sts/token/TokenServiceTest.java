@@ -87,7 +87,7 @@ class TokenServiceTest {
         new CaracalMetrics());
     tokens = new TokenService(pipeline, reads, new CaracalMetrics(), sessions, minter, Lifetimes.DEFAULTS, clock);
     reads.put(app).put(new ResourceBinding(ZONE, API, List.of("read", "write"), List.of(), Map.of(), Optional.empty(), List.of(),
-        Optional.empty(), false, NOW, NOW)).put(new ZonePolicies(ZONE, Optional.of(set()), Optional.empty()));
+        Optional.empty(), Optional.empty(), false, NOW, NOW)).put(new ZonePolicies(ZONE, Optional.of(set()), Optional.empty()));
   }
 
   @AfterEach
@@ -126,6 +126,28 @@ class TokenServiceTest {
     DecisionRecord r = log.last();
     assertTrue(r.allowed());
     assertTrue(r.session().orElseThrow().oneShot());
+  }
+
+  @Test
+  void clientCredentials_forTheMcpUrlOfAnMcpResource_isForThatResource() throws Exception {
+    reads.put(new ResourceBinding(ZONE, API, List.of("read", "write"), List.of(), Map.of(), Optional.empty(), List.of(),
+        Optional.empty(), Optional.of(new ResourceBinding.Mcp(List.of(), List.of(), 0)), false, NOW, NOW));
+    TokenRequest byUrl = new TokenRequest(TokenTypes.GRANT_CLIENT_CREDENTIALS, Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.empty(), List.of("http://127.0.0.1:8080/mcp/api"), List.of("read"), Optional.empty(), Optional.empty());
+
+    IssuedToken t = tokens.issue(app, byUrl, CTX);
+
+    assertEquals(List.of(API), SignedJWT.parse(t.accessToken()).getJWTClaimsSet().getAudience());
+    assertEquals(API, log.last().resource());
+  }
+
+  @Test
+  void clientCredentials_forTheMcpUrlOfAPlainResource_isNotAnAlias() {
+    TokenRequest byUrl = new TokenRequest(TokenTypes.GRANT_CLIENT_CREDENTIALS, Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.empty(), List.of("http://127.0.0.1:8080/mcp/api"), List.of("read"), Optional.empty(), Optional.empty());
+
+    assertThrows(OAuthException.class, () -> tokens.issue(app, byUrl, CTX));
+    assertEquals("http://127.0.0.1:8080/mcp/api", log.last().resource());
   }
 
   @Test
