@@ -28,6 +28,8 @@ import run.caracal.control.policy.PolicyStore;
 import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.resource.ResourceStore;
 import run.caracal.control.session.SessionStore;
+import run.caracal.control.trace.TracedDecisionLog;
+import run.caracal.control.trace.Tracing;
 import run.caracal.control.zone.Zone;
 import run.caracal.control.zone.ZoneStore;
 import run.caracal.decision.InputMasker;
@@ -59,6 +61,7 @@ public final class ControlPlane {
   private final ChangeNotifier notifier;
   private final ShortCache<String, AppStore.Credentials> credentials = ShortCache.oneSecond();
   private final DecisionPipeline pipeline;
+  private final Tracing tracing;
 
   public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock) {
     this(jdbc, box, ledger, clock, InputMasker.DEFAULT_PATHS);
@@ -69,6 +72,16 @@ public final class ControlPlane {
    *     fingerprints (see {@link InputMasker})
    */
   public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock, List<String> maskPaths) {
+    this(jdbc, box, ledger, clock, maskPaths, Tracing.NOOP);
+  }
+
+  /**
+   * @param maskPaths the decision-input paths whose values decision records keep only as
+   *     fingerprints (see {@link InputMasker})
+   * @param tracing where the STS's and the Gateway's spans go ({@link Tracing#NOOP}: nowhere)
+   */
+  public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock, List<String> maskPaths, Tracing tracing) {
+    this.tracing = tracing;
     ControlSchema.migrate(jdbc.dataSource());
     this.clock = clock;
     this.audit = new AdminAudit(ledger, jdbc);
@@ -81,13 +94,19 @@ public final class ControlPlane {
     this.active = new ActivePolicies(policies);
     this.metrics.bindLedger(ledger);
     this.notifier = new ChangeNotifier(jdbc.dataSource());
-    this.pipeline = new DecisionPipeline(sessions, appReads(), active, new LedgerDecisionLog(ledger),
+    this.pipeline = new DecisionPipeline(sessions, appReads(), active,
+        TracedDecisionLog.wrap(new LedgerDecisionLog(ledger), tracing),
         new InputMasker(maskPaths, box.derive("caracal decision record masking v1")), clock, metrics);
   }
 
   /** The one decision pipeline every caller of the engine goes through. */
   public DecisionPipeline pipeline() {
     return pipeline;
+  }
+
+  /** The spans of the STS and the Gateway (no-op unless the server configured an exporter). */
+  public Tracing tracing() {
+    return tracing;
   }
 
   /** Applications by id, through a one-second cache (this process's own changes are seen at once). */

@@ -37,6 +37,7 @@ import run.caracal.ledger.store.DataSources;
 import run.caracal.server.admin.AdminContext;
 import run.caracal.server.home.ProcessRecord;
 import run.caracal.server.status.StatusContext;
+import run.caracal.server.trace.Telemetry;
 import run.caracal.sts.api.StsContext;
 import run.caracal.sts.session.SessionService;
 import run.caracal.sts.token.Introspection;
@@ -63,10 +64,11 @@ public final class CaracalServer implements AutoCloseable {
   private final String stsUrl;
   private final GatewayServer gateway;
   private final ChangeListener listener;
+  private final Telemetry telemetry;
 
   private CaracalServer(ServerSettings settings, HikariDataSource dataSource, Ledger ledger, ControlPlane control,
       ApplicationContext context, EmbeddedServer http, ScheduledExecutorService background, String stsUrl, GatewayServer gateway,
-      ChangeListener listener) {
+      ChangeListener listener, Telemetry telemetry) {
     this.settings = settings;
     this.dataSource = dataSource;
     this.ledger = ledger;
@@ -77,6 +79,7 @@ public final class CaracalServer implements AutoCloseable {
     this.stsUrl = stsUrl;
     this.gateway = gateway;
     this.listener = listener;
+    this.telemetry = telemetry;
   }
 
   public static CaracalServer start(ServerSettings settings) {
@@ -86,11 +89,13 @@ public final class CaracalServer implements AutoCloseable {
     HikariDataSource dataSource = DataSources.pool(url, settings.dbUser().orElse(url.startsWith("jdbc:h2:") ? "sa" : null),
         settings.dbPassword().orElse(url.startsWith("jdbc:h2:") ? "" : null), 16);
     Ledger ledger = null;
+    Telemetry telemetry = null;
     try {
+      telemetry = Telemetry.fromEnvironment();
       Clock clock = Clock.systemUTC();
       ledger = Ledger.open(LedgerConfig.dataSource(dataSource, settings.home().ledgerKeys()).withClock(clock));
       ControlPlane control = new ControlPlane(new Jdbc(dataSource), SecretBox.open(settings.home().masterKeyFile()), ledger, clock,
-          maskPaths(System.getenv().getOrDefault("CARACAL_RECORD_MASK_PATHS", "")));
+          maskPaths(System.getenv().getOrDefault("CARACAL_RECORD_MASK_PATHS", "")), telemetry.tracing());
       int port = settings.stsPort() == 0 ? freePort() : settings.stsPort();
       String stsUrl = settings.issuer().orElse("http://" + settings.host() + ":" + port);
       Lifetimes lifetimes = Lifetimes.DEFAULTS;
@@ -153,16 +158,19 @@ public final class CaracalServer implements AutoCloseable {
             }).start()
           : null;
       CaracalServer server = new CaracalServer(settings, dataSource, ledger, control, context, http, background, stsUrl, gateway,
-          listener);
+          listener, telemetry);
       server.writeState(url);
-      LOG.info("caracal started sts_url={} gateway_url={} database={}", stsUrl, server.gatewayUrl().orElse("-"),
-          url.startsWith("jdbc:h2:") ? "h2" : "postgresql");
+      LOG.info("caracal started sts_url={} gateway_url={} database={} tracing={}", stsUrl, server.gatewayUrl().orElse("-"),
+          url.startsWith("jdbc:h2:") ? "h2" : "postgresql", telemetry.tracing().enabled() ? "otlp" : "off");
       return server;
     } catch (RuntimeException e) {
       if (ledger != null) {
         ledger.close();
       }
       dataSource.close();
+      if (telemetry != null) {
+        telemetry.close();
+      }
       throw e;
     }
   }
@@ -250,6 +258,7 @@ public final class CaracalServer implements AutoCloseable {
     } finally {
       ledger.close();
       dataSource.close();
+      telemetry.close();
     }
   }
 

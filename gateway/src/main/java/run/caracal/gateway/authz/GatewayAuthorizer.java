@@ -4,6 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +33,7 @@ import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.token.TokenRejected;
 import run.caracal.control.token.TokenVerifier;
 import run.caracal.control.token.VerifiedToken;
+import run.caracal.control.trace.Tracing;
 import run.caracal.decision.DecisionRecord.Call;
 import run.caracal.decision.Reason;
 import run.caracal.engine.decision.McpMethods;
@@ -69,14 +72,20 @@ public final class GatewayAuthorizer {
   private final Clock clock;
   private final RateLimiter limiter;
   private final CaracalMetrics metrics;
+  private final Tracing tracing;
 
   public GatewayAuthorizer(ControlPlane control, TokenVerifier verifier, UpstreamGuard guard, Clock clock, RateLimiter limiter) {
     this(control.pipeline(), control.resources(), control.sessions(), control.appReads(), verifier, guard, clock, limiter,
-        control.metrics());
+        control.metrics(), control.tracing());
   }
 
   public GatewayAuthorizer(DecisionPipeline pipeline, ResourceReads resources, SessionReads sessions, AppReads apps,
       TokenVerifier verifier, UpstreamGuard guard, Clock clock, RateLimiter limiter, CaracalMetrics metrics) {
+    this(pipeline, resources, sessions, apps, verifier, guard, clock, limiter, metrics, Tracing.NOOP);
+  }
+
+  public GatewayAuthorizer(DecisionPipeline pipeline, ResourceReads resources, SessionReads sessions, AppReads apps,
+      TokenVerifier verifier, UpstreamGuard guard, Clock clock, RateLimiter limiter, CaracalMetrics metrics, Tracing tracing) {
     this.pipeline = pipeline;
     this.resources = resources;
     this.sessions = sessions;
@@ -86,6 +95,12 @@ public final class GatewayAuthorizer {
     this.clock = clock;
     this.limiter = limiter;
     this.metrics = metrics;
+    this.tracing = tracing;
+  }
+
+  /** Where the Gateway's spans go. */
+  public Tracing tracing() {
+    return tracing;
   }
 
   /** The process's metrics (the Gateway records request latency there). */
@@ -156,17 +171,17 @@ public final class GatewayAuthorizer {
     Checked checked = new Checked(request);
     try {
       Attempt attempt = checked.attempt();
-      return pipeline.decide(attempt).thenApply(outcome -> checked.answer(outcome));
+      return tracing.decision(() -> pipeline.decide(attempt)).thenApply(outcome -> checked.answer(outcome));
     } catch (GatewayException refusal) {
       Reason reason = Reason.fromId(refusal.reason()).orElse(Reason.MALFORMED_REQUEST);
       Request.Builder recorded = checked.requestBase();
       if (checked.mcpInput != null) {
         recorded.setMcp(checked.mcpInput);
       }
-      return pipeline.refuse(request.requestId(), request.traceId(), request.clientIp(), Phase.REQUEST, checked.zoneId,
-              Optional.ofNullable(checked.appId), Optional.ofNullable(checked.sessionId), Optional.ofNullable(checked.jti),
-              checked.resourceId, checked.call(), recorded.build(),
-              new Attempt.Refusal(reason, refusal.getMessage()))
+      return tracing.decision(() -> pipeline.refuse(request.requestId(), request.traceId(), request.clientIp(), Phase.REQUEST,
+              checked.zoneId, Optional.ofNullable(checked.appId), Optional.ofNullable(checked.sessionId),
+              Optional.ofNullable(checked.jti), checked.resourceId, checked.call(), recorded.build(),
+              new Attempt.Refusal(reason, refusal.getMessage())))
           .thenApply(outcome -> {
             throw new CompletionException(outcome instanceof Outcome.Unrecorded u ? unrecorded(u) : checked.mcpRefusal(refusal));
           });
@@ -255,10 +270,14 @@ public final class GatewayAuthorizer {
         throw GatewayException.of(Reason.TOKEN_MISSING, "Authorization: Bearer <token> is required");
       }
       String token = authorization.substring(7).trim();
+      Span verifying = tracing.child("caracal.token.verify");
       try {
         verified = verifier.verifyAnyAudience(token, "at+jwt");
       } catch (TokenRejected e) {
+        verifying.setStatus(StatusCode.ERROR, e.reason());
         throw GatewayException.of(Reason.fromId(e.reason()).orElse(Reason.TOKEN_MALFORMED), e.getMessage());
+      } finally {
+        verifying.end();
       }
       zoneId = verified.zone();
       binding = resources.find(zoneId, resourceId)

@@ -86,6 +86,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     HttpRequest request;
     String requestId;
     String traceId;
+    ExchangeTrace trace = ExchangeTrace.OFF;
     Authorized authorized;
     boolean keepAlive;
     boolean responseStarted;
@@ -163,7 +164,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     exchange = new Exchange();
     exchange.request = request;
     exchange.requestId = Ids.newRequestId();
-    exchange.traceId = ForwardedRequest.traceId(request.headers());
+    // probes of the Gateway's own endpoints are not traced
+    exchange.trace = OwnEndpoints.matches(request) ? ExchangeTrace.OFF
+        : ExchangeTrace.begin(authorizer.tracing(), request, exchange.requestId);
+    exchange.traceId = exchange.trace.traceId().orElseGet(() -> ForwardedRequest.traceId(request.headers()));
     exchange.keepAlive = HttpUtil.isKeepAlive(request);
     try {
       Framing.check(request, settings.maxBodyBytes());
@@ -187,7 +191,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     GatewayRequest gatewayRequest = new GatewayRequest(request.method().name(), request.uri(), ForwardedRequest.headerMap(request.headers()),
         clientIp(), exchange.requestId, exchange.traceId, Optional.empty());
     Exchange current = exchange;
-    blocking.execute(() -> {
+    blocking.execute(current.trace.wrap(current.traceId, () -> {
       OptionalInt limit;
       try {
         limit = authorizer.bufferLimit(gatewayRequest);
@@ -200,7 +204,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       } else {
         authorize(current, gatewayRequest);
       }
-    });
+    }));
   }
 
   /**
@@ -270,7 +274,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       state = State.AUTHORIZING;
       ctx.channel().config().setAutoRead(false);
       GatewayRequest withBody = ex.pendingRequest.withBody(body);
-      blocking.execute(() -> authorize(ex, withBody));
+      blocking.execute(ex.trace.wrap(ex.traceId, () -> authorize(ex, withBody)));
     }
   }
 
@@ -279,6 +283,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     Authorized a = ex.authorized;
     boolean https = "https".equalsIgnoreCase(a.upstream().getScheme());
     ex.upstreamKey = new UpstreamPool.Key(https ? "https" : "http", a.upstream().getHost(), a.address());
+    ex.trace.upstreamStarted(a);
     Channel pooled = pool.acquire(ex.upstreamKey);
     if (pooled != null) {
       pooled.pipeline().addLast(UpstreamPool.HANDLER, new UpstreamHandler(this, ex));
@@ -318,7 +323,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   /** Sends the request head, then the body as it arrives. */
   private void connected(Exchange ex, Channel channel) {
     upstream = channel;
-    upstream.write(ForwardedRequest.of(ex.request, ex.authorized, ex.requestId, ex.traceId, clientIp()));
+    HttpRequest head = ForwardedRequest.of(ex.request, ex.authorized, ex.requestId, ex.traceId, clientIp());
+    ex.trace.upstreamTraceparent().ifPresent(tp -> head.headers().set("traceparent", tp));
+    upstream.write(head);
     state = State.FORWARDING_BODY;
     if (HttpUtil.is100ContinueExpected(ex.request)) {
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
@@ -540,6 +547,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (ex.responseStarted) {
       results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut,
           micros(ex), "aborted");
+      ex.trace.end(ex.status, ex.upstreamStatus, "aborted");
       closeAll();
     } else {
       fail(e);
@@ -563,6 +571,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             ex.cancelTimers();
             results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut,
                 micros(ex), "revoked");
+            ex.trace.end(ex.status, ex.upstreamStatus, "revoked");
             closeAll();
           }
         });
@@ -577,6 +586,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     ex.cancelTimers();
     results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex), outcome,
         ex.hidden);
+    ex.trace.end(ex.status, ex.upstreamStatus, outcome);
     if (upstream != null) {
       // reusable only after a whole request and a whole keep-alive response with definite framing
       if (ex.upstreamDone && ex.upstreamKeepAlive && state == State.AWAITING_RESPONSE) {
@@ -607,6 +617,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     Exchange ex = exchange;
+    if (ex != null) {
+      ex.trace.end(e.status(), ex.upstreamStatus, e.reason());
+    }
     if (ex != null && ex.authorized != null) {
       results.record(ex.requestId, ex.traceId, ex.authorized, e.status(), ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex),
           e.reason());
@@ -689,6 +702,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     if (exchange != null) {
       exchange.cancelTimers();
+      exchange.trace.end(exchange.status, exchange.upstreamStatus, "client_closed");
     }
     state = State.CLOSING;
     if (upstream != null) {

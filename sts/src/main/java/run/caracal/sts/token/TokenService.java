@@ -1,6 +1,8 @@
 package run.caracal.sts.token;
 
 import com.nimbusds.jwt.JWTClaimsSet;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +22,7 @@ import run.caracal.control.pipeline.ResourceReads;
 import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.session.SessionRecord;
 import run.caracal.control.token.VerifiedToken;
+import run.caracal.control.trace.Tracing;
 import run.caracal.decision.DecisionRecord.Call;
 import run.caracal.decision.Reason;
 import run.caracal.engine.decision.Decision;
@@ -48,13 +51,19 @@ public final class TokenService {
   private final TokenMinter minter;
   private final Lifetimes lifetimes;
   private final Clock clock;
+  private final Tracing tracing;
 
   public TokenService(ControlPlane control, SessionService sessions, TokenMinter minter, Lifetimes lifetimes, Clock clock) {
-    this(control.pipeline(), control.resources(), control.metrics(), sessions, minter, lifetimes, clock);
+    this(control.pipeline(), control.resources(), control.metrics(), sessions, minter, lifetimes, clock, control.tracing());
   }
 
   public TokenService(DecisionPipeline pipeline, ResourceReads resources, CaracalMetrics metrics, SessionService sessions,
       TokenMinter minter, Lifetimes lifetimes, Clock clock) {
+    this(pipeline, resources, metrics, sessions, minter, lifetimes, clock, Tracing.NOOP);
+  }
+
+  public TokenService(DecisionPipeline pipeline, ResourceReads resources, CaracalMetrics metrics, SessionService sessions,
+      TokenMinter minter, Lifetimes lifetimes, Clock clock, Tracing tracing) {
     this.pipeline = pipeline;
     this.resources = resources;
     this.metrics = metrics;
@@ -62,6 +71,7 @@ public final class TokenService {
     this.minter = minter;
     this.lifetimes = lifetimes;
     this.clock = clock;
+    this.tracing = tracing;
   }
 
   public IssuedToken issue(Application app, TokenRequest request, RequestContext ctx) {
@@ -75,7 +85,7 @@ public final class TokenService {
     } catch (OAuthException refusal) {
       throw recordRefused(app, request, refusal, ctx);
     }
-    Outcome outcome = pipeline.decide(attempt).join();
+    Outcome outcome = tracing.decision(() -> pipeline.decide(attempt)).join();
     if (outcome instanceof Outcome.Granted granted) {
       return mint(granted, attempt, request.ttlSeconds());
     }
@@ -95,7 +105,7 @@ public final class TokenService {
     request.requestedTokenType().filter(t -> !t.equals(TokenTypes.URN_ACCESS_TOKEN) && !t.equals(TokenTypes.URN_JWT)).ifPresent(t -> {
       throw OAuthException.of(Reason.REQUESTED_TOKEN_TYPE_UNSUPPORTED, "only access tokens are issued");
     });
-    VerifiedToken verified = sessions.verifySessionToken(subject);
+    VerifiedToken verified = verifySubject(subject);
     if (!verified.clientId().equals(app.id())) {
       throw OAuthException.of(Reason.SESSION_NOT_OWNED, "the session belongs to another application");
     }
@@ -104,6 +114,19 @@ public final class TokenService {
     List<String> requested = List.copyOf(new LinkedHashSet<>(request.scopes()));
     return attempt(app, new Attempt.SessionRef.Existing(verified.sessionId(), Optional.of(Ids.newId("jti"))), resourceId,
         requested, request, ctx, (session, scopes) -> bounds(app, session, actor, resourceId, scopes));
+  }
+
+  /** The subject (session) token, verified in a `caracal.token.verify` span. */
+  private VerifiedToken verifySubject(String subject) {
+    Span span = tracing.child("caracal.token.verify");
+    try {
+      return sessions.verifySessionToken(subject);
+    } catch (OAuthException e) {
+      span.setStatus(StatusCode.ERROR, e.reason());
+      throw e;
+    } finally {
+      span.end();
+    }
   }
 
   /** The exchange's limits: the app's own session, the actor in its chain, resource and scopes within it. */
@@ -222,10 +245,10 @@ public final class TokenService {
   private OAuthException recordRefused(Application app, TokenRequest request, OAuthException refusal, RequestContext ctx) {
     Reason reason = Reason.fromId(refusal.reason()).orElse(Reason.MALFORMED_REQUEST);
     String resource = request.resources().size() == 1 ? request.resources().get(0) : "";
-    Outcome outcome = pipeline.refuse(ctx.requestId(), ctx.traceId(), ctx.clientIp(), Phase.ISSUE, app.zoneId(),
-        Optional.of(app.id()), Optional.empty(), Optional.empty(), resource, Call.grant(request.grantType()),
+    Outcome outcome = tracing.decision(() -> pipeline.refuse(ctx.requestId(), ctx.traceId(), ctx.clientIp(), Phase.ISSUE,
+        app.zoneId(), Optional.of(app.id()), Optional.empty(), Optional.empty(), resource, Call.grant(request.grantType()),
         Request.newBuilder().setPhase(Phase.ISSUE.id()).addAllScopes(request.scopes()).build(),
-        new Attempt.Refusal(reason, refusal.getMessage())).join();
+        new Attempt.Refusal(reason, refusal.getMessage()))).join();
     return outcome instanceof Outcome.Unrecorded u ? OAuthException.unrecorded(u) : refusal;
   }
 }
