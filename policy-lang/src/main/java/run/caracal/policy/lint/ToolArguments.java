@@ -26,7 +26,8 @@ import run.caracal.policy.yaml.ScalarText;
  * {@code 'NAME' in ...}) when no tool the rule can apply to declares {@code NAME} in its input
  * schema. The tools a rule can apply to are the declared tools of the policy's MCP resources whose
  * scope is among the rule's scopes, narrowed by a conjunct {@code request.mcp.tool == 'x'} (or
- * {@code in [...]}) around the read. Tools without an input schema, or whose schema admits other
+ * {@code in [...]}) around the read; a conjunct {@code request.mcp.method == 'prompts/get'} (any
+ * method but {@code tools/call}) means the arguments are not a tool's. Tools without an input schema, or whose schema admits other
  * properties, silence the check. Stateless.
  */
 final class ToolArguments {
@@ -102,9 +103,7 @@ final class ToolArguments {
 
   /** Whether {@code e} is {@code request.mcp.arguments}. */
   private static boolean isArguments(CelExpr e) {
-    return isSelect(e, "arguments") && isSelect(e.select().operand(), "mcp")
-        && e.select().operand().select().operand().getKind() == CelExpr.ExprKind.Kind.IDENT
-        && e.select().operand().select().operand().ident().name().equals("request");
+    return isMcpField(e, "arguments");
   }
 
   private static boolean isSelect(CelExpr e, String field) {
@@ -127,6 +126,9 @@ final class ToolArguments {
           Optional<Set<String>> names = toolNames(conjunct);
           if (names.isPresent()) {
             left = left.stream().filter(t -> names.get().stream().anyMatch(t::matches)).toList();
+          }
+          if (otherMethod(conjunct)) {
+            return List.of(); // the arguments of a prompt, not of a tool
           }
         }
       }
@@ -156,8 +158,24 @@ final class ToolArguments {
     return Optional.empty();
   }
 
+  /** Whether {@code e} is {@code request.mcp.method == 'M'} for a method other than {@code tools/call}. */
+  private static boolean otherMethod(CelExpr e) {
+    if (e.getKind() != CelExpr.ExprKind.Kind.CALL || !e.call().function().equals(EQUALS) || e.call().args().size() != 2) {
+      return false;
+    }
+    CelExpr left = e.call().args().get(0);
+    CelExpr right = e.call().args().get(1);
+    Optional<String> method = isMcpField(left, "method") ? string(right) : isMcpField(right, "method") ? string(left) : Optional.empty();
+    return method.filter(m -> !m.equals("tools/call")).isPresent();
+  }
+
   private static boolean isTool(CelExpr e) {
-    return isSelect(e, "tool") && isSelect(e.select().operand(), "mcp")
+    return isMcpField(e, "tool");
+  }
+
+  /** Whether {@code e} is {@code request.mcp.FIELD}. */
+  private static boolean isMcpField(CelExpr e, String field) {
+    return isSelect(e, field) && isSelect(e.select().operand(), "mcp")
         && e.select().operand().select().operand().getKind() == CelExpr.ExprKind.Kind.IDENT
         && e.select().operand().select().operand().ident().name().equals("request");
   }
