@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import run.caracal.cli.UsageException;
 
@@ -82,6 +83,51 @@ final class McpToolListTest {
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> new McpToolList(URI.create(url), Map.of()).tools());
 
     assertEquals("cannot reach the MCP server at " + url + " (connection refused)", e.getMessage());
+  }
+
+  @Test
+  void tools_statelessServerRefusingInitialize_isAskedWithTheMirroredHeaders() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    HttpServer stateless = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    stateless.createContext("/mcp", x -> {
+      String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      String header = x.getRequestHeaders().getFirst("Mcp-Method");
+      seen.add(header + " " + x.getRequestHeaders().getFirst("MCP-Protocol-Version"));
+      boolean list = "tools/list".equals(header) && body.contains("\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"");
+      byte[] answer = (list ? "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"tools\":[{\"name\":\"search\",\"inputSchema\":{}}]}}"
+          : "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32601,\"message\":\"Method not found\"}}").getBytes(StandardCharsets.UTF_8);
+      x.getResponseHeaders().add("Content-Type", "application/json");
+      x.sendResponseHeaders(list ? 200 : 404, answer.length);
+      x.getResponseBody().write(answer);
+      x.close();
+    });
+    stateless.start();
+    try {
+      List<McpToolList.Tool> tools = new McpToolList(URI.create("http://127.0.0.1:" + stateless.getAddress().getPort() + "/mcp"), Map.of()).tools();
+
+      assertEquals(List.of("search"), tools.stream().map(McpToolList.Tool::name).toList());
+      assertEquals(List.of("null null", "tools/list 2026-07-28"), seen);
+    } finally {
+      stateless.stop(0);
+    }
+  }
+
+  @Test
+  void tools_unauthorized_saysToGiveAHeader() throws Exception {
+    HttpServer locked = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    locked.createContext("/", x -> {
+      x.sendResponseHeaders(401, -1);
+      x.close();
+    });
+    locked.start();
+    try {
+      String url = "http://127.0.0.1:" + locked.getAddress().getPort() + "/";
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> new McpToolList(URI.create(url), Map.of()).tools());
+
+      assertEquals(url + " refused `initialize` with HTTP 401 (give its credential with --header 'Authorization: Bearer ...')", e.getMessage());
+    } finally {
+      locked.stop(0);
+    }
   }
 
   @Test
