@@ -21,13 +21,16 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import run.caracal.cli.CaracalProcess.Result;
+import run.caracal.cli.admin.McpTestServer;
 
 /**
  * The admin verbs (`zone`, `app`, `resource`, `policy push|activate|history`, `session`) against
@@ -329,6 +332,52 @@ final class AdminVerbsIT {
     Result gone = caracal("resource", "get", "--zone", "res", "resource://docs");
     assertEquals(1, gone.exit(), gone::toString);
     assertEquals("caracal: resource `resource://docs` in zone `res` not found\n", gone.err());
+  }
+
+  @Test
+  void resourceImportToolsAndSetup_mcpServer_storeSchemasOfDeclaredToolsAndDeclareTheResource() throws Exception {
+    Map<String, String> listed = new LinkedHashMap<>();
+    listed.put("read_file", "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"]}");
+    listed.put("write_file", "{\"type\":\"object\",\"properties\":{\"path\":{},\"content\":{}}}");
+    listed.put("delete_file", "{\"type\":\"object\",\"properties\":{\"path\":{}}}");
+    try (McpTestServer mcp = new McpTestServer(listed, true)) {
+      ok("zone", "create", "mcp");
+      ok("resource", "create", "--zone", "mcp", "--id", "resource://files", "--scopes", "files:read,files:write",
+          "--upstream", mcp.url(), "--protocol", "mcp", "--tool", "read_file=files:read", "--tool", "write_*=files:write",
+          "--mask-argument", "content");
+      ok("resource", "create", "--zone", "mcp", "--id", "resource://plain", "--scopes", "x:read", "--upstream", mcp.url());
+
+      JsonNode imported = json(ok("resource", "import-tools", "resource://files", "--zone", "mcp", "--header", "Authorization: Bearer up",
+          "--json"));
+      Result declared = ok("resource", "import-tools", "resource://files", "--zone", "mcp", "--declare", "files:write");
+      Result plain = caracal("resource", "import-tools", "resource://plain", "--zone", "mcp");
+      Result unknown = caracal("resource", "import-tools", "resource://none", "--zone", "mcp");
+      JsonNode stored = json(ok("resource", "get", "--zone", "mcp", "resource://files", "--json"));
+      JsonNode setup = json(ok("setup", "--zone", "mcp", "--app", "mcp-agent", "--resource-id", "resource://tools", "--scopes", "t:call",
+          "--upstream", mcp.url(), "--protocol", "mcp", "--tool", "run_*=t:call", "--profile", "mcp.toml", "--yes", "--json"));
+      JsonNode tools = json(ok("resource", "get", "--zone", "mcp", "resource://tools", "--json"));
+
+      assertEquals(3, imported.path("listed").asInt(), imported::toString);
+      assertEquals("schema imported", imported.path("tools").get(0).path("status").asText(), imported::toString);
+      assertEquals(List.of("write_file"), texts(imported.path("tools").get(1).path("covers")), imported::toString);
+      assertEquals(List.of("delete_file"), texts(imported.path("undeclared")), imported::toString);
+      assertTrue(mcp.seen.get(0).endsWith("auth=Bearer up"), mcp.seen::toString);
+      assertTrue(declared.out().lines().anyMatch(l -> l.startsWith("delete_file:") && l.contains("declared with scope files:write")),
+          declared::toString);
+      assertEquals(List.of("read_file", "write_*", "delete_file"), names(stored.path("tools"), "name"));
+      assertEquals("path", stored.path("tools").get(0).path("input_schema").path("required").get(0).asText(), stored::toString);
+      assertTrue(stored.path("tools").get(1).path("input_schema").isMissingNode(), "a glob gets no schema");
+      assertEquals(List.of("content"), texts(stored.path("mask_arguments")), "the rest of the resource is kept");
+      assertEquals(mcp.url(), stored.path("upstream").asText());
+      assertEquals(1, plain.exit(), plain::toString);
+      assertTrue(plain.err().startsWith("caracal: resource `resource://plain` is not an MCP resource (protocol http)"), plain::toString);
+      assertEquals(1, unknown.exit(), unknown::toString);
+      assertTrue(unknown.err().startsWith("caracal: resource `resource://none` not found in zone `mcp`"), unknown::toString);
+      assertNoStackTrace(plain);
+      assertEquals(setup.path("gateway_url").asText() + "/mcp/tools", setup.path("mcp_url").asText(), setup::toString);
+      assertEquals("mcp", tools.path("protocol").asText(), tools::toString);
+      assertEquals("run_*", tools.path("tools").get(0).path("name").asText(), tools::toString);
+    }
   }
 
   // policies

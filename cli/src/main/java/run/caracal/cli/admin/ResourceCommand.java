@@ -23,7 +23,7 @@ import run.caracal.cli.admin.AdminClient.AdminException;
 @Command(name = "resource", mixinStandardHelpOptions = true,
     description = "Manage resources (the APIs tokens are issued for and the gateway protects).",
     subcommands = {ResourceCommand.Create.class, ResourceCommand.Update.class, ResourceCommand.ListResources.class,
-        ResourceCommand.Get.class, ResourceCommand.Delete.class})
+        ResourceCommand.Get.class, ResourceCommand.Delete.class, ImportToolsCommand.class})
 public final class ResourceCommand {
   /** `caracal resource create --zone Z --id ID --scopes a,b`. */
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a resource; fails if the id exists in the zone.")

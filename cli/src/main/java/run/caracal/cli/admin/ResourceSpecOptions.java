@@ -98,7 +98,8 @@ public final class ResourceSpecOptions {
     return body;
   }
 
-  private static Map<String, String> tool(String text) {
+  /** One `--tool NAME=SCOPE` as the admin API's `{name, scope}`; a malformed one is a usage error. */
+  public static Map<String, String> tool(String text) {
     int eq = text.indexOf('=');
     if (eq <= 0 || eq == text.length() - 1 || text.strip().contains(" ")) {
       throw new UsageException("--tool `" + text + "` must look like NAME=SCOPE, e.g. read_*=files:read");

@@ -70,7 +70,10 @@ final class PolicyText {
         .toList();
   }
 
-  /** The zone's resources as Resource documents (JSON is YAML), so scope and pattern checks mean something. */
+  /**
+   * The zone's resources as Resource documents (JSON is YAML), so scope and pattern checks mean
+   * something; MCP resources keep their tools and input schemas, for the argument check.
+   */
   static String resourceDocuments(JsonNode resources) {
     StringBuilder out = new StringBuilder();
     int n = 0;
@@ -82,6 +85,16 @@ final class PolicyText {
       var spec = doc.putObject("spec");
       spec.put("id", r.path("id").asText());
       spec.set("scopes", r.path("scopes").deepCopy());
+      if (r.path("protocol").asText().equals("mcp")) {
+        spec.put("protocol", "mcp");
+        var tools = spec.putArray("tools");
+        r.path("tools").forEach(t -> {
+          var tool = tools.addObject().put("name", t.path("name").asText()).put("scope", t.path("scope").asText());
+          if (t.path("input_schema").isObject()) {
+            tool.set("input_schema", t.get("input_schema").deepCopy());
+          }
+        });
+      }
       out.append("---\n").append(doc).append('\n');
     }
     return out.toString();

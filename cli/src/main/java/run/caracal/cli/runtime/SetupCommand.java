@@ -41,6 +41,12 @@ import run.caracal.server.home.ProcessRecord;
 @Command(name = "setup", mixinStandardHelpOptions = true,
     description = "Set up a zone, an agent app, a resource and a starter policy; write the runtime profile.")
 public final class SetupCommand implements Callable<Integer> {
+  /** The headers of an MCP request over Streamable HTTP, as curl options. */
+  private static final String MCP_HEADERS = "-H \"Content-Type: application/json\" -H \"Accept: application/json, text/event-stream\"";
+  /** An MCP `initialize` request: the first message of a session. */
+  private static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+      + "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"curl\",\"version\":\"1\"}}}";
+
   @Spec
   CommandSpec spec;
 
@@ -58,6 +64,14 @@ public final class SetupCommand implements Callable<Integer> {
 
   @Option(names = "--upstream", description = "Upstream URL the Gateway forwards to.")
   String upstream;
+
+  @Option(names = "--protocol", defaultValue = "http", paramLabel = "http|mcp",
+      description = "`mcp` when the upstream is an MCP server (agents reach it at {gateway}/mcp/{name}); default: ${DEFAULT-VALUE}.")
+  String protocol = "http";
+
+  @Option(names = "--tool", paramLabel = "NAME=SCOPE",
+      description = "With --protocol mcp: a tool (name glob) and the scope a call needs, e.g. read_*=files:read; repeatable.")
+  List<String> tools = new ArrayList<>();
 
   @Option(names = "--profile", description = "Where to write the runtime profile (default: ./caracal.toml).")
   Path profile;
@@ -98,6 +112,17 @@ public final class SetupCommand implements Callable<Integer> {
       scopes = List.of(ask(console, null, "scopes (comma-separated)", null).split("\\s*,\\s*"));
     }
     upstream = ask(console, upstream, "upstream URL", null);
+    List<Map<String, String>> declared = tools.stream().map(ResourceSpecOptions::tool).toList();
+    if (!protocol.equals("http") && !protocol.equals("mcp")) {
+      throw new UsageException("--protocol must be http or mcp, not `" + protocol + "`");
+    }
+    if (!protocol.equals("mcp") && !declared.isEmpty()) {
+      throw new UsageException("--tool needs --protocol mcp");
+    }
+    declared.stream().filter(t -> !scopes.contains(t.get("scope"))).findFirst().ifPresent(t -> {
+      throw new UsageException("--tool `" + t.get("name") + "=" + t.get("scope") + "`: scope `" + t.get("scope")
+          + "` is not in --scopes");
+    });
     if (credentialFile != null) {
       upstreamCredential = ResourceSpecOptions.credential(credentialFile);
     }
@@ -126,7 +151,16 @@ public final class SetupCommand implements Callable<Integer> {
    */
   public record Result(String zoneId, String zoneName, String appId, String resourceId, String policySet, int setVersion,
       Path profile, Path secretFile, boolean written, String profileText, String gatewayUrl, String stsUrl, String envName,
-      String firstPath) {}
+      String firstPath, String protocol) {
+    /** Where an MCP client reaches an MCP resource: {@code {gateway}/mcp/{name}}, the id without its scheme. */
+    public String mcpUrl() {
+      return gatewayUrl + "/mcp/" + resourceId.substring(resourceId.indexOf("://") + 3);
+    }
+
+    public boolean mcp() {
+      return "mcp".equals(protocol);
+    }
+  }
 
   /**
    * The console's guided setup: the same admin calls as `caracal setup`. With {@code writeFiles} the
@@ -191,6 +225,10 @@ public final class SetupCommand implements Callable<Integer> {
     if (upstreamCredential != null) {
       resource.put("upstream_credential", upstreamCredential);
     }
+    if ("mcp".equals(protocol)) {
+      resource.put("protocol", "mcp");
+      resource.put("tools", tools.stream().map(ResourceSpecOptions::tool).toList());
+    }
     admin.put("/admin/v1/zones/" + zoneId + "/resources", resource);
     String starter = existingPolicy != null ? existingPolicy : app + "-starter";
     String policyYaml = existingPolicy != null ? "" : "apiVersion: caracal.run/v1\nkind: Policy\nmetadata:\n  name: " + starter
@@ -216,7 +254,8 @@ public final class SetupCommand implements Callable<Integer> {
       writePrivate(profilePath, profileText);
     }
     return new Result(zoneId, zone, appId, resourceId, "default", activation.path("version").asInt(), profilePath.toAbsolutePath(),
-        secret, writeFiles, profileText, gateway, sts, envName, firstPath == null ? "/" : firstPath);
+        secret, writeFiles, profileText, gateway, sts, envName, firstPath == null ? "/" : firstPath,
+        protocol == null ? "http" : protocol);
   }
 
   private void print(Result r) throws Exception {
@@ -231,13 +270,19 @@ public final class SetupCommand implements Callable<Integer> {
       m.put("profile", r.profile().toString());
       m.put("secret_file", r.secretFile().toString());
       m.put("gateway_url", r.gatewayUrl());
+      if (r.mcp()) {
+        m.put("mcp_url", r.mcpUrl());
+      }
       m.put("first_request", firstRequest(r));
       out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));
     } else {
       out.println("setup complete");
       out.println("  zone:         " + r.zoneName() + " (" + r.zoneId() + ")");
       out.println("  app:          " + app + " (" + r.appId() + ")");
-      out.println("  resource:     " + r.resourceId());
+      out.println("  resource:     " + r.resourceId() + (r.mcp() ? " (MCP server)" : ""));
+      if (r.mcp()) {
+        out.println("  mcp url:      " + r.mcpUrl() + " (give it to the agent's MCP client with its token)");
+      }
       out.println("  policy set:   " + r.policySet() + " v" + r.setVersion() + " (active)");
       out.println("  profile:      " + r.profile());
       out.println("  secret file:  " + r.secretFile() + " (mode 0600, shown nowhere else)");
@@ -245,12 +290,20 @@ public final class SetupCommand implements Callable<Integer> {
       out.println("first request:");
       out.println("  " + firstRequest(r));
       out.println("or by hand, with a token in $TOKEN:");
-      out.println("  curl -H \"Authorization: Bearer $TOKEN\" -H \"X-Caracal-Resource: " + r.resourceId() + "\" " + r.gatewayUrl() + r.firstPath());
+      if (r.mcp()) {
+        out.println("  curl -H \"Authorization: Bearer $TOKEN\" " + MCP_HEADERS + " -d '" + INITIALIZE + "' " + r.mcpUrl());
+      } else {
+        out.println("  curl -H \"Authorization: Bearer $TOKEN\" -H \"X-Caracal-Resource: " + r.resourceId() + "\" " + r.gatewayUrl() + r.firstPath());
+      }
     }
     out.flush();
   }
 
   public static String firstRequest(Result r) {
+    if (r.mcp()) {
+      return "CARACAL_CONFIG=" + r.profile() + " " + Launcher.name() + " run -- sh -c 'curl -s -H \"Authorization: Bearer $" + r.envName()
+          + "\" " + MCP_HEADERS + " -d \"" + INITIALIZE.replace("\"", "\\\"") + "\" " + r.mcpUrl() + "'";
+    }
     return "CARACAL_CONFIG=" + r.profile() + " " + Launcher.name() + " run -- sh -c 'curl -s -H \"Authorization: Bearer $" + r.envName()
         + "\" -H \"X-Caracal-Resource: " + r.resourceId() + "\" " + r.gatewayUrl() + r.firstPath() + "'";
   }

@@ -48,6 +48,20 @@ final class PolicyTextTest {
   }
 
   @Test
+  void lint_argumentTheZonesImportedSchemaLacks_isAWarningAtTheName() throws Exception {
+    String policy = POLICY.replace("principal.id == 'app_1'", "request.mcp.arguments.pth == '/a'");
+    JsonNode resources = json("[{\"id\":\"resource://docs\",\"scopes\":[\"docs:read\"],\"protocol\":\"mcp\",\"tools\":"
+        + "[{\"name\":\"read_doc\",\"scope\":\"docs:read\",\"input_schema\":{\"type\":\"object\",\"properties\":{\"path\":{}}}}]}]");
+
+    List<Diagnostic> found = PolicyText.lint("readers@1", policy, resources);
+
+    assertEquals(1, found.size(), found.toString());
+    assertEquals(Code.UNKNOWN_ARGUMENT, found.get(0).code());
+    assertEquals(11, found.get(0).position().line());
+    assertEquals(35, found.get(0).position().column());
+  }
+
+  @Test
   void lint_typeErrorInACondition_isAnError() throws Exception {
     String broken = POLICY.replace("principal.id == 'app_1'", "principal.id == 1");
 

@@ -115,7 +115,7 @@ final class SetupFormTest {
   void result_withFiles_showsPathsAndTheFirstRequestButNoSecret() {
     SetupCommand.Result r = new SetupCommand.Result("zone_1", "shop", "app_1", "resource://cart-api", "default", 3,
         Path.of("/w/caracal.toml"), Path.of("/w/cart-agent.secret"), true, "zone_id = \"zone_1\"\n", "http://127.0.0.1:9000",
-        "http://127.0.0.1:8000", "CARACAL_TOKEN_CART_API", "/");
+        "http://127.0.0.1:8000", "CARACAL_TOKEN_CART_API", "/", "http");
 
     List<String> lines = SetupForm.result(r, "cart-agent", Optional.empty());
 
@@ -133,7 +133,7 @@ final class SetupFormTest {
   void result_withoutFiles_showsTheSecretOnce() {
     SetupCommand.Result r = new SetupCommand.Result("zone_1", "shop", "app_1", "resource://cart-api", "default", 1,
         Path.of("/w/caracal.toml"), Path.of("/w/cart-agent.secret"), false, "secret_file = \"/w/cart-agent.secret\"\n",
-        "http://127.0.0.1:9000", "http://127.0.0.1:8000", "CARACAL_TOKEN_CART_API", "/");
+        "http://127.0.0.1:9000", "http://127.0.0.1:8000", "CARACAL_TOKEN_CART_API", "/", "http");
 
     String text = String.join("\n", SetupForm.result(r, "cart-agent", Optional.of("s3cr3t")));
 

@@ -32,7 +32,8 @@ public enum Code {
   ALLOW_EVERYTHING(Severity.WARNING, "an allow rule grants every scope with no condition"),
   UNUSED_VARIABLE(Severity.WARNING, "a variable is declared but no rule or variable uses it"),
   UNTESTED_POLICY(Severity.WARNING, "no PolicyTest covers a policy set that includes this policy"),
-  NO_RESOURCE_MATCH(Severity.WARNING, "a policy's resource pattern matches no Resource document");
+  NO_RESOURCE_MATCH(Severity.WARNING, "a policy's resource pattern matches no Resource document"),
+  UNKNOWN_ARGUMENT(Severity.WARNING, "a rule reads an MCP tool argument that the input schemas of the tools it applies to do not declare");
 
   private final Severity severity;
   private final String summary;

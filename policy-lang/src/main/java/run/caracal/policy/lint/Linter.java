@@ -24,7 +24,8 @@ import run.caracal.policy.yaml.ScalarText;
 /**
  * The heuristic checks of `caracal policy lint`, run on a compiled bundle: unknown scopes,
  * unreachable rules, constant conditions, allow-everything rules, unused variables, untested
- * policies and resource patterns that match nothing. All findings are warnings. Stateless.
+ * policies, resource patterns that match nothing and MCP tool arguments that the tools' input
+ * schemas do not declare. All findings are warnings. Stateless.
  */
 public final class Linter {
   /** The bundle with the lint warnings added. */
@@ -61,7 +62,10 @@ public final class Linter {
         d.add(policy.metadata().name().start(), Code.UNTESTED_POLICY,
             "policy `" + policy.name() + "` is in no policy set that a PolicyTest covers");
       }
-      Optional.ofNullable(bundle.policies().get(policy.name())).ifPresent(checked -> checkExpressions(checked, d));
+      Optional.ofNullable(bundle.policies().get(policy.name())).ifPresent(checked -> {
+        checkExpressions(checked, d);
+        checked.rules().forEach(rule -> ToolArguments.check(checked, rule, resources, d));
+      });
     }
     checkTests(bundle, d);
     return bundle.withDiagnostics(d.sorted());

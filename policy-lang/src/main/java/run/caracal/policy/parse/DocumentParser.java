@@ -7,8 +7,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 import run.caracal.policy.diag.Code;
 import run.caracal.policy.diag.Diagnostics;
 import run.caracal.policy.model.Document;
@@ -39,11 +41,13 @@ public final class DocumentParser {
   private static final Set<String> RULE_KEYS = Set.of("name", "effect", "scopes", "when", "reason", "description");
   private static final Set<String> SET_KEYS = Set.of("policies", "description");
   private static final Set<String> RESOURCE_KEYS =
-      Set.of("id", "scopes", "labels", "attributes", "upstream", "operations", "description");
+      Set.of("id", "scopes", "labels", "attributes", "upstream", "operations", "protocol", "tools", "mask_arguments", "description");
   private static final Set<String> OPERATION_KEYS = Set.of("method", "path", "scope");
+  private static final Set<String> TOOL_KEYS = Set.of("name", "scope", "input_schema", "description");
   private static final Set<String> TEST_KEYS = Set.of("policySet", "cases", "description");
   private static final Set<String> CASE_KEYS = Set.of("name", "input", "expect", "description");
   private static final Set<String> EXPECT_KEYS = Set.of("decision", "rules", "reasons");
+  private static final Pattern MASK_PATH = Pattern.compile("(\\*|[^.*\\s]+)(\\.(\\*|[^.*\\s]+))*");
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*");
 
   /** Parses one document node; empty when it is not a document at all. */
@@ -215,11 +219,56 @@ public final class DocumentParser {
         }
       });
     }
+    Resource.Protocol protocol = spec.string("protocol").map(p -> Resource.Protocol.fromId(p.value()).orElseGet(() -> {
+      d.add(p.start(), Code.INVALID_VALUE, "protocol `" + p.value() + "` must be `http` or `mcp`");
+      return Resource.Protocol.HTTP;
+    })).orElse(Resource.Protocol.HTTP);
+    List<Resource.Tool> tools = tools(doc, spec, scopes, d);
+    List<ScalarText> masked = spec.stringList("mask_arguments");
+    if (protocol != Resource.Protocol.MCP) {
+      for (String key : List.of("tools", "mask_arguments")) {
+        if (spec.get(key).isPresent()) {
+          d.add(spec.keyPosition(key), Code.INVALID_VALUE, "`" + key + "` needs `protocol: mcp`");
+        }
+      }
+    } else if (spec.get("operations").isPresent()) {
+      d.add(spec.keyPosition("operations"), Code.INVALID_VALUE, "an MCP resource declares `tools`, not `operations`");
+    }
+    masked.stream().filter(m -> !MASK_PATH.matcher(m.value()).matches()).forEach(m ->
+        d.add(m.start(), Code.INVALID_VALUE, "masked argument `" + m.value() + "` must be a dot-separated path of names or `*`"));
     Map<String, String> attributes = new LinkedHashMap<>();
     spec.stringMap("attributes").forEach((k, v) -> attributes.put(k, v.value()));
     return new Resource(metadata, doc.position(), doc.node(), id, scopes,
         spec.stringList("labels").stream().map(ScalarText::value).toList(), attributes,
-        upstream.map(ScalarText::value), operations);
+        upstream.map(ScalarText::value), operations, protocol, tools, masked.stream().map(ScalarText::value).toList());
+  }
+
+  private List<Resource.Tool> tools(MapView doc, MapView spec, List<ScalarText> scopes, Diagnostics d) {
+    List<Resource.Tool> tools = new ArrayList<>();
+    for (Node n : spec.list("tools")) {
+      MapView.of(doc.file(), n, d, "a tool").ifPresent(t -> {
+        t.requireKnownKeys(TOOL_KEYS, "a tool");
+        Optional<ScalarText> name = t.requiredString("name", "a tool");
+        name.filter(x -> x.value().strip().contains(" ")).ifPresent(x ->
+            d.add(x.start(), Code.INVALID_VALUE, "tool name `" + x.value() + "` must not contain spaces"));
+        Optional<ScalarText> scope = t.requiredString("scope", "a tool");
+        scope.filter(s -> scopes.stream().noneMatch(x -> x.value().equals(s.value()))).ifPresent(s ->
+            d.add(s.start(), Code.MISSING_REFERENCE, "tool scope `" + s.value() + "` is not in the resource's `scopes`"));
+        Optional<Resource.Arguments> arguments = t.map("input_schema").map(DocumentParser::arguments);
+        if (name.isPresent() && scope.isPresent()) {
+          tools.add(new Resource.Tool(name.get(), scope.get(), arguments));
+        }
+      });
+    }
+    return tools;
+  }
+
+  /** What a tool's input schema (a JSON Schema object) declares about its arguments. */
+  private static Resource.Arguments arguments(MapView schema) {
+    List<String> names = schema.map("properties").map(p -> List.copyOf(p.keys())).orElse(List.of());
+    boolean open = schema.get("patternProperties").isPresent() || schema.get("additionalProperties")
+        .map(a -> !(a instanceof ScalarNode s) || !s.getValue().equals("false")).orElse(false);
+    return new Resource.Arguments(names, open);
   }
 
   private PolicyTest policyTest(Metadata metadata, MapView doc, MapView spec, Diagnostics d) {

@@ -77,6 +77,29 @@ final class FormatterTest {
   }
 
   @Test
+  void format_mcpResource_ordersItsKeysButKeepsTheInputSchemaAsWritten() {
+    String out = format("""
+        kind: Resource
+        apiVersion: caracal.run/v1
+        metadata: {name: files}
+        spec:
+          mask_arguments: [content]
+          tools:
+            - input_schema: {type: object, required: [path], properties: {path: {type: string}}}
+              scope: files:read
+              name: read_file
+          protocol: mcp
+          scopes: [files:read]
+          id: resource://files
+        """);
+
+    assertInOrder(out, "  id: resource://files", "  scopes:", "  protocol: mcp", "  tools:", "  mask_arguments:");
+    assertInOrder(out, "- name: read_file", "scope: files:read", "input_schema:");
+    assertInOrder(out, "type: object", "required: [path]", "properties:");
+    assertEquals(out, format(out));
+  }
+
+  @Test
   void format_comments_areKept() {
     String out = format(SCRAMBLED);
     for (String comment : List.of("# billing rules, owned by the payments team", "# only creates", "# the refund rule")) {
