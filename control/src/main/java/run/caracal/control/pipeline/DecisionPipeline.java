@@ -128,7 +128,9 @@ public final class DecisionPipeline {
       refusal = new Refusal(Reason.UNKNOWN_RESOURCE, "resource `" + attempt.resourceId() + "` is not registered in this zone");
     } else if (!decision.allowed()) {
       Reason reason = decision.reasons().isEmpty() ? Reason.NO_MATCHING_RULE : Reason.of(decision.reasons().get(0));
-      refusal = new Refusal(reason, "policy denied the request (see `caracal explain " + attempt.requestId() + "`)");
+      refusal = decision.approvalRequired()
+          ? new Refusal(reason, "the request needs a person's approval (see `caracal explain " + attempt.requestId() + "`)")
+          : new Refusal(reason, "policy denied the request (see `caracal explain " + attempt.requestId() + "`)");
     }
     return record(attempt, now, app, session, delegation, input, Optional.of(decision), shadow, refusal, decision);
   }

@@ -30,8 +30,8 @@ public final class Formatter {
   private static final List<String> KEY_ORDER = List.of(
       "apiVersion", "kind", "metadata", "spec",
       "name", "id", "description", "policySet", "policies", "resources", "variables",
-      "effect", "scopes", "labels", "attributes", "upstream", "operations", "when", "reason",
-      "method", "path", "scope", "decision", "rules", "reasons", "cases", "input", "expect");
+      "effect", "scopes", "labels", "attributes", "upstream", "operations", "when", "reason", "approval",
+      "ttl", "reuse", "approvers", "method", "path", "scope", "decision", "rules", "reasons", "cases", "input", "expect");
   /** Mappings whose keys are the user's own (names, input fields): their order is kept. */
   private static final Set<String> USER_KEYED = Set.of("input", "variables", "labels", "attributes");
 
