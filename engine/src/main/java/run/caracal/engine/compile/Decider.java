@@ -1,6 +1,7 @@
 package run.caracal.engine.compile;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -57,8 +58,7 @@ final class Decider {
     List<String> granted = new ArrayList<>();
     List<RuleRef> allowedBy = new ArrayList<>();
     List<RuleRef> deniedBy = new ArrayList<>();
-    List<RuleRef> heldBy = new ArrayList<>();
-    Map<RuleRef, CompiledRule> holding = new LinkedHashMap<>();
+    Map<RuleRef, CompiledRule> heldBy = new LinkedHashMap<>(); // require_approval rules that held (or errored)
     boolean errorMattered = false;
     if (requested.isEmpty()) {
       reasons.add(ReasonCode.NO_SCOPES_REQUESTED);
@@ -88,8 +88,7 @@ final class Decider {
           }
         } else if (input.phase() == Phase.REQUEST
             && (result.outcome() == Outcome.TRUE || result.outcome() == Outcome.ERROR)) {
-          heldBy.add(ref);
-          holding.put(ref, rule);
+          heldBy.put(ref, rule);
         }
       }
       if (denied) {
@@ -110,46 +109,41 @@ final class Decider {
     if (errorMattered) {
       reasons.add(ReasonCode.CONDITION_ERROR);
     }
-    heldBy.removeIf(r -> !allow || !granted.contains(r.scope()));
-    List<RequiredApproval> approvals = approvals(heldBy, holding);
+    heldBy.keySet().removeIf(r -> !allow || !granted.contains(r.scope()));
     boolean approved = !input.context().getApprovalId().isEmpty();
     Verdict verdict = !allow ? Verdict.DENY : heldBy.isEmpty() || approved ? Verdict.ALLOW : Verdict.APPROVAL_REQUIRED;
-    List<ReasonCode> reasonList;
-    List<RuleRef> determining;
-    if (verdict == Verdict.DENY) {
-      reasonList = orderedReasons(reasons);
-      determining = deniedBy;
-    } else if (heldBy.isEmpty()) {
-      reasonList = List.of(ReasonCode.ALLOWED_BY_RULE);
-      determining = allowedBy;
-    } else if (verdict == Verdict.ALLOW) {
-      reasonList = List.of(ReasonCode.ALLOWED_BY_APPROVAL);
-      determining = new ArrayList<>(allowedBy);
-      determining.addAll(heldBy);
-    } else {
-      boolean heldByError = heldBy.stream()
-          .anyMatch(r -> evaluation.outcome(holding.get(r)).outcome() == Outcome.ERROR);
-      reasonList = heldByError ? List.of(ReasonCode.APPROVAL_REQUIRED, ReasonCode.CONDITION_ERROR)
-          : List.of(ReasonCode.APPROVAL_REQUIRED);
-      determining = heldBy;
-    }
+    List<ReasonCode> reasonList = switch (verdict) {
+      case DENY -> orderedReasons(reasons);
+      case ALLOW -> List.of(heldBy.isEmpty() ? ReasonCode.ALLOWED_BY_RULE : ReasonCode.ALLOWED_BY_APPROVAL);
+      case APPROVAL_REQUIRED -> heldBy.values().stream().anyMatch(r -> evaluation.outcome(r).outcome() == Outcome.ERROR)
+          ? List.of(ReasonCode.APPROVAL_REQUIRED, ReasonCode.CONDITION_ERROR) : List.of(ReasonCode.APPROVAL_REQUIRED);
+    };
+    List<RuleRef> determining = switch (verdict) {
+      case DENY -> deniedBy;
+      case ALLOW -> concat(allowedBy, heldBy.keySet()); // an approval names the rules it satisfied
+      case APPROVAL_REQUIRED -> List.copyOf(heldBy.keySet());
+    };
     List<RuleEvaluation> evaluated = new ArrayList<>();
     List<EvaluationError> errors = new ArrayList<>();
     evaluation.results().entrySet().stream()
         .sorted(Comparator.comparingInt(e -> e.getKey().ordinal()))
         .forEach(e -> record(e.getKey(), e.getValue(), evaluated, errors));
     long micros = Math.max(0, (nanoTime.getAsLong() - start) / 1000);
-    return new Decision(verdict, input.phase(), requested, granted, determining, approvals, reasonList, evaluated, errors,
-        ref, micros);
+    return new Decision(verdict, input.phase(), requested, granted, determining, approvals(heldBy), reasonList, evaluated,
+        errors, ref, micros);
+  }
+
+  private static List<RuleRef> concat(List<RuleRef> first, Collection<RuleRef> second) {
+    List<RuleRef> out = new ArrayList<>(first);
+    out.addAll(second);
+    return out;
   }
 
   /** Each require_approval rule that held for a granted scope, once, with its settings. */
-  private static List<RequiredApproval> approvals(List<RuleRef> heldBy, Map<RuleRef, CompiledRule> holding) {
+  private static List<RequiredApproval> approvals(Map<RuleRef, CompiledRule> heldBy) {
     Map<String, RequiredApproval> out = new LinkedHashMap<>();
-    for (RuleRef r : heldBy) {
-      CompiledRule rule = holding.get(r);
-      out.putIfAbsent(r.qualifiedName(), new RequiredApproval(r.policy(), r.version(), r.rule(), rule.approval()));
-    }
+    heldBy.forEach((r, rule) ->
+        out.putIfAbsent(r.qualifiedName(), new RequiredApproval(r.policy(), r.version(), r.rule(), rule.approval())));
     return List.copyOf(out.values());
   }
 
