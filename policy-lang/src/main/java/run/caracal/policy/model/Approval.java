@@ -10,10 +10,9 @@ import java.util.Set;
 /**
  * The {@code approval:} settings of a {@code require_approval} rule: how long a granted approval
  * stays usable, whether it covers one request or every identical request until it expires, and
- * which approver groups may grant it (any approver when the list is empty). Immutable.
- *
- * @throws IllegalArgumentException from the constructor when {@code ttl} is not positive or above
- *     {@link #MAX_TTL}
+ * which approver groups may grant it (any approver when the list is empty). Immutable. The
+ * constructor throws {@link IllegalArgumentException} when {@code ttl} is not positive or is
+ * above {@link #MAX_TTL}.
  */
 public record Approval(Duration ttl, Reuse reuse, List<String> approvers) {
   /** The time to live when a rule gives none. */
