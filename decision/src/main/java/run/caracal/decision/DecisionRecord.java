@@ -80,7 +80,7 @@ public record DecisionRecord(
 
   /** Whether a shadow set decided and came out differently from the active one. */
   public boolean shadowDisagrees() {
-    return shadow.isPresent() && shadow.get().allowed() != decision.map(Decision::allowed).orElse(false);
+    return shadow.isPresent() && decision.map(d -> d.verdict() != shadow.get().verdict()).orElse(!shadow.get().allowed());
   }
 
   /** The application that asked: id, name and zone. */

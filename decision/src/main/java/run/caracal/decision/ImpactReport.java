@@ -15,7 +15,7 @@ import run.caracal.engine.decision.RuleRef;
 
 /**
  * What a candidate policy set would have done to recorded traffic: counts of unchanged, newly
- * denied, newly allowed and indeterminate decisions; the changes grouped by the rule that made
+ * denied, newly allowed, newly or no longer approval_required, and indeterminate decisions; the changes grouped by the rule that made
  * them, by app and by resource, each with a few sample request ids; and the changes themselves
  * up to a limit. Memory stays bounded whatever the number of records (the groups grow with the
  * number of rules, apps and resources, not of records). Not thread-safe: one per run.
@@ -36,33 +36,33 @@ public final class ImpactReport {
   private final Map<String, Group> byResource = new LinkedHashMap<>();
   private final List<Replayed> changes = new ArrayList<>();
 
-  /** A group of changes: how many allow→deny and deny→allow, and sample request ids. */
+  /** A group of changes: how many of each kind (allow→deny, allow→approval_required...), and sample request ids. */
   public static final class Group {
-    long allowToDeny;
-    long denyToAllow;
+    final Map<Change, Long> counts = new EnumMap<>(Change.class);
     final List<String> samples = new ArrayList<>();
 
     void add(Replayed r) {
-      if (r.change() == Change.ALLOW_TO_DENY) {
-        allowToDeny++;
-      } else {
-        denyToAllow++;
-      }
+      counts.merge(r.change(), 1L, Long::sum);
       if (samples.size() < SAMPLES) {
         samples.add(r.record().requestId());
       }
     }
 
     public long total() {
-      return allowToDeny + denyToAllow;
+      return counts.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** How many changes of this kind the group holds. */
+    public long count(Change change) {
+      return counts.getOrDefault(change, 0L);
     }
 
     public long allowToDeny() {
-      return allowToDeny;
+      return count(Change.ALLOW_TO_DENY);
     }
 
     public long denyToAllow() {
-      return denyToAllow;
+      return count(Change.DENY_TO_ALLOW);
     }
 
     public List<String> samples() {
@@ -92,7 +92,7 @@ public final class ImpactReport {
     if (r.change() == Change.INDETERMINATE && changes.size() < maxChanges) {
       changes.add(r);
     }
-    if (r.change() != Change.ALLOW_TO_DENY && r.change() != Change.DENY_TO_ALLOW) {
+    if (!r.change().differs()) {
       return;
     }
     List<String> rules = ruleKeys(r);
@@ -120,9 +120,9 @@ public final class ImpactReport {
     return counts.get(change);
   }
 
-  /** Whether any decision came out differently (or could not be told). */
+  /** Whether any decision came out differently (or could not be told), approval_required included. */
   public boolean changed() {
-    return count(Change.ALLOW_TO_DENY) + count(Change.DENY_TO_ALLOW) + count(Change.INDETERMINATE) > 0;
+    return total > count(Change.UNCHANGED);
   }
 
   public List<Replayed> changes() {
@@ -166,9 +166,11 @@ public final class ImpactReport {
   /** The report as the JSON `caracal policy simulate --format json` prints. */
   public ObjectNode toJson() {
     ObjectNode root = DecisionRecordJson.MAPPER.createObjectNode();
-    root.putObject("summary").put("total", total).put("unchanged", count(Change.UNCHANGED))
-        .put("allow_to_deny", count(Change.ALLOW_TO_DENY)).put("deny_to_allow", count(Change.DENY_TO_ALLOW))
-        .put("indeterminate", count(Change.INDETERMINATE)).put("not_replayable", notReplayable);
+    ObjectNode summary = root.putObject("summary").put("total", total);
+    for (Change c : Change.values()) {
+      summary.put(c.id(), count(c));
+    }
+    summary.put("not_replayable", notReplayable);
     ArrayNode rules = root.putArray("by_rule");
     byRule().forEach((rule, g) -> group(rules.addObject().put("rule", rule), g));
     ArrayNode apps = root.putArray("by_app");
@@ -180,8 +182,8 @@ public final class ImpactReport {
       ObjectNode c = list.addObject().put("request_id", r.record().requestId()).put("phase", r.record().phase().id())
           .put("time", r.record().time().toString())
           .put("app", r.record().app().map(DecisionRecord.AppRef::id).orElse(""))
-          .put("resource", r.record().resource()).put("from", r.recorded().effect().id())
-          .put("to", r.change() == Change.INDETERMINATE ? "indeterminate" : r.candidate().effect().id());
+          .put("resource", r.record().resource()).put("from", r.recorded().verdict().id())
+          .put("to", r.change() == Change.INDETERMINATE ? "indeterminate" : r.candidate().verdict().id());
       if (r.change() == Change.INDETERMINATE) {
         r.record().input().ifPresent(i -> i.masked().forEach(c.putArray("masked")::add));
       } else {
@@ -195,7 +197,11 @@ public final class ImpactReport {
   }
 
   private static void group(ObjectNode node, Group g) {
-    node.put("allow_to_deny", g.allowToDeny).put("deny_to_allow", g.denyToAllow);
+    for (Change c : Change.values()) {
+      if (c.differs()) {
+        node.put(c.id(), g.count(c));
+      }
+    }
     g.samples.forEach(node.putArray("samples")::add);
   }
 }

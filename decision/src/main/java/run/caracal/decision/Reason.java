@@ -93,6 +93,9 @@ public enum Reason {
   SCOPE_OUTSIDE_DELEGATION(Stage.POLICY, 403, "access_denied", 403),
   NO_SCOPES_REQUESTED(Stage.POLICY, 403, "access_denied", 403),
   NO_ACTIVE_POLICY_SET(Stage.POLICY, 403, "access_denied", 403),
+  // a person's approval (require_approval rules)
+  APPROVAL_REQUIRED(Stage.POLICY, 403, "access_denied", 403),
+  APPROVAL_DENIED(Stage.POLICY, 403, "access_denied", 403),
   // the decision could not be made durable, or the service could not decide
   LEDGER_UNAVAILABLE(Stage.RECORD, 503, "temporarily_unavailable", 503),
   OVERLOADED(Stage.RECORD, 503, "temporarily_unavailable", 503),

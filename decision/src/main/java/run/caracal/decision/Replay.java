@@ -8,6 +8,7 @@ import run.caracal.engine.compile.CompiledPolicySet;
 import run.caracal.engine.decision.Decision;
 import run.caracal.engine.decision.RuleEvaluation;
 import run.caracal.engine.decision.RuleRef;
+import run.caracal.policy.model.Verdict;
 
 /**
  * Decides a recorded decision's input again with another policy set (impact analysis, shadow
@@ -18,16 +19,40 @@ import run.caracal.engine.decision.RuleRef;
 public final class Replay {
   private Replay() {}
 
-  /** How a replayed decision compares with the recorded one. */
+  /**
+   * How a replayed decision compares with the recorded one. A move to or from
+   * {@code approval_required} is a change of its own kind, never folded into allow or deny.
+   */
   public enum Change {
     UNCHANGED,
     ALLOW_TO_DENY,
     DENY_TO_ALLOW,
+    ALLOW_TO_APPROVAL,
+    APPROVAL_TO_ALLOW,
+    DENY_TO_APPROVAL,
+    APPROVAL_TO_DENY,
     /** The candidate's decision read a value that was masked when recorded: never guessed. */
     INDETERMINATE;
 
     public String id() {
       return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The change from one verdict to another. */
+    public static Change between(Verdict from, Verdict to) {
+      if (from == to) {
+        return UNCHANGED;
+      }
+      return switch (from) {
+        case ALLOW -> to == Verdict.DENY ? ALLOW_TO_DENY : ALLOW_TO_APPROVAL;
+        case DENY -> to == Verdict.ALLOW ? DENY_TO_ALLOW : DENY_TO_APPROVAL;
+        case APPROVAL_REQUIRED -> to == Verdict.ALLOW ? APPROVAL_TO_ALLOW : APPROVAL_TO_DENY;
+      };
+    }
+
+    /** Whether the decision came out differently (neither unchanged nor indeterminate). */
+    public boolean differs() {
+      return this != UNCHANGED && this != INDETERMINATE;
     }
   }
 
@@ -39,7 +64,8 @@ public final class Replay {
    * @param candidate the candidate's decision on the same input
    * @param change how they compare
    * @param rules the candidate rules that made the difference: for a new deny the deny rules that
-   *     held (none when no allow rule grants any more), for a new allow the allow rules that grant
+   *     held (none when no allow rule grants any more), for a new allow the allow rules that grant,
+   *     for a new approval_required the require_approval rules that hold
    */
   public record Replayed(DecisionRecord record, Decision recorded, Decision candidate, Change change, List<RuleRef> rules) {
     public Replayed {
@@ -57,8 +83,7 @@ public final class Replay {
     }
     Decision active = record.decision().get();
     Decision shadow = record.shadow().get();
-    Change change = active.allowed() == shadow.allowed() ? Change.UNCHANGED
-        : active.allowed() ? Change.ALLOW_TO_DENY : Change.DENY_TO_ALLOW;
+    Change change = Change.between(active.verdict(), shadow.verdict());
     return Optional.of(new Replayed(record, active, shadow, change, change == Change.UNCHANGED ? List.of() : shadow.rules()));
   }
 
@@ -79,9 +104,7 @@ public final class Replay {
     List<String> masked = record.input().get().masked();
     boolean indeterminate = !masked.isEmpty() && replayed.evaluated().stream().map(RuleEvaluation::policy).distinct()
         .anyMatch(policy -> masked.stream().anyMatch(path -> readsMasked.test(policy, path)));
-    Change change = indeterminate ? Change.INDETERMINATE
-        : recorded.allowed() == replayed.allowed() ? Change.UNCHANGED
-        : recorded.allowed() ? Change.ALLOW_TO_DENY : Change.DENY_TO_ALLOW;
+    Change change = indeterminate ? Change.INDETERMINATE : Change.between(recorded.verdict(), replayed.verdict());
     List<RuleRef> rules = change == Change.UNCHANGED || change == Change.INDETERMINATE ? List.of() : replayed.rules();
     return Optional.of(new Replayed(record, recorded, replayed, change, rules));
   }

@@ -16,12 +16,17 @@ import run.caracal.decision.DecisionRecord.Call;
 import run.caracal.decision.DecisionRecord.Hop;
 import run.caracal.decision.DecisionRecord.Refusal;
 import run.caracal.decision.DecisionRecord.SessionRef;
+import run.caracal.engine.compile.CompiledPolicySet;
 import run.caracal.engine.decision.Decision;
 import run.caracal.engine.decision.DecisionInput;
 import run.caracal.engine.decision.Phase;
 import run.caracal.engine.decision.ScopeMatch;
+import run.caracal.engine.testing.LocalPolicySet;
+import run.caracal.policy.BundleCompiler;
+import run.caracal.policy.input.Context;
 import run.caracal.policy.input.Request;
 import run.caracal.policy.input.Resource;
+import run.caracal.policy.source.SourceFile;
 
 class DecisionRecordJsonTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -56,6 +61,46 @@ class DecisionRecordJsonTest {
     assertFalse(read.allowed());
     assertEquals("no_active_policy_set", read.reason());
     assertEquals(Optional.empty(), read.policySet(), "no set decided");
+  }
+
+  @Test
+  void read_approvalRequiredRecord_keepsTheVerdictTheApprovalSettingsAndTheApprovalId() throws Exception {
+    CompiledPolicySet set = LocalPolicySet.compile(new BundleCompiler().compile(List.of(new SourceFile("p.yaml", """
+        apiVersion: caracal.run/v1
+        kind: Resource
+        metadata: {name: api}
+        spec: {id: "resource://api", scopes: [read]}
+        ---
+        apiVersion: caracal.run/v1
+        kind: Policy
+        metadata: {name: p}
+        spec:
+          resources: ["resource://api"]
+          rules:
+            - {name: reads, effect: allow, scopes: [read]}
+            - {name: ask, effect: require_approval, scopes: [read], approval: {ttl: 2h, approvers: [ops]}}
+        ---
+        apiVersion: caracal.run/v1
+        kind: PolicySet
+        metadata: {name: s}
+        spec: {policies: [p]}
+        """))), "s");
+    DecisionInput held = input();
+    DecisionInput approved = new DecisionInput(held.principal(), held.session(), held.delegation(), held.resource(),
+        held.request(), Context.newBuilder().setApprovalId("apr_1").build(), NOW, ScopeMatch.ANY);
+    for (DecisionInput in : List.of(held, approved)) {
+      Decision d = set.decide(in);
+      DecisionRecord record = new DecisionRecord(1, "req_1", "", Phase.REQUEST, NOW, "zone_1", Optional.empty(),
+          Optional.empty(), "resource://api", Call.http("GET", "/x"), Optional.of(MASKER.record(in)), Optional.of(d),
+          d.allowed() ? Optional.empty() : Optional.of(Refusal.of(Reason.APPROVAL_REQUIRED, 403)), Optional.empty());
+
+      DecisionRecord read = DecisionRecordJson.read(event("gateway.decision", DecisionRecordJson.write(record)));
+
+      assertEquals(record, read);
+      assertEquals(in.context().getApprovalId(), read.input().orElseThrow().toDecisionInput().context().getApprovalId());
+    }
+    assertEquals("approval_required", set.decide(held).verdict().id());
+    assertEquals("allowed_by_approval", set.decide(approved).reasons().get(0).id());
   }
 
   @Test

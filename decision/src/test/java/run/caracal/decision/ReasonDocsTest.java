@@ -31,7 +31,7 @@ class ReasonDocsTest {
   @Test
   void everyEngineRefusalCode_isAReasonTheEdgesCanAnswer() {
     for (ReasonCode c : ReasonCode.values()) {
-      if (c != ReasonCode.ALLOWED_BY_RULE && c != ReasonCode.MCP_PLUMBING) { // the two allowing codes
+      if (c != ReasonCode.ALLOWED_BY_RULE && c != ReasonCode.ALLOWED_BY_APPROVAL && c != ReasonCode.MCP_PLUMBING) { // the allowing codes
         assertEquals(c.id(), Reason.of(c).id());
       }
     }

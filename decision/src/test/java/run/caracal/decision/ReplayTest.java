@@ -17,6 +17,7 @@ import run.caracal.engine.testing.LocalPolicySet;
 import run.caracal.policy.BundleCompiler;
 import run.caracal.policy.input.Request;
 import run.caracal.policy.input.Resource;
+import run.caracal.policy.model.Verdict;
 import run.caracal.policy.source.SourceFile;
 
 /** Replaying records against a candidate, and the report's groups and bounds. */
@@ -74,6 +75,40 @@ class ReplayTest {
     assertEquals(3, report.byRule().get(ImpactReport.NO_GRANT).allowToDeny());
     assertEquals(List.of("req_0", "req_2", "req_4"), report.byApp().get("agent (app_1)").samples());
     assertTrue(report.changed());
+  }
+
+  @Test
+  void replay_candidateAddsARequireApprovalRule_allowToApprovalCountsAsAChange() {
+    CompiledPolicySet active = set("- {name: reads, effect: allow, scopes: [read, write]}");
+    CompiledPolicySet candidate = set("- {name: reads, effect: allow, scopes: [read, write]}\n"
+        + "- {name: ask, effect: require_approval, scopes: [write]}");
+    ImpactReport report = new ImpactReport(candidate.ref(), 10);
+
+    Replay.replay(record(active, "r1", "write", null), candidate, (p, m) -> false).ifPresent(report::add);
+    Replay.replay(record(active, "r2", "read", null), candidate, (p, m) -> false).ifPresent(report::add);
+    Replay.replay(record(candidate, "r3", "write", null), active, (p, m) -> false).ifPresent(report::add);
+
+    assertEquals(1, report.count(Change.ALLOW_TO_APPROVAL));
+    assertEquals(1, report.count(Change.APPROVAL_TO_ALLOW));
+    assertEquals(1, report.count(Change.UNCHANGED));
+    assertEquals(0, report.count(Change.ALLOW_TO_DENY));
+    assertTrue(report.changed());
+    assertEquals(1, report.byRule().get("p@0/ask").count(Change.ALLOW_TO_APPROVAL));
+    var json = report.toJson();
+    assertEquals(1, json.at("/summary/allow_to_approval").asInt());
+    assertEquals(1, json.at("/summary/approval_to_allow").asInt());
+    assertEquals("approval_required", json.at("/changes/0/to").asText());
+  }
+
+  @Test
+  void change_between_namesEveryPairOfVerdicts() {
+    assertEquals(Change.UNCHANGED, Change.between(Verdict.APPROVAL_REQUIRED, Verdict.APPROVAL_REQUIRED));
+    assertEquals(Change.ALLOW_TO_DENY, Change.between(Verdict.ALLOW, Verdict.DENY));
+    assertEquals(Change.DENY_TO_ALLOW, Change.between(Verdict.DENY, Verdict.ALLOW));
+    assertEquals(Change.ALLOW_TO_APPROVAL, Change.between(Verdict.ALLOW, Verdict.APPROVAL_REQUIRED));
+    assertEquals(Change.APPROVAL_TO_ALLOW, Change.between(Verdict.APPROVAL_REQUIRED, Verdict.ALLOW));
+    assertEquals(Change.DENY_TO_APPROVAL, Change.between(Verdict.DENY, Verdict.APPROVAL_REQUIRED));
+    assertEquals(Change.APPROVAL_TO_DENY, Change.between(Verdict.APPROVAL_REQUIRED, Verdict.DENY));
   }
 
   @Test

@@ -9,12 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import run.caracal.policy.cel.CheckedPolicy;
 import run.caracal.policy.diag.Diagnostic;
 import run.caracal.policy.lint.Linter;
+import run.caracal.policy.model.Approval;
+import run.caracal.policy.model.Effect;
+import run.caracal.policy.model.Rule;
 import run.caracal.policy.source.SourceFile;
 
 final class BundleCompilerTest {
@@ -74,6 +78,46 @@ final class BundleCompilerTest {
     assertFalse(rules.get("no-delegated-refunds").requestTime());
     assertTrue(rules.get("everything-for-admins").condition().isEmpty());
     assertEquals(64, billing.sha256().length());
+  }
+
+  @Test
+  void compile_requireApprovalRules_carryTheirSettingsOrTheDefaults() {
+    String policy = """
+        apiVersion: caracal.run/v1
+        kind: Policy
+        metadata: {name: p}
+        spec:
+          resources: ["resource://api"]
+          rules:
+            - name: reads
+              effect: allow
+              scopes: [read]
+              when: principal.name != ''
+            - name: ask
+              effect: require_approval
+              scopes: [read]
+              when: principal.name == 'x'
+              approval: {ttl: 1h30m, reuse: until_expiry, approvers: [finance, ops]}
+            - name: ask-briefly
+              effect: require_approval
+              scopes: [read]
+              when: principal.name == 'y'
+              approval: {ttl: 90s}
+            - name: ask-by-default
+              effect: require_approval
+              scopes: [read]
+        """;
+    PolicyBundle bundle = compile(policy);
+
+    assertFalse(bundle.hasErrors(), bundle.diagnostics()::toString);
+    Map<String, Rule> rules = bundle.policies().get("p").policy().rules().stream()
+        .collect(Collectors.toMap(r -> r.name().value(), Function.identity()));
+    assertEquals(Optional.empty(), rules.get("reads").approval());
+    assertEquals(new Approval(Duration.ofMinutes(90), Approval.Reuse.UNTIL_EXPIRY, List.of("finance", "ops")),
+        rules.get("ask").approval().orElseThrow());
+    assertEquals(new Approval(Duration.ofSeconds(90), Approval.Reuse.ONCE, List.of()), rules.get("ask-briefly").approval().orElseThrow());
+    assertEquals(Approval.DEFAULT, rules.get("ask-by-default").approval().orElseThrow());
+    assertEquals(Effect.REQUIRE_APPROVAL, rules.get("ask-by-default").effect());
   }
 
   @Test

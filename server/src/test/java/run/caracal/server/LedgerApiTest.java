@@ -87,7 +87,7 @@ class LedgerApiTest {
     assertEquals(appId, record.app().orElseThrow().id());
     assertEquals("invoice-agent", record.app().get().name());
     Decision decision = record.decision().orElseThrow();
-    assertEquals("deny", decision.effect().id());
+    assertEquals("deny", decision.verdict().id());
     assertEquals("denied_by_rule", decision.reasons().get(0).id());
     assertEquals("no-refunds", decision.rules().get(0).rule());
     assertEquals("billing", decision.rules().get(0).policy());

@@ -216,7 +216,7 @@ class StsDecisionLedgerTest {
     DecisionRecord disagreed = record(authorization(disagree));
     assertTrue(disagreed.allowed(), "the active answer stands");
     assertTrue(disagreed.shadowDisagrees());
-    assertEquals("deny", disagreed.shadow().orElseThrow().effect().id());
+    assertEquals("deny", disagreed.shadow().orElseThrow().verdict().id());
     assertEquals("candidate", disagreed.shadow().get().policySet().name());
     DecisionRecord agreed = record(authorization(agree));
     assertTrue(agreed.shadow().isPresent() && !agreed.shadowDisagrees(), "the shadow decided and agreed");

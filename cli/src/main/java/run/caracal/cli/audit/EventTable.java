@@ -91,7 +91,7 @@ final class EventTable {
     d.ifPresent(x -> x.reasons().forEach(c -> reasons.add(c.id())));
     r.refusal().filter(f -> !reasons.contains(f.reason())).ifPresent(f -> reasons.add(f.reason()));
     if (r.shadowDisagrees()) {
-      reasons.add("shadow decides " + r.shadow().get().effect().id());
+      reasons.add("shadow decides " + r.shadow().get().verdict().id());
     }
     String head = sb.toString().strip();
     return reasons.isEmpty() ? head : head + ": " + String.join(", ", reasons);

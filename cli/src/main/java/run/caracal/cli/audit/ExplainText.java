@@ -11,6 +11,7 @@ import java.util.function.Function;
 import run.caracal.decision.DecisionRecord;
 import run.caracal.engine.decision.Decision;
 import run.caracal.engine.decision.EvaluationError;
+import run.caracal.engine.decision.RequiredApproval;
 
 /**
  * Renders a {@link RequestReport} for people: aligned `name: value` lines, ending with the
@@ -64,6 +65,7 @@ final class ExplainText {
         ? "none (all or nothing; alone, policy would allow " + scopes(granted) + ")"
         : denied ? "none" : scopes(granted));
     rules(d);
+    approval(d);
     put("policy set", d.map(x -> x.policySet().isNone() ? "none active in this zone"
         : x.policySet().name() + " v" + x.policySet().version() + " (sha256 " + x.policySet().sha256() + ")")
         .orElse("not evaluated (no policy decision was recorded)"));
@@ -75,13 +77,14 @@ final class ExplainText {
     Optional<Decision> shadow = report.record().flatMap(DecisionRecord::shadow);
     if (shadow.isPresent()) {
       put("shadow", "the shadow policy set " + shadow.get().policySet().name() + " v" + shadow.get().policySet().version()
-          + " decides " + shadow.get().effect().id() + (report.record().get().shadowDisagrees() ? " (disagrees)" : " (agrees)"));
+          + " decides " + shadow.get().verdict().id() + (report.record().get().shadowDisagrees() ? " (disagrees)" : " (agrees)"));
     } else {
       report.events().stream().filter(e -> e.path("type").asText().equals("policyset.shadow_disagreement")).findFirst()
           .ifPresent(e -> put("shadow", "the shadow policy set decides "
               + e.at("/explanation/shadow/decision").asText("differently") + " (active: " + e.at("/explanation/active").asText() + ")"));
     }
-    put("decision", report.finalDecision());
+    put("decision", report.finalDecision() + (d.map(Decision::approvalRequired).orElse(false)
+        ? " (approval_required: the policy holds the request for a person's approval)" : ""));
     List<String> reasons = report.reasons().stream().map(r -> r + ": " + Reasons.describe(r)).toList();
     put("reasons", reasons.isEmpty() ? List.of("none recorded") : reasons);
     put("fix", FixHint.of(report));
@@ -177,6 +180,25 @@ final class ExplainText {
     if (!evaluated.isEmpty()) {
       put("evaluated", evaluated);
     }
+  }
+
+  /** What a require_approval rule asked for, and whether an approval satisfied it. */
+  private void approval(Optional<Decision> decision) {
+    if (decision.isEmpty() || decision.get().approvals().isEmpty()) {
+      return;
+    }
+    Decision d = decision.get();
+    String approvalId = report.record().flatMap(DecisionRecord::input)
+        .map(i -> i.toDecisionInput().context().getApprovalId()).orElse("");
+    List<String> lines = new ArrayList<>();
+    for (RequiredApproval a : d.approvals()) {
+      lines.add(ruleName(a.policy(), a.version(), a.rule()) + ": ttl " + a.approval().ttl().toString().substring(2).toLowerCase(Locale.ROOT)
+          + ", reuse " + a.approval().reuse().id() + ", approvers "
+          + (a.approval().anyApprover() ? "any" : String.join(", ", a.approval().approvers())));
+    }
+    lines.add(d.allowed() ? "satisfied by approval " + (approvalId.isEmpty() ? "(id not recorded)" : approvalId)
+        : "required: the request waits for a person's approval");
+    put("approval", lines);
   }
 
   static String ruleName(String policy, int version, String rule) {

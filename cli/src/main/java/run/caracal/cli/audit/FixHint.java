@@ -66,6 +66,13 @@ final class FixHint {
       }
       case "no_active_policy_set":
         return "zone `" + r.zone() + "` has no active policy set, so everything is denied; push and activate one";
+      case "approval_required": {
+        List<String> rules = d.map(x -> x.approvals().stream()
+            .map(a -> "rule `" + a.rule() + "` of policy `" + a.policy() + "` v" + a.version()).toList()).orElse(List.of());
+        return (rules.isEmpty() ? "a require_approval rule" : String.join(", ", rules))
+            + " holds this request for a person's approval; the Gateway refuses it until approvals are available,"
+            + " so narrow that rule's condition if the request should pass without one";
+      }
       case "scope_outside_delegation":
         return "the delegated session asks for a scope its parent session does not hold; widen the parent's scopes or ask for less";
       default:

@@ -14,7 +14,8 @@ import run.caracal.engine.decision.ReasonCode;
 final class Reasons {
   private static final Set<String> POLICY = Set.of(
       ReasonCode.DENIED_BY_RULE.id(), ReasonCode.NO_MATCHING_RULE.id(), ReasonCode.CONDITION_ERROR.id(),
-      ReasonCode.NO_ACTIVE_POLICY_SET.id(), ReasonCode.SCOPE_OUTSIDE_DELEGATION.id(), "denied");
+      ReasonCode.NO_ACTIVE_POLICY_SET.id(), ReasonCode.SCOPE_OUTSIDE_DELEGATION.id(), ReasonCode.APPROVAL_REQUIRED.id(),
+      "approval_denied", "denied");
   private static final Set<String> ROUTING = Set.of(
       ReasonCode.UNKNOWN_RESOURCE.id(), ReasonCode.SCOPE_NOT_DECLARED.id(), "resource_unknown",
       "operation_not_declared", "route_not_found", "no_upstream", "resource_missing", "resource_multiple",
@@ -71,6 +72,7 @@ final class Reasons {
       Map.entry("timeout", "the upstream did not answer in time"),
       Map.entry("ledger_unavailable", "the decision could not be recorded in the ledger"),
       Map.entry("rate_limited", "the application exceeded its rate limit"),
+      Map.entry("approval_denied", "an approver denied the approval this request waited for"),
       Map.entry("denied", "the policy denied the request"),
       Map.entry("tool_not_declared", "the MCP resource declares tools and none matches the called tool"),
       Map.entry("not_an_mcp_resource", "`/mcp/{name}` names a resource that is not an MCP server"),
@@ -92,7 +94,8 @@ final class Reasons {
 
   /** The layer that the code points at. */
   static FixLayer layer(String code) {
-    if (code.equals(ReasonCode.ALLOWED_BY_RULE.id()) || code.equals(ReasonCode.MCP_PLUMBING.id())) {
+    if (code.equals(ReasonCode.ALLOWED_BY_RULE.id()) || code.equals(ReasonCode.ALLOWED_BY_APPROVAL.id())
+        || code.equals(ReasonCode.MCP_PLUMBING.id())) {
       return FixLayer.NONE;
     }
     if (POLICY.contains(code)) {

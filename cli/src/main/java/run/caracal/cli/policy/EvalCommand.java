@@ -28,7 +28,7 @@ import run.caracal.policy.diag.Diagnostic;
 @Command(name = "eval", mixinStandardHelpOptions = true,
     description = "Decide one input with a policy set and print the decision and explanation as JSON.",
     exitCodeListHeading = "Exit codes:%n",
-    exitCodeList = {"0:decided (allow or deny)", "1:lint errors in the policies", "2:usage error or invalid input"})
+    exitCodeList = {"0:decided (allow, deny or approval_required)", "1:lint errors in the policies", "2:usage error or invalid input"})
 final class EvalCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;

@@ -20,6 +20,13 @@ public final class ImpactText {
     out.add("  unchanged      " + r.count(Change.UNCHANGED));
     out.add("  allow -> deny  " + r.count(Change.ALLOW_TO_DENY));
     out.add("  deny -> allow  " + r.count(Change.DENY_TO_ALLOW));
+    if (r.count(Change.ALLOW_TO_APPROVAL) + r.count(Change.APPROVAL_TO_ALLOW) + r.count(Change.DENY_TO_APPROVAL)
+        + r.count(Change.APPROVAL_TO_DENY) > 0) {
+      out.add("  allow -> approval_required  " + r.count(Change.ALLOW_TO_APPROVAL));
+      out.add("  approval_required -> allow  " + r.count(Change.APPROVAL_TO_ALLOW));
+      out.add("  deny -> approval_required   " + r.count(Change.DENY_TO_APPROVAL));
+      out.add("  approval_required -> deny   " + r.count(Change.APPROVAL_TO_DENY));
+    }
     out.add("  indeterminate  " + r.count(Change.INDETERMINATE) + (r.count(Change.INDETERMINATE) > 0
         ? "  (the candidate reads a value that was masked when recorded)" : ""));
     group(out, "by rule", r.byRule());
@@ -39,7 +46,18 @@ public final class ImpactText {
     groups.forEach((name, g) -> out.add("  " + name + ": " + (g.total()) + " change(s)"
         + (g.allowToDeny() > 0 ? ", " + g.allowToDeny() + " allow -> deny" : "")
         + (g.denyToAllow() > 0 ? ", " + g.denyToAllow() + " deny -> allow" : "")
+        + approvalCounts(g)
         + " (e.g. " + String.join(", ", g.samples()) + ")"));
+  }
+
+  private static String approvalCounts(ImpactReport.Group g) {
+    StringBuilder out = new StringBuilder();
+    for (Change c : List.of(Change.ALLOW_TO_APPROVAL, Change.APPROVAL_TO_ALLOW, Change.DENY_TO_APPROVAL, Change.APPROVAL_TO_DENY)) {
+      if (g.count(c) > 0) {
+        out.append(", ").append(g.count(c)).append(' ').append(c.id().replace("_to_", " -> ").replace("approval", "approval_required"));
+      }
+    }
+    return out.toString();
   }
 
   /** One test case per listed change (a failure) and one for the unchanged decisions. */
@@ -52,7 +70,7 @@ public final class ImpactText {
     for (Replayed c : changes) {
       String name = c.record().requestId() + " " + c.record().app().map(a -> a.id()).orElse("-") + " " + c.record().resource();
       String message = c.change() == Change.INDETERMINATE ? "indeterminate: the candidate reads a masked value"
-          : c.recorded().effect().id() + " -> " + c.candidate().effect().id() + " by "
+          : c.recorded().verdict().id() + " -> " + c.candidate().verdict().id() + " by "
               + String.join(", ", c.rules().isEmpty() ? List.of(ImpactReport.NO_GRANT)
                   : c.rules().stream().map(rule -> rule.policy() + "@" + rule.version() + "/" + rule.rule()).distinct().toList());
       x.append("  <testcase classname=\"simulate.").append(escape(c.record().phase().id())).append("\" name=\"").append(escape(name))

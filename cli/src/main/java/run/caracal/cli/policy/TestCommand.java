@@ -57,7 +57,7 @@ final class TestCommand implements Callable<Integer> {
         out.println("FAIL " + r.name() + "  (" + r.testCase().position() + ")");
         r.failures().forEach(f -> out.println("     " + f));
         r.decision().ifPresent(d -> {
-          out.println("     actual: " + d.effect().id() + " rules=" + d.rules().stream().map(RuleRef::qualifiedName).distinct().toList()
+          out.println("     actual: " + d.verdict().id() + " rules=" + d.rules().stream().map(RuleRef::qualifiedName).distinct().toList()
               + " reasons=" + d.reasons().stream().map(ReasonCode::id).toList());
           d.errors().forEach(e -> out.println("     error: " + e));
         });

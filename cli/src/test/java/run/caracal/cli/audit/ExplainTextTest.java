@@ -204,6 +204,30 @@ class ExplainTextTest {
   }
 
   @Test
+  void explain_gatewayHeldForApproval_showsTheApprovalRuleAndPointsAtPolicy() throws Exception {
+    RequestReport report = report("""
+        [{"type":"gateway.decision","decision":"deny","occurred_at":"2026-01-31T09:00:00Z","request_id":"req_a",
+          "resource":"resource://payouts-api","explanation":{"gateway":"deny","method":"POST","path":"/v1/payouts",
+            "resource":"resource://payouts-api","status":403,"reason":"approval_required",
+            "decision":{"decision":"approval_required","phase":"request",
+              "scopes":{"requested":["payouts:send"],"granted":["payouts:send"]},
+              "rules":[{"policy":"payouts","version":2,"rule":"large-payouts","effect":"require_approval","scope":"payouts:send"}],
+              "approvals":[{"policy":"payouts","version":2,"rule":"large-payouts","ttlSeconds":1800,"reuse":"once",
+                "approvers":["finance"]}],
+              "reasons":["approval_required"],"policySet":{"name":"payouts","version":4,"sha256":"ab12"},
+              "evaluated":[],"errors":[]}}}]""");
+
+    assertEquals(FixLayer.POLICY, report.layer());
+    List<String> lines = text(report);
+    assertTrue(lines.contains("rules:       require_approval payouts v2 rule large-payouts (scope payouts:send)"), lines::toString);
+    assertTrue(lines.stream().anyMatch(l -> l.contains("payouts v2 rule large-payouts: ttl 30m, reuse once, approvers finance")),
+        lines::toString);
+    assertTrue(lines.stream().anyMatch(l -> l.contains("required: the request waits for a person's approval")), lines::toString);
+    assertTrue(lines.stream().anyMatch(l -> l.startsWith("decision:") && l.contains("approval_required")), lines::toString);
+    assertTrue(last(lines).contains("rule `large-payouts` of policy `payouts` v2 holds this request"), lines::toString);
+  }
+
+  @Test
   void reasons_unknownCode_isShownAsWordsAndUnknownLayer() {
     assertEquals("some new thing", Reasons.describe("some_new_thing"));
     assertEquals(FixLayer.UNKNOWN, Reasons.layer("some_new_thing"));

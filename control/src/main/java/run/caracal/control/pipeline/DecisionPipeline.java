@@ -31,6 +31,7 @@ import run.caracal.policy.input.Context;
 import run.caracal.policy.input.Delegation;
 import run.caracal.policy.input.Request;
 import run.caracal.policy.input.Resource;
+import run.caracal.policy.model.Verdict;
 
 /**
  * The one way every caller of the engine decides: liveness of the session (and so of its
@@ -128,7 +129,9 @@ public final class DecisionPipeline {
       refusal = new Refusal(Reason.UNKNOWN_RESOURCE, "resource `" + attempt.resourceId() + "` is not registered in this zone");
     } else if (!decision.allowed()) {
       Reason reason = decision.reasons().isEmpty() ? Reason.NO_MATCHING_RULE : Reason.of(decision.reasons().get(0));
-      refusal = new Refusal(reason, "policy denied the request (see `caracal explain " + attempt.requestId() + "`)");
+      refusal = decision.approvalRequired()
+          ? new Refusal(reason, "the request needs a person's approval (see `caracal explain " + attempt.requestId() + "`)")
+          : new Refusal(reason, "policy denied the request (see `caracal explain " + attempt.requestId() + "`)");
     }
     return record(attempt, now, app, session, delegation, input, Optional.of(decision), shadow, refusal, decision);
   }
@@ -140,7 +143,9 @@ public final class DecisionPipeline {
    * the list request's own record is the one made durable, and a call is decided in full.
    */
   public boolean couldAllow(String zoneId, DecisionInput input) {
-    return policies.forZone(zoneId).active().map(set -> set.decideWithArgumentsUnknown(input).allowed()).orElse(false);
+    // a call that needs a person's approval can still be made: the tool is listed
+    return policies.forZone(zoneId).active().map(set -> set.decideWithArgumentsUnknown(input).verdict() != Verdict.DENY)
+        .orElse(false);
   }
 
   /**

@@ -103,6 +103,23 @@ class DecisionPipelineTest {
   }
 
   @Test
+  void decide_requireApprovalHolds_refusedAsApprovalRequiredAndNothingGranted() {
+    reads.put(new ZonePolicies(ZONE, Optional.of(SampleSets.set("prod",
+        READS + "\n- {name: ask, effect: require_approval, scopes: [read], approval: {ttl: 5m}}")), Optional.empty()));
+
+    Outcome outcome = decide(attempt("app_1", "ses_root", List.of("read"), ScopeMatch.ALL, Attempt.Bounds.NONE));
+
+    Outcome.Refused refused = assertInstanceOf(Outcome.Refused.class, outcome);
+    assertEquals(Reason.APPROVAL_REQUIRED, refused.reason());
+    assertEquals(403, Reason.APPROVAL_REQUIRED.httpStatus());
+    DecisionRecord r = log.last();
+    assertFalse(r.allowed());
+    assertEquals("approval_required", r.decision().orElseThrow().verdict().id());
+    assertEquals("ask", r.decision().orElseThrow().approvals().get(0).rule());
+    assertEquals(Stage.POLICY, r.refusal().orElseThrow().stage());
+  }
+
+  @Test
   void decide_anyScope_oneEngineCallNamesTheGrantingScope() {
     reads.put(new ZonePolicies(ZONE, Optional.of(SampleSets.set("prod", READS)), Optional.empty()));
 

@@ -124,7 +124,8 @@ public final class CompiledPolicySet {
         policyRules.add(new CompiledRule(policy, r.name(), r.rule().effect(), Set.copyOf(scopes),
             r.rule().appliesToEveryScope(),
             r.condition().map(c -> program(runtime, c.ast(), checked.name())).orElse(null),
-            r.condition().map(c -> c.source().start().toString()).orElse(""), ordinal++));
+            r.condition().map(c -> c.source().start().toString()).orElse(""), ordinal++,
+            r.rule().approval().orElse(null)));
       }
       compiled.add(policy);
       rules.put(policy, List.copyOf(policyRules));

@@ -1,10 +1,13 @@
 package run.caracal.engine.compile;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -14,19 +17,24 @@ import run.caracal.engine.decision.EvaluationError;
 import run.caracal.engine.decision.Phase;
 import run.caracal.engine.decision.PolicySetRef;
 import run.caracal.engine.decision.ReasonCode;
+import run.caracal.engine.decision.RequiredApproval;
 import run.caracal.engine.decision.RuleEvaluation.Outcome;
 import run.caracal.engine.decision.RuleEvaluation;
 import run.caracal.engine.decision.RuleRef;
 import run.caracal.engine.decision.ScopeMatch;
 import run.caracal.policy.input.Delegation;
 import run.caracal.policy.model.Effect;
+import run.caracal.policy.model.Verdict;
 
 /**
  * Applies the decision semantics to one input: deny by default, deny overrides allow, errors
  * fail closed, structural checks add reasons without stopping rule evaluation, and at phase
  * `issue` (and while an MCP list is filtered) unknown allow conditions grant while unknown deny
- * conditions are deferred.
- * Used once, by one thread.
+ * conditions are deferred. At phase `request` an allowed request for which a require_approval
+ * rule holds (or errors) on a granted scope is approval_required, unless the input carries a
+ * matching approval ({@code context.approval_id}); at phase `issue` (and while a list is
+ * filtered) require_approval rules never change the decision (approval happens per request at
+ * the Gateway). Used once, by one thread.
  */
 final class Decider {
   private static final String ANY = "*";
@@ -55,6 +63,7 @@ final class Decider {
     List<String> granted = new ArrayList<>();
     List<RuleRef> allowedBy = new ArrayList<>();
     List<RuleRef> deniedBy = new ArrayList<>();
+    Map<RuleRef, CompiledRule> heldBy = new LinkedHashMap<>(); // require_approval rules that held (or errored)
     boolean errorMattered = false;
     if (requested.isEmpty()) {
       reasons.add(ReasonCode.NO_SCOPES_REQUESTED);
@@ -76,10 +85,15 @@ final class Decider {
             allowedBy.add(ref);
           }
           allowErrored |= result.outcome() == Outcome.ERROR;
-        } else if (result.outcome() == Outcome.TRUE || result.outcome() == Outcome.ERROR) {
-          denied = true;
-          deniedBy.add(ref);
-          errorMattered |= result.outcome() == Outcome.ERROR;
+        } else if (rule.effect() == Effect.DENY) {
+          if (result.outcome() == Outcome.TRUE || result.outcome() == Outcome.ERROR) {
+            denied = true;
+            deniedBy.add(ref);
+            errorMattered |= result.outcome() == Outcome.ERROR;
+          }
+        } else if (input.phase() == Phase.REQUEST
+            && (result.outcome() == Outcome.TRUE || result.outcome() == Outcome.ERROR)) {
+          heldBy.put(ref, rule);
         }
       }
       if (denied) {
@@ -100,15 +114,42 @@ final class Decider {
     if (errorMattered) {
       reasons.add(ReasonCode.CONDITION_ERROR);
     }
-    List<ReasonCode> reasonList = allow ? List.of(ReasonCode.ALLOWED_BY_RULE) : orderedReasons(reasons);
+    heldBy.keySet().removeIf(r -> !allow || !granted.contains(r.scope()));
+    boolean approved = !input.context().getApprovalId().isEmpty();
+    Verdict verdict = !allow ? Verdict.DENY : heldBy.isEmpty() || approved ? Verdict.ALLOW : Verdict.APPROVAL_REQUIRED;
+    List<ReasonCode> reasonList = switch (verdict) {
+      case DENY -> orderedReasons(reasons);
+      case ALLOW -> List.of(heldBy.isEmpty() ? ReasonCode.ALLOWED_BY_RULE : ReasonCode.ALLOWED_BY_APPROVAL);
+      case APPROVAL_REQUIRED -> heldBy.values().stream().anyMatch(r -> evaluation.outcome(r).outcome() == Outcome.ERROR)
+          ? List.of(ReasonCode.APPROVAL_REQUIRED, ReasonCode.CONDITION_ERROR) : List.of(ReasonCode.APPROVAL_REQUIRED);
+    };
+    List<RuleRef> determining = switch (verdict) {
+      case DENY -> deniedBy;
+      case ALLOW -> concat(allowedBy, heldBy.keySet()); // an approval names the rules it satisfied
+      case APPROVAL_REQUIRED -> List.copyOf(heldBy.keySet());
+    };
     List<RuleEvaluation> evaluated = new ArrayList<>();
     List<EvaluationError> errors = new ArrayList<>();
     evaluation.results().entrySet().stream()
         .sorted(Comparator.comparingInt(e -> e.getKey().ordinal()))
         .forEach(e -> record(e.getKey(), e.getValue(), evaluated, errors));
     long micros = Math.max(0, (nanoTime.getAsLong() - start) / 1000);
-    return new Decision(allow ? Effect.ALLOW : Effect.DENY, input.phase(), requested, granted,
-        allow ? allowedBy : deniedBy, reasonList, evaluated, errors, ref, micros);
+    return new Decision(verdict, input.phase(), requested, granted, determining, approvals(heldBy), reasonList, evaluated,
+        errors, ref, micros);
+  }
+
+  private static List<RuleRef> concat(List<RuleRef> first, Collection<RuleRef> second) {
+    List<RuleRef> out = new ArrayList<>(first);
+    out.addAll(second);
+    return out;
+  }
+
+  /** Each require_approval rule that held for a granted scope, once, with its settings. */
+  private static List<RequiredApproval> approvals(Map<RuleRef, CompiledRule> heldBy) {
+    Map<String, RequiredApproval> out = new LinkedHashMap<>();
+    heldBy.forEach((r, rule) ->
+        out.putIfAbsent(r.qualifiedName(), new RequiredApproval(r.policy(), r.version(), r.rule(), rule.approval())));
+    return List.copyOf(out.values());
   }
 
   /** Adds structural reasons for one scope; true when the scope passes them. */

@@ -1,18 +1,26 @@
 package run.caracal.engine.decision;
 
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
-import run.caracal.policy.model.Effect;
+import java.util.Optional;
+import java.util.Set;
+import run.caracal.policy.model.Approval;
+import run.caracal.policy.model.Verdict;
 
 /**
  * The result of one decision with its explanation. Immutable.
  *
- * @param effect allow or deny
+ * @param verdict allow, deny or approval_required
  * @param phase the phase it was decided at
  * @param requested the requested scopes, in request order without duplicates
- * @param granted the requested scopes that are granted (all of them when allowed)
- * @param rules the determining rules: for an allow, the allow rules that granted each scope; for
- *     a deny, the deny rules that held
+ * @param granted the requested scopes that are granted (all of them when allowed; for
+ *     approval_required, the scopes an approval would let through)
+ * @param rules the determining rules: for an allow, the allow rules that granted each scope (plus,
+ *     when an approval matched, the require_approval rules it satisfied); for approval_required,
+ *     the require_approval rules that held; for a deny, the deny rules that held
+ * @param approvals the require_approval rules that held for a granted scope, with their settings:
+ *     not empty exactly when the verdict is approval_required or an approval satisfied them
  * @param reasons reason codes, most specific first
  * @param evaluated every candidate rule and how its condition came out
  * @param errors evaluation errors, each with the place of its condition
@@ -20,11 +28,12 @@ import run.caracal.policy.model.Effect;
  * @param evaluationMicros time spent deciding
  */
 public record Decision(
-    Effect effect,
+    Verdict verdict,
     Phase phase,
     List<String> requested,
     List<String> granted,
     List<RuleRef> rules,
+    List<RequiredApproval> approvals,
     List<ReasonCode> reasons,
     List<RuleEvaluation> evaluated,
     List<EvaluationError> errors,
@@ -34,6 +43,7 @@ public record Decision(
     requested = List.copyOf(requested);
     granted = List.copyOf(granted);
     rules = List.copyOf(rules);
+    approvals = List.copyOf(approvals);
     reasons = List.copyOf(reasons);
     evaluated = List.copyOf(evaluated);
     errors = List.copyOf(errors);
@@ -44,8 +54,8 @@ public record Decision(
    * {@code no_active_policy_set}; its policy set is {@link PolicySetRef#NONE}.
    */
   public static Decision noActivePolicySet(DecisionInput input) {
-    return new Decision(Effect.DENY, input.phase(), List.copyOf(new LinkedHashSet<>(input.request().getScopesList())),
-        List.of(), List.of(), List.of(ReasonCode.NO_ACTIVE_POLICY_SET), List.of(), List.of(), PolicySetRef.NONE, 0);
+    return new Decision(Verdict.DENY, input.phase(), List.copyOf(new LinkedHashSet<>(input.request().getScopesList())),
+        List.of(), List.of(), List.of(), List.of(ReasonCode.NO_ACTIVE_POLICY_SET), List.of(), List.of(), PolicySetRef.NONE, 0);
   }
 
   /**
@@ -54,15 +64,44 @@ public record Decision(
    */
   public static Decision mcpPlumbing(DecisionInput input, PolicySetRef policySet) {
     List<String> scopes = List.copyOf(new LinkedHashSet<>(input.request().getScopesList()));
-    return new Decision(Effect.ALLOW, input.phase(), scopes, scopes, List.of(), List.of(ReasonCode.MCP_PLUMBING), List.of(),
-        List.of(), policySet, 0);
+    return new Decision(Verdict.ALLOW, input.phase(), scopes, scopes, List.of(), List.of(), List.of(ReasonCode.MCP_PLUMBING),
+        List.of(), List.of(), policySet, 0);
   }
 
+  /** Whether the request may go ahead now (an approval_required decision may not). */
   public boolean allowed() {
-    return effect == Effect.ALLOW;
+    return verdict == Verdict.ALLOW;
+  }
+
+  /** Whether the request waits for a person's approval. */
+  public boolean approvalRequired() {
+    return verdict == Verdict.APPROVAL_REQUIRED;
   }
 
   public boolean has(ReasonCode reason) {
     return reasons.contains(reason);
+  }
+
+  /** How long an approval of this request stays usable: the shortest ttl of the rules that held. */
+  public Optional<Duration> approvalTtl() {
+    return approvals.stream().map(a -> a.approval().ttl()).min(Duration::compareTo);
+  }
+
+  /** How often one approval may be used: {@code once} unless every rule that held says {@code until_expiry}. */
+  public Optional<Approval.Reuse> approvalReuse() {
+    if (approvals.isEmpty()) {
+      return Optional.empty();
+    }
+    boolean reusable = approvals.stream().allMatch(a -> a.approval().reuse() == Approval.Reuse.UNTIL_EXPIRY);
+    return Optional.of(reusable ? Approval.Reuse.UNTIL_EXPIRY : Approval.Reuse.ONCE);
+  }
+
+  /**
+   * Whether an approver in {@code groups} may approve this request: every rule that held must
+   * accept one of the groups (a rule naming no group accepts any approver). False when no
+   * approval is required.
+   */
+  public boolean mayBeApprovedBy(Set<String> groups) {
+    return !approvals.isEmpty() && approvals.stream().allMatch(a -> a.approval().mayBeGrantedBy(groups));
   }
 }

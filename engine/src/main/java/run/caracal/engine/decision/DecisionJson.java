@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import run.caracal.policy.model.Approval;
 import run.caracal.policy.model.Effect;
+import run.caracal.policy.model.Verdict;
 
 /**
  * The JSON form of a decision and its explanation: what `caracal policy eval` prints and what
@@ -26,7 +29,7 @@ public final class DecisionJson {
 
   public static ObjectNode toJson(Decision d) {
     ObjectNode root = F.objectNode();
-    root.put("decision", d.effect().id());
+    root.put("decision", d.verdict().id());
     root.put("phase", d.phase().id());
     ObjectNode scopes = root.putObject("scopes");
     d.requested().forEach(scopes.putArray("requested")::add);
@@ -35,6 +38,14 @@ public final class DecisionJson {
     for (RuleRef r : d.rules()) {
       rules.addObject().put("policy", r.policy()).put("version", r.version()).put("rule", r.rule())
           .put("effect", r.effect().id()).put("scope", r.scope());
+    }
+    if (!d.approvals().isEmpty()) {
+      ArrayNode approvals = root.putArray("approvals");
+      for (RequiredApproval a : d.approvals()) {
+        ObjectNode o = approvals.addObject().put("policy", a.policy()).put("version", a.version()).put("rule", a.rule())
+            .put("ttlSeconds", a.approval().ttl().toSeconds()).put("reuse", a.approval().reuse().id());
+        a.approval().approvers().forEach(o.putArray("approvers")::add);
+      }
     }
     ArrayNode reasons = root.putArray("reasons");
     d.reasons().forEach(r -> reasons.add(r.id()));
@@ -62,12 +73,15 @@ public final class DecisionJson {
    * Reads a decision written by {@link #toJson}.
    *
    * @throws IllegalArgumentException when a field holds a value no version wrote (an unknown
-   *     effect, outcome or reason code)
+   *     decision, effect, outcome, reason code or approval setting)
    */
   public static Decision fromJson(JsonNode node) {
     List<RuleRef> rules = new ArrayList<>();
     node.path("rules").forEach(r -> rules.add(new RuleRef(r.path("policy").asText(), r.path("version").asInt(),
         r.path("rule").asText(), effect(r.path("effect").asText()), r.path("scope").asText())));
+    List<RequiredApproval> approvals = new ArrayList<>();
+    node.path("approvals").forEach(a -> approvals.add(new RequiredApproval(a.path("policy").asText(),
+        a.path("version").asInt(), a.path("rule").asText(), approval(a))));
     List<ReasonCode> reasons = new ArrayList<>();
     node.path("reasons").forEach(r -> reasons.add(reason(r.asText())));
     List<RuleEvaluation> evaluated = new ArrayList<>();
@@ -79,8 +93,8 @@ public final class DecisionJson {
         : new EvaluationError(e.path("policy").asText(), e.path("version").asInt(), e.path("rule").asText(),
             e.path("at").asText(""), e.path("message").asText())));
     JsonNode set = node.path("policySet");
-    return new Decision(effect(node.path("decision").asText("deny")), Phase.fromId(node.path("phase").asText()),
-        strings(node.at("/scopes/requested")), strings(node.at("/scopes/granted")), rules, reasons, evaluated, errors,
+    return new Decision(verdict(node.path("decision").asText("deny")), Phase.fromId(node.path("phase").asText()),
+        strings(node.at("/scopes/requested")), strings(node.at("/scopes/granted")), rules, approvals, reasons, evaluated, errors,
         new PolicySetRef(set.path("name").asText(""), set.path("version").asInt(0), set.path("sha256").asText("")),
         node.path("evaluationMicros").asLong(0));
   }
@@ -106,6 +120,16 @@ public final class DecisionJson {
       }
     }
     throw new IllegalArgumentException("unknown effect `" + id + "`");
+  }
+
+  private static Verdict verdict(String id) {
+    return Verdict.fromId(id).orElseThrow(() -> new IllegalArgumentException("unknown decision `" + id + "`"));
+  }
+
+  private static Approval approval(JsonNode a) {
+    Approval.Reuse reuse = Approval.Reuse.fromId(a.path("reuse").asText())
+        .orElseThrow(() -> new IllegalArgumentException("unknown approval reuse `" + a.path("reuse").asText() + "`"));
+    return new Approval(Duration.ofSeconds(a.path("ttlSeconds").asLong()), reuse, strings(a.path("approvers")));
   }
 
   private static RuleEvaluation.Outcome outcome(String id) {

@@ -6,7 +6,8 @@ import run.caracal.policy.model.Effect;
 
 /**
  * How one candidate rule's condition came out. {@code UNKNOWN} happens only at phase `issue`,
- * when the condition needs request-time attributes: such a deny rule is deferred to the Gateway.
+ * when the condition needs request-time attributes: such a deny or require_approval rule is
+ * deferred to the Gateway.
  */
 public record RuleEvaluation(String policy, int version, String rule, Effect effect, Outcome outcome, Optional<String> error) {
   /** The three-valued result of a condition, plus errors. */
@@ -25,8 +26,8 @@ public record RuleEvaluation(String policy, int version, String rule, Effect eff
     return policy + "/" + rule;
   }
 
-  /** Whether the rule was left for the Gateway (a deny whose condition is unknown at issue). */
+  /** Whether the rule was left for the Gateway (a deny or require_approval whose condition is unknown at issue). */
   public boolean deferred() {
-    return outcome == Outcome.UNKNOWN && effect == Effect.DENY;
+    return outcome == Outcome.UNKNOWN && effect != Effect.ALLOW;
   }
 }

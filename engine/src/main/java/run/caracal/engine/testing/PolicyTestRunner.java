@@ -71,8 +71,8 @@ public final class PolicyTestRunner {
       }
     }
     List<String> failures = new ArrayList<>();
-    if (decision.effect() != c.decision()) {
-      failures.add("decision: expected " + c.decision().id() + ", got " + decision.effect().id());
+    if (decision.verdict() != c.decision()) {
+      failures.add("decision: expected " + c.decision().id() + ", got " + decision.verdict().id());
     }
     c.rules().ifPresent(expected -> {
       Set<String> want = values(expected);

@@ -30,7 +30,7 @@ import run.caracal.engine.decision.DecisionInput;
 import run.caracal.engine.decision.DecisionJson;
 import run.caracal.engine.decision.RuleEvaluation.Outcome;
 import run.caracal.engine.testing.LocalPolicySet;
-import run.caracal.policy.model.Effect;
+import run.caracal.policy.model.Verdict;
 
 /** Compiling a set: resource globs, the manifest hash, sharing between threads, size and cost limits. */
 final class CompiledPolicySetTest {
@@ -67,7 +67,7 @@ final class CompiledPolicySetTest {
 
     Decision d = set.decide(input("{resource: {id: '" + id + "'}, request: {scopes: [read]}}"));
 
-    assertEquals(applies ? Effect.ALLOW : Effect.DENY, d.effect(), reasons(d).toString());
+    assertEquals(applies ? Verdict.ALLOW : Verdict.DENY, d.verdict(), reasons(d).toString());
     assertEquals(applies, !d.evaluated().isEmpty());
   }
 
@@ -186,13 +186,13 @@ final class CompiledPolicySetTest {
     Decision bot = set.decide(input("{principal: {name: reader-9, labels: [bot]}, resource: {id: 'resource://svc-9'}, request: {scopes: [read]}}"));
 
     assertEquals(1001, set.size());
-    assertEquals(Effect.ALLOW, reader.effect());
+    assertEquals(Verdict.ALLOW, reader.verdict());
     assertEquals(List.of("svc-537-access/readers@read"), rules(reader));
     assertEquals(List.of("svc-537-access/readers", "svc-guard/no-bots"),
         reader.evaluated().stream().map(e -> e.qualifiedName()).sorted().toList(),
         "only the rules for this resource and scope are evaluated");
-    assertEquals(Effect.DENY, wrongService.effect());
-    assertEquals(Effect.DENY, bot.effect());
+    assertEquals(Verdict.DENY, wrongService.verdict());
+    assertEquals(Verdict.DENY, bot.verdict());
     assertEquals(List.of("svc-guard/no-bots@read"), rules(bot));
   }
 
@@ -209,13 +209,13 @@ final class CompiledPolicySetTest {
     Decision write = set.decide(input("{principal: {labels: [" + labels + "]}, resource: {id: 'resource://api'}, request: {scopes: [write]}}"));
     Decision small = set.decide(input("{principal: {labels: [" + few + "]}, resource: {id: 'resource://api'}, request: {scopes: [read, write]}}"));
 
-    assertEquals(Effect.DENY, read.effect());
+    assertEquals(Verdict.DENY, read.verdict());
     assertEquals(Outcome.ERROR, evaluated(read, "p/clean-labels").outcome());
     assertEquals(List.of("condition_error", "no_matching_rule"), reasons(read));
-    assertEquals(Effect.DENY, write.effect());
+    assertEquals(Verdict.DENY, write.verdict());
     assertEquals(List.of("p/no-banned@write"), rules(write));
     assertEquals(Outcome.ERROR, evaluated(write, "p/no-banned").outcome());
-    assertEquals(Effect.ALLOW, small.effect());
+    assertEquals(Verdict.ALLOW, small.verdict());
   }
 
   @Test

@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import run.caracal.engine.decision.Decision;
 import run.caracal.engine.decision.ReasonCode;
-import run.caracal.policy.model.Effect;
+import run.caracal.policy.model.Verdict;
 
 /** MCP messages: tool calls decided with their arguments, plumbing, and list filtering with the arguments unknown. */
 final class DecideMcpTest {
@@ -43,11 +43,11 @@ final class DecideMcpTest {
     Decision outside = FILES.decide(input(call("read_file", "{path: /etc/passwd}", "[files:read]")));
     Decision secret = FILES.decide(input(call("read_file", "{path: /work/.env}", "[files:read]")));
 
-    assertEquals(Effect.ALLOW, inside.effect(), reasons(inside).toString());
+    assertEquals(Verdict.ALLOW, inside.verdict(), reasons(inside).toString());
     assertEquals(List.of("files/reads-in-workspace@files:read"), rules(inside));
-    assertEquals(Effect.DENY, outside.effect());
+    assertEquals(Verdict.DENY, outside.verdict());
     assertEquals(List.of(ReasonCode.NO_MATCHING_RULE), outside.reasons());
-    assertEquals(Effect.DENY, secret.effect());
+    assertEquals(Verdict.DENY, secret.verdict());
     assertEquals(List.of("files/no-secrets@files:read"), rules(secret));
   }
 
@@ -58,11 +58,11 @@ final class DecideMcpTest {
     Decision initialize = FILES.decide(input("{resource: {id: 'resource://files'}, request: {phase: request, scopes: [files:read],"
         + " mcp: {method: initialize, protocol_version: '2025-06-18'}}}"));
 
-    assertEquals(Effect.ALLOW, list.effect());
+    assertEquals(Verdict.ALLOW, list.verdict());
     assertEquals(List.of(ReasonCode.MCP_PLUMBING), list.reasons());
     assertEquals(List.of(), list.rules());
     assertEquals(FILES.ref(), list.policySet());
-    assertEquals(Effect.ALLOW, initialize.effect());
+    assertEquals(Verdict.ALLOW, initialize.verdict());
   }
 
   @Test
@@ -72,10 +72,10 @@ final class DecideMcpTest {
     Decision delete = FILES.decideWithArgumentsUnknown(input(call("delete_file", "{}", "[files:write]")));
     Decision search = FILES.decideWithArgumentsUnknown(input(call("search", "{}", "[files:read]")));
 
-    assertEquals(Effect.ALLOW, read.effect(), "allow unknown, the deny on the path unknown: listed");
-    assertEquals(Effect.ALLOW, write.effect());
-    assertEquals(Effect.DENY, delete.effect(), "a deny that holds whatever the arguments: hidden");
-    assertEquals(Effect.DENY, search.effect(), "no allow rule can hold: hidden");
+    assertEquals(Verdict.ALLOW, read.verdict(), "allow unknown, the deny on the path unknown: listed");
+    assertEquals(Verdict.ALLOW, write.verdict());
+    assertEquals(Verdict.DENY, delete.verdict(), "a deny that holds whatever the arguments: hidden");
+    assertEquals(Verdict.DENY, search.verdict(), "no allow rule can hold: hidden");
   }
 
   @Test
@@ -84,7 +84,7 @@ final class DecideMcpTest {
         + "resource: {id: 'resource://files', scopes: [files:read, files:write]}, request: {phase: request, "
         + "scopes: [files:write], mcp: {method: tools/call, tool: write_file}}}"));
 
-    assertEquals(Effect.DENY, write.effect());
+    assertEquals(Verdict.DENY, write.verdict());
     assertEquals(List.of("files/no-delegated-writes@files:write"), rules(write));
   }
 
@@ -93,6 +93,6 @@ final class DecideMcpTest {
     Decision issue = FILES.decide(input("{resource: {id: 'resource://files', scopes: [files:read, files:write]}, "
         + "request: {phase: issue, scopes: [files:read]}}"));
 
-    assertEquals(Effect.ALLOW, issue.effect(), reasons(issue).toString());
+    assertEquals(Verdict.ALLOW, issue.verdict(), reasons(issue).toString());
   }
 }

@@ -18,7 +18,7 @@ import run.caracal.engine.decision.DecisionJson;
 import run.caracal.engine.decision.Phase;
 import run.caracal.engine.decision.RuleEvaluation;
 import run.caracal.engine.decision.RuleEvaluation.Outcome;
-import run.caracal.policy.model.Effect;
+import run.caracal.policy.model.Verdict;
 
 /** Phase `issue`: request-time attributes are unknown and conditions evaluate three-valued. */
 final class DecidePartialEvaluationTest {
@@ -31,7 +31,7 @@ final class DecidePartialEvaluationTest {
     Decision d = set.decide(input(ISSUE_WRITE));
 
     assertEquals(Phase.ISSUE, d.phase());
-    assertEquals(Effect.ALLOW, d.effect());
+    assertEquals(Verdict.ALLOW, d.verdict());
     assertEquals(List.of("p/posts@write"), rules(d));
     RuleEvaluation posts = evaluated(d, "p/posts");
     assertEquals(Outcome.UNKNOWN, posts.outcome());
@@ -45,8 +45,8 @@ final class DecidePartialEvaluationTest {
     Decision get = set.decide(input("{resource: {id: 'resource://api'}, request: {phase: request, method: GET, scopes: [write]}}"));
     Decision post = set.decide(input("{resource: {id: 'resource://api'}, request: {phase: request, method: POST, scopes: [write]}}"));
 
-    assertEquals(Effect.DENY, get.effect());
-    assertEquals(Effect.ALLOW, post.effect());
+    assertEquals(Verdict.DENY, get.verdict());
+    assertEquals(Verdict.ALLOW, post.verdict());
   }
 
   @Test
@@ -57,7 +57,7 @@ final class DecidePartialEvaluationTest {
 
     Decision d = set.decide(input(ISSUE_WRITE));
 
-    assertEquals(Effect.ALLOW, d.effect(), reasons(d).toString());
+    assertEquals(Verdict.ALLOW, d.verdict(), reasons(d).toString());
     assertEquals(List.of("p/writers@write"), rules(d));
     RuleEvaluation deny = evaluated(d, "p/big-bodies");
     assertEquals(Outcome.UNKNOWN, deny.outcome());
@@ -75,7 +75,7 @@ final class DecidePartialEvaluationTest {
     Decision d = set.decide(input("{delegation: {depth: 1, parent_scopes: [write]}, resource: {id: 'resource://api'}, "
         + "request: {phase: issue, scopes: [write]}}"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("p/no-delegates@write"), rules(d));
   }
 
@@ -87,7 +87,7 @@ final class DecidePartialEvaluationTest {
 
     Decision d = set.decide(input(ISSUE_WRITE));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("denied_by_rule", "condition_error"), reasons(d));
   }
 
@@ -99,9 +99,9 @@ final class DecidePartialEvaluationTest {
     Decision other = set.decide(input("{principal: {name: y}, resource: {id: 'resource://api'}, request: {phase: issue, scopes: [write]}}"));
     Decision x = set.decide(input("{principal: {name: x}, resource: {id: 'resource://api'}, request: {phase: issue, scopes: [write]}}"));
 
-    assertEquals(Effect.DENY, other.effect());
+    assertEquals(Verdict.DENY, other.verdict());
     assertEquals(Outcome.FALSE, evaluated(other, "p/x-posts").outcome());
-    assertEquals(Effect.ALLOW, x.effect());
+    assertEquals(Verdict.ALLOW, x.verdict());
     assertEquals(Outcome.UNKNOWN, evaluated(x, "p/x-posts").outcome());
   }
 
@@ -113,7 +113,7 @@ final class DecidePartialEvaluationTest {
 
     Decision d = set.decide(input("{principal: {name: mallory}, resource: {id: 'resource://api'}, request: {phase: issue, scopes: [write]}}"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(Outcome.TRUE, evaluated(d, "p/guard").outcome());
   }
 
@@ -126,7 +126,7 @@ final class DecidePartialEvaluationTest {
 
     Decision d = set.decide(input(ISSUE_WRITE));
 
-    assertEquals(Effect.ALLOW, d.effect(), d.errors().toString());
+    assertEquals(Verdict.ALLOW, d.verdict(), d.errors().toString());
     assertEquals(Outcome.UNKNOWN, evaluated(d, "p/small-writes").outcome());
     assertTrue(evaluated(d, "p/huge").deferred());
   }
@@ -139,9 +139,9 @@ final class DecidePartialEvaluationTest {
     Decision one = set.decide(input(ISSUE_WRITE));
     Decision two = set.decide(input("{resource: {id: 'resource://api'}, request: {phase: issue, scopes: [read, write]}}"));
 
-    assertEquals(Effect.ALLOW, one.effect());
+    assertEquals(Verdict.ALLOW, one.verdict());
     assertEquals(Outcome.TRUE, evaluated(one, "p/single").outcome());
-    assertEquals(Effect.DENY, two.effect());
+    assertEquals(Verdict.DENY, two.verdict());
   }
 
   @Test
@@ -151,7 +151,7 @@ final class DecidePartialEvaluationTest {
 
     Decision d = set.decide(input("{resource: {id: 'resource://api'}, request: {phase: issue, method: GET, scopes: [write]}}"));
 
-    assertEquals(Effect.ALLOW, d.effect(), "at issue the method is not the call's method yet");
+    assertEquals(Verdict.ALLOW, d.verdict(), "at issue the method is not the call's method yet");
     assertTrue(evaluated(d, "p/gets").deferred());
   }
 }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import run.caracal.engine.decision.Decision;
 import run.caracal.engine.decision.DecisionInput;
 import run.caracal.engine.decision.ScopeMatch;
-import run.caracal.policy.model.Effect;
+import run.caracal.policy.model.Verdict;
 
 /** `scopeMatch: any`: one decision allows when any one requested scope is granted, and names which. */
 class DecideScopeMatchTest {
@@ -31,7 +31,7 @@ class DecideScopeMatchTest {
   void decide_anyWithOneScopeGranted_allowsNamingOnlyThatScope() {
     Decision d = set.decide(any("[write, read]", "GET"));
 
-    assertEquals(Effect.ALLOW, d.effect());
+    assertEquals(Verdict.ALLOW, d.verdict());
     assertEquals(List.of("read"), d.granted());
     assertEquals(List.of("p/reads@read"), rules(d));
     assertEquals(List.of("allowed_by_rule"), reasons(d));
@@ -49,7 +49,7 @@ class DecideScopeMatchTest {
   void decide_anyWithNoScopeGranted_deniesWithTheDenyRules() {
     Decision d = set.decide(any("[admin, write]", "GET"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of(), d.granted());
     assertEquals(List.of("p/no-admin@admin"), rules(d));
     assertEquals(List.of("denied_by_rule", "no_matching_rule"), reasons(d));
@@ -59,7 +59,7 @@ class DecideScopeMatchTest {
   void decide_allIsStillTheDefault_oneMissingScopeDenies() {
     Decision d = set.decide(any("[write, read]", "GET").withScopeMatch(ScopeMatch.ALL));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("read"), d.granted());
   }
 }

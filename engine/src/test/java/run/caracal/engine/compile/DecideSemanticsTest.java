@@ -17,7 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import run.caracal.engine.decision.Decision;
 import run.caracal.engine.decision.RuleEvaluation.Outcome;
-import run.caracal.policy.model.Effect;
+import run.caracal.policy.model.Verdict;
 
 /** The decision semantics of DESIGN.md, each on a small inline policy set. */
 final class DecideSemanticsTest {
@@ -27,7 +27,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(request("[write]"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("no_matching_rule"), reasons(d));
     assertEquals(List.of(), d.rules());
     assertEquals(List.of(), d.granted());
@@ -39,7 +39,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(input("{principal: {name: agent}, resource: {id: 'resource://api'}, request: {scopes: [read]}}"));
 
-    assertEquals(Effect.ALLOW, d.effect());
+    assertEquals(Verdict.ALLOW, d.verdict());
     assertEquals(List.of("allowed_by_rule"), reasons(d));
     assertEquals(List.of("p/reads@read"), rules(d));
     assertEquals(List.of("read"), d.granted());
@@ -55,7 +55,7 @@ final class DecideSemanticsTest {
     Decision d = set.decide(input("{delegation: {depth: 1, parent_scopes: [write]}, resource: {id: 'resource://api'}, "
         + "request: {scopes: [write]}}"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("denied_by_rule"), reasons(d));
     assertEquals(List.of("p/deny-delegated@write"), rules(d), "for a deny, only the deny rules that held");
     assertEquals(Outcome.TRUE, evaluated(d, "p/writers").outcome(), "the allow rule is still evaluated and shown");
@@ -69,7 +69,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(input("{principal: {id: a1, labels: [bot]}, resource: {id: 'resource://api'}, request: {scopes: [read]}}"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("guards/no-bots"), ruleNames(d));
   }
 
@@ -82,9 +82,9 @@ final class DecideSemanticsTest {
     Decision frozen = set.decide(input("{principal: {labels: [frozen]}, resource: {id: 'resource://api'}, request: {scopes: [write]}}"));
     Decision thawed = set.decide(request("[write]"));
 
-    assertEquals(Effect.DENY, frozen.effect());
+    assertEquals(Verdict.DENY, frozen.verdict());
     assertEquals(List.of("p/frozen@write"), rules(frozen));
-    assertEquals(Effect.ALLOW, thawed.effect());
+    assertEquals(Verdict.ALLOW, thawed.verdict());
   }
 
   @Test
@@ -94,7 +94,7 @@ final class DecideSemanticsTest {
     Decision d = set.decide(input("{principal: {labels: [admin]}, resource: {id: 'resource://api'}, "
         + "request: {scopes: [read, delete]}}"));
 
-    assertEquals(Effect.ALLOW, d.effect());
+    assertEquals(Verdict.ALLOW, d.verdict());
     assertEquals(List.of("p/admins@read", "p/admins@delete"), rules(d));
   }
 
@@ -104,7 +104,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(request("[read, write]"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("no_matching_rule"), reasons(d));
     assertEquals(List.of(), d.rules(), "a deny from a missing grant has no determining rules");
     assertFalse(d.granted().contains("write"));
@@ -121,7 +121,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(input("{principal: {name: w, zone: eu}, resource: {id: 'resource://api'}, request: {scopes: [read, write]}}"));
 
-    assertEquals(Effect.ALLOW, d.effect());
+    assertEquals(Verdict.ALLOW, d.verdict());
     assertEquals(List.of("p/reads@read", "p/writes@write", "p/also-writes@write"), rules(d));
     assertEquals(List.of("read", "write"), d.granted());
   }
@@ -132,7 +132,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(request("[read, read]"));
 
-    assertEquals(Effect.ALLOW, d.effect());
+    assertEquals(Verdict.ALLOW, d.verdict());
     assertEquals(List.of("read"), d.requested());
     assertEquals(List.of("p/reads@read"), rules(d));
   }
@@ -143,7 +143,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(request("[]"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("no_scopes_requested"), reasons(d));
   }
 
@@ -153,7 +153,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(input("{resource: {id: 'resource://api'}, request: {phase: request, scopes: [write], body: {}}}"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("condition_error", "no_matching_rule"), reasons(d));
     assertEquals(List.of(), d.rules());
     assertEquals(Outcome.ERROR, evaluated(d, "p/small").outcome());
@@ -171,7 +171,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(request("[read]"));
 
-    assertEquals(Effect.ALLOW, d.effect());
+    assertEquals(Verdict.ALLOW, d.verdict());
     assertEquals(List.of("p/fine@read"), rules(d));
     assertEquals(1, d.errors().size(), "the error is still reported");
   }
@@ -184,7 +184,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(input("{resource: {id: 'resource://api'}, request: {scopes: [write], body: {note: 'no amount'}}}"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("denied_by_rule", "condition_error"), reasons(d));
     assertEquals(List.of("p/limit@write"), rules(d));
     assertEquals(Outcome.ERROR, evaluated(d, "p/limit").outcome());
@@ -203,12 +203,12 @@ final class DecideSemanticsTest {
     Decision withKeys = set.decide(input("{principal: {attributes: {team: ops, kind: staff}}, resource: {id: 'resource://api'}, "
         + "request: {scopes: [read, write]}}"));
 
-    assertEquals(Effect.DENY, read.effect());
+    assertEquals(Verdict.DENY, read.verdict());
     assertEquals(Outcome.ERROR, evaluated(read, "p/team-reads").outcome());
-    assertEquals(Effect.DENY, write.effect());
+    assertEquals(Verdict.DENY, write.verdict());
     assertEquals(List.of("p/no-contractors@write"), rules(write));
     assertTrue(write.has(run.caracal.engine.decision.ReasonCode.CONDITION_ERROR));
-    assertEquals(Effect.ALLOW, withKeys.effect());
+    assertEquals(Verdict.ALLOW, withKeys.verdict());
   }
 
   @Test
@@ -219,7 +219,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(request("[read]"));
 
-    assertEquals(Effect.ALLOW, d.effect(), d.errors().toString());
+    assertEquals(Verdict.ALLOW, d.verdict(), d.errors().toString());
   }
 
   @Test
@@ -231,9 +231,9 @@ final class DecideSemanticsTest {
     Decision night = set.decide(input("{resource: {id: 'resource://api'}, request: {scopes: [read]}, now: '2026-03-02T22:00:00Z'}"));
     Decision defaultClock = set.decide(request("[read]"));
 
-    assertEquals(Effect.ALLOW, morning.effect());
-    assertEquals(Effect.DENY, night.effect());
-    assertEquals(Effect.ALLOW, defaultClock.effect(), "the caller's clock (10:15) is used when the input has no `now`");
+    assertEquals(Verdict.ALLOW, morning.verdict());
+    assertEquals(Verdict.DENY, night.verdict());
+    assertEquals(Verdict.ALLOW, defaultClock.verdict(), "the caller's clock (10:15) is used when the input has no `now`");
   }
 
   @Test
@@ -242,7 +242,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(input("{resource: {id: 'resource://api-unregistered'}, request: {scopes: [read]}}"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("unknown_resource"), reasons(d));
     assertEquals(Outcome.TRUE, evaluated(d, "p/reads").outcome(), "the explanation shows every rule that held");
     assertEquals(List.of(), d.rules());
@@ -254,7 +254,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(input("{request: {scopes: [read]}}"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertTrue(reasons(d).contains("unknown_resource"), reasons(d).toString());
   }
 
@@ -264,7 +264,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(input("{resource: {id: 'resource://other', scopes: [read]}, request: {scopes: [read]}}"));
 
-    assertEquals(Effect.ALLOW, d.effect(), reasons(d).toString());
+    assertEquals(Verdict.ALLOW, d.verdict(), reasons(d).toString());
   }
 
   @Test
@@ -273,7 +273,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(input("{principal: {id: a}, resource: {id: 'resource://api'}, request: {scopes: [read, export]}}"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("scope_not_declared"), reasons(d));
     assertEquals(List.of("read"), d.granted());
     assertEquals(Outcome.TRUE, evaluated(d, "p/anything").outcome());
@@ -289,10 +289,10 @@ final class DecideSemanticsTest {
     Decision inside = set.decide(input("{delegation: {depth: 1, parent_scopes: [read, write]}, resource: {id: 'resource://api'}, "
         + "request: {scopes: [write]}}"));
 
-    assertEquals(Effect.DENY, outside.effect());
+    assertEquals(Verdict.DENY, outside.verdict());
     assertEquals(List.of("scope_outside_delegation"), reasons(outside));
     assertEquals(Outcome.TRUE, evaluated(outside, "p/rw").outcome());
-    assertEquals(Effect.ALLOW, inside.effect());
+    assertEquals(Verdict.ALLOW, inside.verdict());
   }
 
   @Test
@@ -301,7 +301,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(input("{delegation: {depth: 2}, resource: {id: 'resource://api'}, request: {scopes: [write]}}"));
 
-    assertEquals(Effect.ALLOW, d.effect(), reasons(d).toString());
+    assertEquals(Verdict.ALLOW, d.verdict(), reasons(d).toString());
   }
 
   @Test
@@ -311,7 +311,7 @@ final class DecideSemanticsTest {
     Decision d = set.decide(input("{delegation: {depth: 1, parent_scopes: ['*']}, resource: {id: 'resource://api'}, "
         + "request: {scopes: [read, write]}}"));
 
-    assertEquals(Effect.ALLOW, d.effect(), reasons(d).toString());
+    assertEquals(Verdict.ALLOW, d.verdict(), reasons(d).toString());
   }
 
   @Test
@@ -321,7 +321,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(input("{resource: {id: 'resource://api', labels: [public]}, request: {scopes: [read]}}"));
 
-    assertEquals(Effect.ALLOW, d.effect(), reasons(d) + " " + d.errors());
+    assertEquals(Verdict.ALLOW, d.verdict(), reasons(d) + " " + d.errors());
   }
 
   @Test
@@ -332,7 +332,7 @@ final class DecideSemanticsTest {
     Decision d = set.decide(input("{delegation: {depth: 2, parent_scopes: [read]}, resource: {id: 'resource://api'}, "
         + "request: {scopes: [write, export]}}"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("scope_not_declared", "scope_outside_delegation", "denied_by_rule"), reasons(d));
     assertEquals(List.of("p/no-delegates@write", "p/no-delegates@export"), rules(d));
   }
@@ -345,7 +345,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(request("[read]"));
 
-    assertEquals(Effect.ALLOW, d.effect());
+    assertEquals(Verdict.ALLOW, d.verdict());
     assertTrue(d.evaluated().stream().noneMatch(e -> e.policy().equals("elsewhere")), d.evaluated().toString());
   }
 
@@ -355,7 +355,7 @@ final class DecideSemanticsTest {
 
     Decision d = set.decide(input("{resource: {id: 'resource://api'}, request: {scopes: [write]}}"));
 
-    assertEquals(Effect.DENY, d.effect(), "an empty method is not POST, and no attribute is unknown outside `issue`");
+    assertEquals(Verdict.DENY, d.verdict(), "an empty method is not POST, and no attribute is unknown outside `issue`");
     assertEquals(Outcome.FALSE, evaluated(d, "p/posts").outcome());
   }
 

@@ -24,7 +24,7 @@ import run.caracal.engine.decision.RuleEvaluation.Outcome;
 import run.caracal.policy.PolicyBundle;
 import run.caracal.policy.cel.CheckedPolicy;
 import run.caracal.policy.cel.PolicyEnvironment;
-import run.caracal.policy.model.Effect;
+import run.caracal.policy.model.Verdict;
 import dev.cel.runtime.CelRuntime;
 import run.caracal.engine.Fixture;
 
@@ -39,8 +39,8 @@ final class DecideVariablesTest {
     Decision ops = set.decide(input("{principal: {labels: [ops]}, resource: {id: 'resource://api'}, request: {scopes: [read]}}"));
     Decision dev = set.decide(input("{principal: {labels: [dev]}, resource: {id: 'resource://api'}, request: {scopes: [read]}}"));
 
-    assertEquals(Effect.ALLOW, ops.effect(), ops.errors().toString());
-    assertEquals(Effect.DENY, dev.effect());
+    assertEquals(Verdict.ALLOW, ops.verdict(), ops.errors().toString());
+    assertEquals(Verdict.DENY, dev.verdict());
   }
 
   @Test
@@ -54,10 +54,10 @@ final class DecideVariablesTest {
     Decision read = set.decide(request("[read]"));
     Decision write = set.decide(request("[write]"));
 
-    assertEquals(Effect.DENY, read.effect());
+    assertEquals(Verdict.DENY, read.verdict());
     assertEquals(List.of("condition_error", "no_matching_rule"), reasons(read));
     assertTrue(read.errors().get(0).message().contains("variable `team`"), read.errors().toString());
-    assertEquals(Effect.DENY, write.effect());
+    assertEquals(Verdict.DENY, write.verdict());
     assertEquals(List.of("p/no-guests@write"), rules(write));
     assertEquals(Outcome.ERROR, evaluated(write, "p/no-guests").outcome());
   }
@@ -71,7 +71,7 @@ final class DecideVariablesTest {
 
     Decision d = set.decide(request("[read]"));
 
-    assertEquals(Effect.ALLOW, d.effect());
+    assertEquals(Verdict.ALLOW, d.verdict());
     assertEquals(List.of(), d.errors(), "a variable only a rule for another scope reads is never evaluated");
   }
 
@@ -83,7 +83,7 @@ final class DecideVariablesTest {
 
     Decision d = set.decide(request("[read]"));
 
-    assertEquals(Effect.ALLOW, d.effect());
+    assertEquals(Verdict.ALLOW, d.verdict());
     assertEquals(List.of(), d.errors());
   }
 
@@ -104,7 +104,7 @@ final class DecideVariablesTest {
     CompiledPolicy policy = new CompiledPolicy("p", 0, List.of(), variables, List.of(), List.of());
     List<CompiledRule> rules = checked.rules().stream()
         .map(r -> new CompiledRule(policy, r.name(), r.rule().effect(), java.util.Set.of("read"), false,
-            program(runtime, r), "", 0))
+            program(runtime, r), "", 0, null))
         .toList();
     Evaluation evaluation = new Evaluation(Fixture.input("{principal: {name: x}}"), false);
 

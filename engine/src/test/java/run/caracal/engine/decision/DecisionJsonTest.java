@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import run.caracal.engine.compile.CompiledPolicySet;
-import run.caracal.policy.model.Effect;
+import run.caracal.policy.model.Verdict;
 
 class DecisionJsonTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -35,7 +35,7 @@ class DecisionJsonTest {
          "reasons":["condition_error","no_matching_rule"],"errors":["p/small: no such key: amount"]}"""));
 
     assertEquals(List.of(new EvaluationError("p", 0, "small", "", "no such key: amount")), d.errors());
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(PolicySetRef.NONE, d.policySet());
   }
 
@@ -51,7 +51,7 @@ class DecisionJsonTest {
   void noActivePolicySet_deniesEveryRequestedScopeWithItsReason() {
     Decision d = Decision.noActivePolicySet(request("[read, write]"));
 
-    assertEquals(Effect.DENY, d.effect());
+    assertEquals(Verdict.DENY, d.verdict());
     assertEquals(List.of("read", "write"), d.requested());
     assertEquals(List.of(ReasonCode.NO_ACTIVE_POLICY_SET), d.reasons());
     assertEquals(PolicySetRef.NONE, d.policySet());

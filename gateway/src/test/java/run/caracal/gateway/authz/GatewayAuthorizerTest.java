@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
+import run.caracal.control.pipeline.memory.SampleSets;
+import run.caracal.control.policy.ZonePolicies;
 import run.caracal.control.resource.ResourceBinding;
 import run.caracal.decision.DecisionRecord;
 import run.caracal.decision.Stage;
@@ -56,6 +58,22 @@ class GatewayAuthorizerTest {
     assertEquals(403, e.status());
     assertEquals("no_matching_rule", e.reason());
     assertEquals(Stage.POLICY, f.log.last().refusal().orElseThrow().stage());
+  }
+
+  @Test
+  void authorize_requireApprovalHolds_403ApprovalRequiredAndNothingAuthorized() {
+    f.reads.put(new ZonePolicies(ZONE, Optional.of(SampleSets.set("prod",
+        "- {name: reads, effect: allow, scopes: [read]}\n- {name: ask, effect: require_approval, scopes: [read]}")),
+        Optional.empty()));
+
+    GatewayException e = refusal(request(f.token(API, "read"), "GET"));
+
+    assertEquals(403, e.status());
+    assertEquals("approval_required", e.reason());
+    DecisionRecord r = f.log.last();
+    assertEquals(Stage.POLICY, r.refusal().orElseThrow().stage());
+    assertEquals("approval_required", r.decision().orElseThrow().verdict().id());
+    assertEquals("ask", r.decision().orElseThrow().approvals().get(0).rule());
   }
 
   @Test

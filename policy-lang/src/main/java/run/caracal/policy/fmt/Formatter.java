@@ -31,7 +31,8 @@ public final class Formatter {
       "apiVersion", "kind", "metadata", "spec",
       "name", "id", "description", "policySet", "policies", "resources", "variables",
       "effect", "scopes", "labels", "attributes", "upstream", "protocol", "operations", "tools", "mask_arguments",
-      "when", "reason", "method", "path", "scope", "input_schema", "decision", "rules", "reasons", "cases", "input", "expect");
+      "when", "reason", "approval", "ttl", "reuse", "approvers", "method", "path", "scope", "input_schema", "decision", "rules",
+      "reasons", "cases", "input", "expect");
   /** Mappings whose keys are the user's own (names, input fields): their order is kept. */
   private static final Set<String> USER_KEYED = Set.of("input", "variables", "labels", "attributes", "input_schema");
 

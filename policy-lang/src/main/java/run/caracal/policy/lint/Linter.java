@@ -130,14 +130,15 @@ public final class Linter {
         if (i == j || !covers(other, rule)) {
           continue;
         }
-        if (rule.effect() == Effect.ALLOW && other.effect() == Effect.DENY && other.when().isEmpty()) {
-          d.add(rule.name().start(), Code.UNREACHABLE_RULE,
-              "rule `" + rule.name().value() + "` never allows: unconditional deny rule `" + other.name().value() + "` covers its scopes");
+        if (rule.effect() != Effect.DENY && other.effect() == Effect.DENY && other.when().isEmpty()) {
+          d.add(rule.name().start(), Code.UNREACHABLE_RULE, "rule `" + rule.name().value()
+              + (rule.effect() == Effect.ALLOW ? "` never allows" : "` never asks for approval")
+              + ": unconditional deny rule `" + other.name().value() + "` covers its scopes");
           break;
         }
         boolean sameCondition = other.when().isEmpty()
             || (rule.when().isPresent() && other.when().get().value().strip().equals(rule.when().get().value().strip()));
-        if (j < i && other.effect() == rule.effect() && sameCondition) {
+        if (j < i && other.effect() == rule.effect() && other.approval().equals(rule.approval()) && sameCondition) {
           d.add(rule.name().start(), Code.UNREACHABLE_RULE,
               "rule `" + rule.name().value() + "` adds nothing: earlier rule `" + other.name().value() + "` has the same effect on its scopes"
                   + (other.when().isEmpty() ? " with no condition" : " with the same condition"));

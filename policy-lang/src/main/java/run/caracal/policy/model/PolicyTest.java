@@ -21,7 +21,7 @@ public record PolicyTest(Metadata metadata, Position position, Node node, Scalar
       ScalarText name,
       Node input,
       Position inputPosition,
-      Effect decision,
+      Verdict decision,
       Optional<List<ScalarText>> rules,
       Optional<List<ScalarText>> reasons,
       Position position) {}

@@ -1,5 +1,6 @@
 package run.caracal.policy.parse;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,12 +8,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 import run.caracal.policy.diag.Code;
 import run.caracal.policy.diag.Diagnostics;
+import run.caracal.policy.model.Approval;
 import run.caracal.policy.model.Document;
 import run.caracal.policy.model.Effect;
 import run.caracal.policy.model.Kind;
@@ -23,6 +27,7 @@ import run.caracal.policy.model.PolicyTest;
 import run.caracal.policy.model.Resource;
 import run.caracal.policy.model.Rule;
 import run.caracal.policy.model.Variable;
+import run.caracal.policy.model.Verdict;
 import run.caracal.policy.source.SourceFile;
 import run.caracal.policy.yaml.MapView;
 import run.caracal.policy.yaml.ScalarText;
@@ -38,7 +43,10 @@ public final class DocumentParser {
   private static final Set<String> TOP_KEYS = Set.of("apiVersion", "kind", "metadata", "spec");
   private static final Set<String> METADATA_KEYS = Set.of("name", "description", "labels");
   private static final Set<String> POLICY_KEYS = Set.of("resources", "variables", "rules", "description");
-  private static final Set<String> RULE_KEYS = Set.of("name", "effect", "scopes", "when", "reason", "description");
+  private static final Set<String> RULE_KEYS =
+      Set.of("name", "effect", "scopes", "when", "reason", "approval", "description");
+  private static final Set<String> APPROVAL_KEYS = Set.of("ttl", "reuse", "approvers");
+  private static final Pattern DURATION = Pattern.compile("(?:(\\d{1,6})h)?(?:(\\d{1,6})m)?(?:(\\d{1,6})s)?");
   private static final Set<String> SET_KEYS = Set.of("policies", "description");
   private static final Set<String> RESOURCE_KEYS =
       Set.of("id", "scopes", "labels", "attributes", "upstream", "operations", "protocol", "tools", "mask_arguments", "description");
@@ -154,7 +162,7 @@ public final class DocumentParser {
     Optional<Effect> effect = r.requiredString("effect", "a rule").flatMap(e -> {
       Optional<Effect> parsed = Effect.fromId(e.value());
       if (parsed.isEmpty()) {
-        d.add(e.start(), Code.INVALID_VALUE, "effect `" + e.value() + "` must be `allow` or `deny`");
+        d.add(e.start(), Code.INVALID_VALUE, "effect `" + e.value() + "` must be `allow`, `deny` or `require_approval`");
       }
       return parsed;
     });
@@ -166,11 +174,70 @@ public final class DocumentParser {
     Optional<ScalarText> when = r.string("when");
     when.filter(w -> w.value().isBlank()).ifPresent(w ->
         d.add(w.start(), Code.MISSING_FIELD, "`when` must not be empty (leave it out to always apply)"));
+    Optional<Approval> approval = Optional.empty();
+    if (effect.isPresent() && effect.get() == Effect.REQUIRE_APPROVAL) {
+      approval = Optional.of(r.map("approval").map(a -> approval(a, d)).orElse(Approval.DEFAULT));
+    } else if (effect.isPresent() && r.keys().contains("approval")) {
+      d.add(r.keyPosition("approval"), Code.UNKNOWN_KEY,
+          "`approval` is only for rules with `effect: require_approval` (this rule's effect is `" + effect.get().id() + "`)");
+    }
     if (name.isEmpty() || effect.isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(new Rule(name.get(), effect.get(), scopes, when.filter(w -> !w.value().isBlank()),
-        r.string("reason").map(ScalarText::value), r.position()));
+        r.string("reason").map(ScalarText::value), approval, r.position()));
+  }
+
+  /** The `approval:` block of a require_approval rule; a bad field is reported and takes its default. */
+  private static Approval approval(MapView a, Diagnostics d) {
+    a.requireKnownKeys(APPROVAL_KEYS, "`approval`");
+    Duration ttl = a.string("ttl").flatMap(t -> ttl(t, d)).orElse(Approval.DEFAULT_TTL);
+    Approval.Reuse reuse = a.string("reuse").flatMap(v -> {
+      Optional<Approval.Reuse> parsed = Approval.Reuse.fromId(v.value());
+      if (parsed.isEmpty()) {
+        d.add(v.start(), Code.INVALID_VALUE, "reuse `" + v.value() + "` must be `once` or `until_expiry`");
+      }
+      return parsed;
+    }).orElse(Approval.Reuse.ONCE);
+    List<String> approvers = new ArrayList<>();
+    List<ScalarText> groups = a.stringList("approvers");
+    if (a.get("approvers").orElse(null) instanceof SequenceNode seq && seq.getValue().isEmpty()) {
+      d.add(a.keyPosition("approvers"), Code.MISSING_FIELD,
+          "`approvers` must name at least one approver group (leave it out to let any approver decide)");
+    }
+    for (ScalarText g : groups) {
+      checkName(g, "approver group", d);
+      if (approvers.contains(g.value())) {
+        d.add(g.start(), Code.DUPLICATE_NAME, "approver group `" + g.value() + "` is listed twice");
+      } else {
+        approvers.add(g.value());
+      }
+    }
+    return new Approval(ttl, reuse, approvers);
+  }
+
+  /** A duration such as `90s`, `15m`, `1h30m`; at most {@link Approval#MAX_TTL}. */
+  private static Optional<Duration> ttl(ScalarText text, Diagnostics d) {
+    Matcher m = DURATION.matcher(text.value().strip());
+    if (text.value().isBlank() || !m.matches()) {
+      d.add(text.start(), Code.INVALID_VALUE,
+          "approval ttl `" + text.value() + "` must be a duration such as `90s`, `15m` or `1h30m`");
+      return Optional.empty();
+    }
+    Duration ttl = Duration.ofHours(group(m, 1)).plusMinutes(group(m, 2)).plusSeconds(group(m, 3));
+    if (ttl.isZero()) {
+      d.add(text.start(), Code.INVALID_VALUE, "approval ttl `" + text.value() + "` must be longer than 0s");
+      return Optional.empty();
+    }
+    if (ttl.compareTo(Approval.MAX_TTL) > 0) {
+      d.add(text.start(), Code.INVALID_VALUE, "approval ttl `" + text.value() + "` is longer than the limit of 24h");
+      return Optional.empty();
+    }
+    return Optional.of(ttl);
+  }
+
+  private static long group(Matcher m, int i) {
+    return m.group(i) == null ? 0 : Long.parseLong(m.group(i));
   }
 
   private PolicySet policySet(Metadata metadata, MapView doc, MapView spec, Diagnostics d) {
@@ -296,16 +363,17 @@ public final class DocumentParser {
     if (c.get("expect").isEmpty()) {
       d.add(c.position(), Code.MISSING_FIELD, "missing `expect` in a test case");
     }
-    Optional<Effect> decision = Optional.empty();
+    Optional<Verdict> decision = Optional.empty();
     Optional<List<ScalarText>> rules = Optional.empty();
     Optional<List<ScalarText>> reasons = Optional.empty();
     if (expect.isPresent()) {
       MapView e = expect.get();
       e.requireKnownKeys(EXPECT_KEYS, "`expect`");
       decision = e.requiredString("decision", "`expect`").flatMap(v -> {
-        Optional<Effect> parsed = Effect.fromId(v.value());
+        Optional<Verdict> parsed = Verdict.fromId(v.value());
         if (parsed.isEmpty()) {
-          d.add(v.start(), Code.INVALID_VALUE, "expected decision `" + v.value() + "` must be `allow` or `deny`");
+          d.add(v.start(), Code.INVALID_VALUE,
+              "expected decision `" + v.value() + "` must be `allow`, `deny` or `approval_required`");
         }
         return parsed;
       });

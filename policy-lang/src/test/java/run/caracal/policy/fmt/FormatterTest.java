@@ -165,6 +165,32 @@ final class FormatterTest {
   }
 
   @Test
+  void format_approvalBlock_putsItAfterReasonInDocumentedOrder() {
+    String in = """
+        apiVersion: caracal.run/v1
+        kind: Policy
+        metadata: {name: p}
+        spec:
+          resources: ["resource://api"]
+          rules:
+            - approval:
+                approvers: [finance, security]
+                reuse: until_expiry
+                ttl: 1h
+              reason: a person looks first
+              scopes: [write]
+              effect: require_approval
+              name: writes
+        """;
+    String out = format(in);
+    assertInOrder(out, "- name: writes", "effect: require_approval", "scopes: [write]", "reason: a person looks first",
+        "approval:", "ttl: 1h", "reuse: until_expiry", "approvers: [finance, security]");
+    assertEquals(out, format(out));
+    assertEquals(canonical(in), canonical(out));
+    assertEquals(messages(in), messages(out));
+  }
+
+  @Test
   void format_invalidYaml_isEmpty() {
     assertTrue(formatter.format(new SourceFile("bad.yaml", "metadata: {name: p\nspec:\n")).isEmpty());
   }

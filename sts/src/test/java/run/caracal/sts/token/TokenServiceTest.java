@@ -37,6 +37,8 @@ import run.caracal.decision.DecisionRecord;
 import run.caracal.decision.InputMasker;
 import run.caracal.decision.Stage;
 import run.caracal.engine.compile.CompiledPolicySet;
+import run.caracal.engine.decision.Decision;
+import run.caracal.engine.decision.RuleEvaluation;
 import run.caracal.ledger.Ledger;
 import run.caracal.ledger.LedgerConfig;
 import run.caracal.sts.OAuthException;
@@ -99,6 +101,7 @@ class TokenServiceTest {
     return SampleSets.set("prod", """
         - {name: reads, effect: allow, scopes: [read]}
         - {name: writes, effect: allow, scopes: [write], when: "delegation.depth == 0"}
+        - {name: reads-need-a-person, effect: require_approval, scopes: [read]}
         """);
   }
 
@@ -148,6 +151,18 @@ class TokenServiceTest {
 
     assertThrows(OAuthException.class, () -> tokens.issue(app, byUrl, CTX));
     assertEquals("http://127.0.0.1:8080/mcp/api", log.last().resource());
+  }
+
+  @Test
+  void clientCredentials_requireApprovalRuleHolds_tokenIssuedAndApprovalLeftToTheGateway() {
+    IssuedToken t = tokens.issue(app, clientCredentials("read"), CTX);
+
+    assertEquals(List.of("read"), t.scopes());
+    Decision d = log.last().decision().orElseThrow();
+    assertEquals("allow", d.verdict().id());
+    assertEquals(List.of(), d.approvals(), "approval is asked per request, at the Gateway");
+    assertTrue(d.evaluated().stream().anyMatch(e -> e.rule().equals("reads-need-a-person")
+        && e.outcome() == RuleEvaluation.Outcome.TRUE));
   }
 
   @Test
