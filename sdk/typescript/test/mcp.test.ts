@@ -6,14 +6,18 @@
  */
 
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { Caracal, Grant } from "../src/index.js";
-import { Stack, unavailable } from "./harness.js";
+import { mcpResource } from "../src/transport.js";
+import { REPO, SDK_TYPESCRIPT, Stack, unavailable } from "./harness.js";
 import { FilesMcpServer } from "./mcp-server.js";
 
 const FILES = "resource://files";
@@ -53,6 +57,7 @@ metadata: {name: files}
 spec: {policies: [files]}
 `;
 
+const run = promisify(execFile);
 const skip = unavailable();
 if (skip) console.log(`# ${skip}`);
 
@@ -319,5 +324,44 @@ describe("MCP through the Gateway with the official SDK", { skip }, () => {
     // and a stock MCP client without a token fails to connect
     const client = new Client({ name: "no-token", version: "1.0.0" });
     await assert.rejects(client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl))));
+  });
+
+  it("the example MCP agent runs (examples/agents/typescript-mcp)", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "caracal-mcp-agent-"));
+    try {
+      mkdirSync(join(folder, "node_modules", "@caracalai"), { recursive: true });
+      mkdirSync(join(folder, "node_modules", "@modelcontextprotocol"), { recursive: true });
+      symlinkSync(SDK_TYPESCRIPT, join(folder, "node_modules", "@caracalai", "sdk"), "dir");
+      symlinkSync(join(SDK_TYPESCRIPT, "node_modules", "@modelcontextprotocol", "sdk"),
+        join(folder, "node_modules", "@modelcontextprotocol", "sdk"), "dir");
+      for (const file of ["package.json", "agent.mjs"]) {
+        copyFileSync(join(REPO, "examples", "agents", "typescript-mcp", file), join(folder, file));
+      }
+      const agent = (path: string) => run(process.execPath, [join(folder, "agent.mjs")],
+        { env: stack.env({ CARACAL_CONFIG: profile, CARACAL_MCP_PATH: path }), timeout: 60_000 });
+      const { stdout } = await agent("/work/notes.txt");
+      assert.equal(stdout, "tools: read_file, write_file, count_lines\nbuy milk\n");
+      const refused = await agent("/etc/passwd").then(() => assert.fail("the agent read /etc/passwd"),
+        (e: { code?: number; stdout?: string }) => e);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stdout ?? "", /^tools: .*\nrefused: no_matching_rule \(caracal explain req_\w+\)\n$/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("mcpResource", () => {
+  const gateway = "http://127.0.0.1:8443";
+  it("reads {gateway}/mcp/{name} as resource://{name}", () => {
+    assert.equal(mcpResource(`${gateway}/mcp/files`, gateway), "resource://files");
+    assert.equal(mcpResource(`${gateway}/mcp/files?x=1`, gateway), "resource://files");
+    assert.equal(mcpResource(`${gateway}/mcp/team%20files`, gateway), "resource://team files");
+  });
+  it("leaves every other URL alone", () => {
+    for (const url of [`${gateway}/mcp/`, `${gateway}/mcp/files/extra`, `${gateway}/mcpfiles`, `${gateway}/api/mcp/files`,
+      `http://elsewhere/mcp/files`, `${gateway}/.well-known/oauth-protected-resource/mcp/files`]) {
+      assert.equal(mcpResource(url, gateway), undefined, url);
+    }
   });
 });
