@@ -241,7 +241,7 @@ describe("MCP through the Gateway with the official SDK", { skip }, () => {
     });
   });
 
-  it("one MCP session spans the calls, with the resource's credential upstream, never the client's token", async () => {
+  it("one MCP session spans the calls and ends with DELETE, with the resource's credential upstream, never the client's token", async () => {
     const caracal = new Caracal({ config: profile });
     await caracal.spawn(async () => {
       const seen = recording();
@@ -257,6 +257,9 @@ describe("MCP through the Gateway with the official SDK", { skip }, () => {
         assert.equal(calls.length, 2);
         assert.ok(calls.every((c) => c.sessionId === transport.sessionId), JSON.stringify(calls));
         assert.ok(server.received.slice(from).every((r) => r.sessionId === transport.sessionId));
+        const session = transport.sessionId;
+        await transport.terminateSession(); // DELETE passes through to the server
+        assert.ok(server.received.some((r) => r.method === "DELETE" && r.sessionId === session));
       } finally {
         await client.close();
       }
