@@ -2,13 +2,18 @@
  * A `fetch` bound to the current agent session.
  *
  * Every request made inside `spawn` gets a W3C `traceparent` in the session's trace. Requests to
- * the Gateway (a URL under the Gateway with `X-Caracal-Resource`) and to a URL under a
- * credential's `upstream_prefix` (rewritten to go through the Gateway) also get `Authorization`
- * with a fresh token for the current session and `baggage` carrying the session id and hop; no
- * other host sees a token or the session id, and Gateway requests do not follow redirects unless
- * asked to. Idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) with a replayable body are
- * retried on network failures and 502/503/504, and once with a new token when the Gateway says the
- * token expired; nothing else is retried.
+ * the Gateway (a URL under the Gateway with `X-Caracal-Resource`, or an MCP endpoint
+ * `{gateway}/mcp/{name}`, which stands for `resource://{name}`) and to a URL under a credential's
+ * `upstream_prefix` (rewritten to go through the Gateway) also get `Authorization` with a fresh
+ * token for the current session and `baggage` carrying the session id and hop; no other host sees
+ * a token or the session id, and Gateway requests do not follow redirects unless asked to.
+ * Idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) with a replayable body are retried
+ * on network failures and 502/503/504, and once with a new token when the Gateway says the token
+ * expired; so is an MCP message with a replayable body (the Gateway refused it before forwarding
+ * anything). Nothing else is retried.
+ *
+ * So it serves as the `fetch` of the official MCP client transport:
+ * `new StreamableHTTPClientTransport(new URL(`${gateway}/mcp/files`), { fetch: caracal.transport() })`.
  */
 
 import type { Caracal } from "./client.js";
@@ -80,9 +85,8 @@ export function createTransport(client: Caracal, options: TransportOptions): Car
         await sleep(200 * 2 ** attempt);
         continue;
       }
-      if (idempotent && !renewed && route.canRenew && response.status === 401) {
-        const error = await GatewayError.fromResponse(response);
-        if (error?.reason === "token_expired") {
+      if ((idempotent || (route.mcp && replayable)) && !renewed && route.canRenew && response.status === 401) {
+        if (await expiredToken(response)) {
           renewed = true;
           await response.body?.cancel();
           await route.renew();
@@ -107,6 +111,8 @@ class Route {
     private readonly session?: AgentSession,
     private readonly resource = "",
     private readonly scopes: readonly string[] = [],
+    /** An MCP endpoint `{gateway}/mcp/{name}`. */
+    readonly mcp = false,
   ) {}
 
   get canRenew(): boolean {
@@ -123,6 +129,8 @@ class Route {
     const gateway = client.profile.gatewayUrl.replace(/\/+$/, "");
     let resource = headers.get("x-caracal-resource");
     let viaPrefix = false;
+    const mcp = gateway ? mcpResource(url, gateway) : undefined;
+    if (mcp && !resource) resource = mcp;
     if (!(gateway && resource && under(url, gateway))) {
       const match = matchPrefix(client, url);
       if (!match) {
@@ -159,7 +167,35 @@ class Route {
       return new Route(url, headers, true); // a token this SDK did not issue: left as given
     }
     headers.set("authorization", `Bearer ${await session.tokens.get(resource!, scopes)}`);
-    return new Route(url, headers, true, session, resource!, scopes);
+    return new Route(url, headers, true, session, resource!, scopes, mcp !== undefined);
+  }
+}
+
+/**
+ * The resource an MCP endpoint URL stands for: `{gateway}/mcp/{name}` (with any query) is
+ * `resource://{name}`; undefined for any other URL.
+ */
+export function mcpResource(url: string, gateway: string): string | undefined {
+  const base = `${gateway}/mcp/`;
+  if (!url.startsWith(base)) return undefined;
+  const name = url.slice(base.length).split(/[?#]/, 1)[0]!;
+  if (name === "" || name.includes("/")) return undefined;
+  try {
+    return `resource://${decodeURIComponent(name)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a 401 is the Gateway's `token_expired`, as a plain error body or an MCP JSON-RPC error. */
+async function expiredToken(response: Response): Promise<boolean> {
+  const error = await GatewayError.fromResponse(response);
+  if (error?.reason === "token_expired") return true;
+  try {
+    const body = await response.clone().json() as { error?: { data?: { reason?: unknown } } };
+    return body?.error?.data?.reason === "token_expired";
+  } catch {
+    return false;
   }
 }
 

@@ -290,6 +290,22 @@ public final class Caracal {
     return session.tokens.get(resourceId, scopes.isEmpty() ? defaultScopes(session, resourceId) : scopes, null);
   }
 
+  /**
+   * The endpoint and headers for an MCP client calling the MCP resource {@code resourceId}
+   * ({@code resource://{name}}, at {@code {gateway}/mcp/{name}}) in the current session, with the
+   * default scopes; see {@link McpAuthorization}. Throws {@link NoActiveSessionException} outside
+   * spawn and {@link ConfigException} without a Gateway URL or known scopes.
+   */
+  public McpAuthorization mcp(String resourceId) {
+    return mcp(resourceId, List.of());
+  }
+
+  /** As {@link #mcp(String)}, for tokens with {@code scopes}. */
+  public McpAuthorization mcp(String resourceId, List<String> scopes) {
+    AgentSession session = requireSession("mcp");
+    return new McpAuthorization(session, resourceId, scopes.isEmpty() ? defaultScopes(session, resourceId) : scopes, gatewayUrl());
+  }
+
   /** An HTTP client bound to the current session; see {@link Transport}. */
   public Transport transport() {
     return new Transport(this, TransportOptions.defaults());
