@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 import run.caracal.control.app.AppStore;
 import run.caracal.control.app.Application;
-import run.caracal.control.cache.ShortCache;
+import run.caracal.control.approval.ApprovalStore;
 import run.caracal.control.audit.AdminAudit;
+import run.caracal.control.cache.ShortCache;
 import run.caracal.control.crypto.ClientSecrets;
 import run.caracal.control.crypto.SecretBox;
 import run.caracal.control.db.ControlSchema;
@@ -62,6 +63,7 @@ public final class ControlPlane {
   private final ShortCache<String, AppStore.Credentials> credentials = ShortCache.oneSecond();
   private final DecisionPipeline pipeline;
   private final Tracing tracing;
+  private final ApprovalStore approvals;
 
   public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock) {
     this(jdbc, box, ledger, clock, InputMasker.DEFAULT_PATHS);
@@ -94,9 +96,15 @@ public final class ControlPlane {
     this.active = new ActivePolicies(policies);
     this.metrics.bindLedger(ledger);
     this.notifier = new ChangeNotifier(jdbc.dataSource());
+    this.approvals = new ApprovalStore(jdbc, audit, clock);
     this.pipeline = new DecisionPipeline(sessions, appReads(), active,
         TracedDecisionLog.wrap(new LedgerDecisionLog(ledger), tracing),
         new InputMasker(maskPaths, box.derive("caracal decision record masking v1")), clock, metrics);
+  }
+
+  /** Requests held for a person's approval. */
+  public ApprovalStore approvals() {
+    return approvals;
   }
 
   /** The one decision pipeline every caller of the engine goes through. */

@@ -11,9 +11,12 @@ public final class GatewayException extends Exception {
   private final int status;
   private final String error;
   private final String reason;
+  /** How long a held request's client waits before asking again. */
+  public static final long APPROVAL_RETRY_SECONDS = 5;
   private long retryAfterSeconds;
   private JsonRpc jsonRpc;
   private String challenge;
+  private String approvalId;
 
   /**
    * The refusal of an MCP message, answered as a JSON-RPC error response.
@@ -78,6 +81,17 @@ public final class GatewayException extends Exception {
 
   public Optional<String> challenge() {
     return Optional.ofNullable(challenge);
+  }
+
+  /** A request held for approval (or denied by an approver): the approval's id, sent back with `Retry-After`. */
+  public GatewayException withApproval(String id) {
+    this.approvalId = id;
+    this.retryAfterSeconds = APPROVAL_RETRY_SECONDS;
+    return this;
+  }
+
+  public Optional<String> approvalId() {
+    return Optional.ofNullable(approvalId);
   }
 
   public long retryAfterSeconds() {

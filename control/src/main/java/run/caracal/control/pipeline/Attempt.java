@@ -29,10 +29,19 @@ import run.caracal.policy.input.Request;
  * @param scopeMatch whether all requested scopes or any one must be granted
  * @param bounds the edge's checks of the request against the live session (scopes and
  *     resources within it), run after liveness and before the engine
+ * @param approvals where a request a `require_approval` rule holds finds its approval
  */
 public record Attempt(
     String requestId, String traceId, String clientIp, Phase phase, String zoneId, String appId, SessionRef session,
-    String resourceId, Optional<ResourceBinding> binding, Call call, Request request, ScopeMatch scopeMatch, Bounds bounds) {
+    String resourceId, Optional<ResourceBinding> binding, Call call, Request request, ScopeMatch scopeMatch, Bounds bounds,
+    Approvals approvals) {
+  /** An attempt whose held requests stay held ({@link Approvals#NONE}). */
+  public Attempt(String requestId, String traceId, String clientIp, Phase phase, String zoneId, String appId, SessionRef session,
+      String resourceId, Optional<ResourceBinding> binding, Call call, Request request, ScopeMatch scopeMatch, Bounds bounds) {
+    this(requestId, traceId, clientIp, phase, zoneId, appId, session, resourceId, binding, call, request, scopeMatch, bounds,
+        Approvals.NONE);
+  }
+
   public Attempt {
     Objects.requireNonNull(requestId, "requestId");
     traceId = Objects.requireNonNullElse(traceId, "");
@@ -45,6 +54,7 @@ public record Attempt(
     Objects.requireNonNull(request, "request");
     scopeMatch = Objects.requireNonNullElse(scopeMatch, ScopeMatch.ALL);
     bounds = Objects.requireNonNullElse(bounds, Bounds.NONE);
+    approvals = Objects.requireNonNullElse(approvals, Approvals.NONE);
   }
 
   /** The session a request belongs to. */

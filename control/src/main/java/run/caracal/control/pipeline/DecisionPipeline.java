@@ -125,6 +125,19 @@ public final class DecisionPipeline {
     ZonePolicies zone = policies.forZone(attempt.zoneId());
     Decision decision = zone.active().map(set -> set.decide(input)).orElseGet(() -> Decision.noActivePolicySet(input));
     Optional<Decision> shadow = zone.shadow().map(set -> set.decide(input));
+    DecisionInput decided = input;
+    if (decision.approvalRequired() && zone.active().isPresent()) {
+      // a person approved exactly this request: decided again with the approval, and used before it is recorded
+      Optional<String> approval = attempt.approvals().approved(input, decision);
+      if (approval.isPresent()) {
+        DecisionInput withApproval = input.withContext(input.context().toBuilder().setApprovalId(approval.get()).build());
+        Decision approved = zone.active().get().decide(withApproval);
+        if (!approved.allowed() || attempt.approvals().use(approval.get())) {
+          decided = withApproval;
+          decision = approved;
+        }
+      }
+    }
     if (attempt.binding().isEmpty()) {
       refusal = new Refusal(Reason.UNKNOWN_RESOURCE, "resource `" + attempt.resourceId() + "` is not registered in this zone");
     } else if (!decision.allowed()) {
@@ -133,7 +146,7 @@ public final class DecisionPipeline {
           ? new Refusal(reason, "the request needs a person's approval (see `caracal explain " + attempt.requestId() + "`)")
           : new Refusal(reason, "policy denied the request (see `caracal explain " + attempt.requestId() + "`)");
     }
-    return record(attempt, now, app, session, delegation, input, Optional.of(decision), shadow, refusal, decision);
+    return record(attempt, now, app, session, delegation, decided, Optional.of(decision), shadow, refusal, decision);
   }
 
   /**

@@ -53,6 +53,10 @@ public record DecisionInput(
     return new DecisionInput(principal, session, delegation, resource, value, context, now, scopeMatch);
   }
 
+  public DecisionInput withContext(Context value) {
+    return new DecisionInput(principal, session, delegation, resource, request, value, now, scopeMatch);
+  }
+
   public DecisionInput withScopeMatch(ScopeMatch value) {
     return new DecisionInput(principal, session, delegation, resource, request, context, now, value);
   }

@@ -19,9 +19,13 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import run.caracal.control.ControlPlane;
+import run.caracal.control.approval.Approval;
+import run.caracal.control.approval.ApprovalStore;
+import run.caracal.control.db.Json;
 import run.caracal.control.limit.RateLimiter;
 import run.caracal.control.metrics.CaracalMetrics;
 import run.caracal.control.pipeline.AppReads;
+import run.caracal.control.pipeline.Approvals;
 import run.caracal.control.pipeline.Attempt.Bounded;
 import run.caracal.control.pipeline.Attempt;
 import run.caracal.control.pipeline.DecisionPipeline;
@@ -36,6 +40,7 @@ import run.caracal.control.token.VerifiedToken;
 import run.caracal.control.trace.Tracing;
 import run.caracal.decision.DecisionRecord.Call;
 import run.caracal.decision.Reason;
+import run.caracal.engine.decision.Decision;
 import run.caracal.engine.decision.McpMethods;
 import run.caracal.engine.decision.Phase;
 import run.caracal.engine.decision.ScopeMatch;
@@ -73,10 +78,18 @@ public final class GatewayAuthorizer {
   private final RateLimiter limiter;
   private final CaracalMetrics metrics;
   private final Tracing tracing;
+  private Optional<ApprovalStore> approvals = Optional.empty();
 
   public GatewayAuthorizer(ControlPlane control, TokenVerifier verifier, UpstreamGuard guard, Clock clock, RateLimiter limiter) {
     this(control.pipeline(), control.resources(), control.sessions(), control.appReads(), verifier, guard, clock, limiter,
         control.metrics(), control.tracing());
+    this.approvals = Optional.of(control.approvals());
+  }
+
+  /** Requests a `require_approval` rule holds are held in {@code store} (without one they are refused as held, with no approval to ask for). */
+  public GatewayAuthorizer withApprovals(ApprovalStore store) {
+    this.approvals = Optional.of(store);
+    return this;
   }
 
   public GatewayAuthorizer(DecisionPipeline pipeline, ResourceReads resources, SessionReads sessions, AppReads apps,
@@ -210,6 +223,7 @@ public final class GatewayAuthorizer {
     String upstreamPath;
     InetSocketAddress address;
     String neededScope;
+    RequestApprovals held;
     final Optional<McpRoute> route;
     McpMessage message;
     Mcp mcpInput;
@@ -310,7 +324,17 @@ public final class GatewayAuthorizer {
       boolean operations = !binding.operations().isEmpty();
       return new Attempt(request.requestId(), request.traceId(), request.clientIp(), Phase.REQUEST, zoneId, appId,
           new Attempt.SessionRef.Existing(sessionId, Optional.of(jti)), resourceId, Optional.of(binding), call(),
-          req.addAllScopes(verified.scopes()).build(), operations ? ScopeMatch.ALL : ScopeMatch.ANY, (session, scopes) -> bounds(scopes));
+          req.addAllScopes(verified.scopes()).build(), operations ? ScopeMatch.ALL : ScopeMatch.ANY, (session, scopes) -> bounds(scopes),
+          held());
+    }
+
+    /** How this request finds its approval, when the Gateway keeps approvals. */
+    private Approvals held() {
+      if (approvals.isEmpty()) {
+        return Approvals.NONE;
+      }
+      held = new RequestApprovals(approvals.get(), zoneId, request.requestId(), appId, request.body());
+      return held;
     }
 
     /**
@@ -335,7 +359,7 @@ public final class GatewayAuthorizer {
       return new Attempt(request.requestId(), request.traceId(), request.clientIp(), Phase.REQUEST, zoneId, appId,
           new Attempt.SessionRef.Existing(sessionId, Optional.of(jti)), resourceId, Optional.of(binding), call(),
           req.addAllScopes(verified.scopes()).build(), declaredTool ? ScopeMatch.ALL : ScopeMatch.ANY,
-          (session, scopes) -> mcpBounds(settings, scopes));
+          (session, scopes) -> mcpBounds(settings, scopes), held());
     }
 
     /** With declared tools, a call maps to its tool's one scope, which the token must hold; an undeclared tool is refused. */
@@ -401,6 +425,32 @@ public final class GatewayAuthorizer {
       return req;
     }
 
+    /**
+     * A held request: the open approval of exactly this request (a new pending one, or the one
+     * identical requests share), named in the refusal; `approval_denied` once an approver denied it.
+     */
+    private GatewayException holdForApproval(Outcome.Refused refused) {
+      Decision decision = refused.record().decision().orElseThrow();
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("method", request.method());
+      summary.put("path", path);
+      summary.put("scopes", decision.requested());
+      refused.record().input().map(i -> i.tree().path("request").path("mcp")).filter(m -> m.isObject())
+          .ifPresent(m -> summary.put("mcp", Json.MAPPER.convertValue(m, Map.class)));
+      summary.put("rules", decision.approvals().stream().map(a -> a.policy() + "/" + a.rule()).toList());
+      Approval approval = approvals.get().hold(new ApprovalStore.Hold(zoneId, held.digest(), appId, Optional.ofNullable(sessionId),
+          resourceId, summary, decision.approvalTtl().orElse(run.caracal.policy.model.Approval.DEFAULT_TTL),
+          decision.approvalReuse().filter(r -> r == run.caracal.policy.model.Approval.Reuse.UNTIL_EXPIRY).isPresent()
+              ? Approval.Reuse.UNTIL_EXPIRY : Approval.Reuse.ONCE,
+          decision.approvals().stream().flatMap(a -> a.approval().approvers().stream()).distinct().toList(), request.requestId()));
+      if (approval.state() == Approval.State.DENIED) {
+        return GatewayException.of(Reason.APPROVAL_DENIED, "an approver denied this request (approval " + approval.id() + ")")
+            .withApproval(approval.id());
+      }
+      return GatewayException.of(Reason.APPROVAL_REQUIRED, "this request waits for a person's approval: `caracal approvals approve "
+          + approval.id() + "`; repeat the identical request once it is approved").withApproval(approval.id());
+    }
+
     Authorized answer(Outcome outcome) {
       if (outcome instanceof Outcome.Granted granted) {
         return new Authorized(zoneId, appId, sessionId, jti, resourceId, upstream, address, upstreamPath,
@@ -408,6 +458,9 @@ public final class GatewayAuthorizer {
             listFilter(granted));
       }
       if (outcome instanceof Outcome.Refused refused) {
+        if (refused.reason() == Reason.APPROVAL_REQUIRED && held != null && held.digest() != null) {
+          throw new CompletionException(mcpRefusal(holdForApproval(refused)));
+        }
         throw new CompletionException(mcpRefusal(GatewayException.of(refused.reason(), refused.message())));
       }
       throw new CompletionException(unrecorded((Outcome.Unrecorded) outcome));

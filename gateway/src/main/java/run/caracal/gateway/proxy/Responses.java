@@ -29,6 +29,7 @@ final class Responses {
       data.put("error", e.error());
       data.put("reason", e.reason());
       data.put("request_id", requestId);
+      e.approvalId().ifPresent(id -> data.put("approval_id", id));
       Map<String, Object> error = new LinkedHashMap<>();
       error.put("code", rpc.code());
       error.put("message", e.getMessage());
@@ -42,6 +43,7 @@ final class Responses {
       body.put("reason", e.reason());
       body.put("message", e.getMessage());
       body.put("request_id", requestId);
+      e.approvalId().ifPresent(id -> body.put("approval_id", id));
     }
     byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
@@ -55,7 +57,7 @@ final class Responses {
     if (requestId != null) {
       r.headers().set(REQUEST_ID, requestId);
     }
-    if (e.status() == 429) {
+    if (e.status() == 429 || e.approvalId().isPresent()) {
       r.headers().set(HttpHeaderNames.RETRY_AFTER, e.retryAfterSeconds());
     }
     if (e.challenge().isPresent()) {

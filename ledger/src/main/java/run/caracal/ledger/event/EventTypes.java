@@ -14,7 +14,7 @@ public final class EventTypes {
   public static final String GATEWAY_RESULT = "gateway.result";
 
   private static final Pattern FAMILY =
-      Pattern.compile("(session|policy|policyset|app|resource|zone|admin)\\.[a-z0-9][a-z0-9_.-]{0,62}");
+      Pattern.compile("(session|policy|policyset|app|resource|zone|admin|approval)\\.[a-z0-9][a-z0-9_.-]{0,62}");
 
   private EventTypes() {}
 
