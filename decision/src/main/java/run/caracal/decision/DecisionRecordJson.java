@@ -24,7 +24,9 @@ import run.caracal.engine.decision.Phase;
  * a ledger event as the admin API and `caracal audit export` give it (`type`, `request_id`,
  * `occurred_at`, `explanation`, ...) and reads records of version 1 and, through
  * {@link LegacyRecords}, the decision events written before records were versioned. Field names
- * are a contract documented in `docs/ledger.md`. Stateless and thread-safe.
+ * are a contract documented in `docs/ledger.md`. A version-1 explanation held as text (an
+ * export's) is read in one streaming pass ({@link StreamingRecords}), what replay spends its time
+ * on; anything else through a JSON tree. Stateless and thread-safe.
  */
 public final class DecisionRecordJson {
   static final ObjectMapper MAPPER = new ObjectMapper();
@@ -84,6 +86,13 @@ public final class DecisionRecordJson {
   public static DecisionRecord read(JsonNode event) {
     if (!isDecisionEvent(event)) {
       throw new IllegalArgumentException("event type `" + type(event) + "` holds no decision record");
+    }
+    JsonNode text = event.path("explanation");
+    if (text.isTextual()) {
+      Optional<DecisionRecord> streamed = StreamingRecords.read(text.textValue());
+      if (streamed.isPresent()) {
+        return streamed.get();
+      }
     }
     JsonNode x = explanation(event);
     if (!x.has("record")) {

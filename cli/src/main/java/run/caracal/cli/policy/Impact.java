@@ -2,7 +2,6 @@ package run.caracal.cli.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -105,17 +104,7 @@ public final class Impact {
     AtomicBoolean stop = new AtomicBoolean();
     Thread reader = new Thread(() -> {
       try {
-        DecisionEvents.stream(source, zone, from, to, event -> {
-          JsonNode x = event.path("explanation");
-          if (x.isTextual() && event instanceof ObjectNode o) {
-            try {
-              o.set("explanation", AdminClient.JSON.readTree(x.asText()));
-            } catch (IOException e) {
-              // left as text: the record reader reports it as unreadable
-            }
-          }
-          put(queue, event, stop);
-        }, warn);
+        DecisionEvents.stream(source, zone, from, to, event -> put(queue, event, stop), warn);
       } catch (Throwable t) {
         failed.set(t);
       } finally {
