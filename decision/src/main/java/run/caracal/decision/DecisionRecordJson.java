@@ -105,6 +105,24 @@ public final class DecisionRecordJson {
     return readV1(x);
   }
 
+  /**
+   * The record a version-1 explanation text holds (an export line's `explanation`), read in one
+   * streaming pass; empty when it is another version or not in the form {@link #write} writes, and
+   * must be read from its event by {@link #read(JsonNode)}. What {@link #read(JsonNode)} gives for
+   * an event of a decision type holding this text, when not empty.
+   */
+  public static Optional<DecisionRecord> readVersion1(String explanation) {
+    return StreamingRecords.read(explanation);
+  }
+
+  /**
+   * {@link #readVersion1(String)} of the text {@code chars[offset, offset + length)}, read only
+   * during the call (a parser's buffer, say), without making a string of it.
+   */
+  public static Optional<DecisionRecord> readVersion1(char[] chars, int offset, int length) {
+    return StreamingRecords.read(chars, offset, length);
+  }
+
   /** The explanation object of an event, whether the event holds it as an object or as JSON text. */
   static JsonNode explanation(JsonNode event) {
     JsonNode x = event.path("explanation");

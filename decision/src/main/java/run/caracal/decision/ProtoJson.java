@@ -206,8 +206,12 @@ final class ProtoJson {
     for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
       FieldDescriptor f = fields.get(name);
       JsonToken t = p.nextToken();
-      if (f == null || t == JsonToken.VALUE_NULL) {
+      if (f == null) {
         p.skipChildren();
+        continue;
+      }
+      builder.clearField(f); // a key given twice: the tree keeps the last value only
+      if (t == JsonToken.VALUE_NULL) {
         continue;
       }
       if (f.isMapField()) {

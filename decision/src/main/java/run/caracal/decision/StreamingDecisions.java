@@ -22,8 +22,9 @@ import run.caracal.policy.model.Effect;
 
 /**
  * Reads a decision as {@link DecisionJson#toJson} writes it from a streaming parser, giving what
- * {@link DecisionJson#fromJson} gives for the same text; anything else throws {@link Unusual}
- * (see {@link StreamingRecords}). Stateless and thread-safe.
+ * {@link DecisionJson#fromJson} gives for the same text (a key given twice counts once, with its
+ * last value, as in a tree); anything else throws {@link Unusual} (see {@link StreamingRecords}).
+ * Stateless and thread-safe.
  */
 final class StreamingDecisions {
   private static final Map<String, RuleEvaluation.Outcome> OUTCOMES = Arrays.stream(RuleEvaluation.Outcome.values())
@@ -39,10 +40,10 @@ final class StreamingDecisions {
     Phase phase = Phase.fromId("");
     List<String> requested = List.of();
     List<String> granted = List.of();
-    List<RuleRef> rules = new ArrayList<>();
-    List<ReasonCode> reasons = new ArrayList<>();
-    List<RuleEvaluation> evaluated = new ArrayList<>();
-    List<EvaluationError> errors = new ArrayList<>();
+    List<RuleRef> rules = List.of();
+    List<ReasonCode> reasons = List.of();
+    List<RuleEvaluation> evaluated = List.of();
+    List<EvaluationError> errors = List.of();
     PolicySetRef set = new PolicySetRef("", 0, "");
     long micros = 0;
     for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
@@ -63,19 +64,22 @@ final class StreamingDecisions {
         }
         case "rules" -> {
           Unusual.unless(v == JsonToken.START_ARRAY);
+          rules = new ArrayList<>();
           for (JsonToken r = p.nextToken(); r != JsonToken.END_ARRAY; r = p.nextToken()) {
             rules.add(rule(r, p));
           }
         }
-        case "reasons" -> StreamingRecords.strings(v, p).forEach(r -> reasons.add(reason(r)));
+        case "reasons" -> reasons = StreamingRecords.strings(v, p).stream().map(StreamingDecisions::reason).toList();
         case "evaluated" -> {
           Unusual.unless(v == JsonToken.START_ARRAY);
+          evaluated = new ArrayList<>();
           for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
             evaluated.add(evaluation(e, p));
           }
         }
         case "errors" -> {
           Unusual.unless(v == JsonToken.START_ARRAY);
+          errors = new ArrayList<>();
           for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
             errors.add(error(e, p));
           }

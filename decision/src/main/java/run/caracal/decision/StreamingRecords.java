@@ -3,7 +3,6 @@ package run.caracal.decision;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.google.protobuf.Message;
 import java.io.IOException;
 import java.time.Instant;
@@ -30,22 +29,32 @@ import run.caracal.policy.input.Session;
  * Reads a version-1 record from its JSON text in one pass of a streaming parser, with no JSON
  * tree: the input straight into the engine's messages, the decisions through
  * {@link StreamingDecisions}. What replay spends most of its time on. Only the form
- * {@link DecisionRecordJson#write} writes is read here; anything else (another version, a
- * duplicate key, a value of an unexpected type, a value the domain types refuse) gives empty,
+ * {@link DecisionRecordJson#write} writes is read here (a key given twice counts once, with its
+ * last value, as in a tree); anything else (another version, a value of an unexpected type, a
+ * value the domain types refuse) gives empty,
  * and the caller reads the text with the tree reader, which says what it means: both readers
  * give equal records for every text this one reads. Stateless and thread-safe.
  */
 final class StreamingRecords {
-  /** Duplicate keys are unusual: a tree keeps the last, a stream would see both. */
-  static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  /** Plain: a key given twice is read as a tree reads it, the last value counting (no duplicate check to pay for). */
+  static final JsonFactory JSON = new JsonFactory();
 
   private StreamingRecords() {}
 
   /** The record {@code text} holds, or empty when the tree reader must read it. */
   static Optional<DecisionRecord> read(String text) {
-    try (JsonParser p = JSON.createParser(text)) {
+    char[] chars = text.toCharArray();
+    return read(chars, 0, chars.length);
+  }
+
+  /**
+   * The record {@code text[offset, offset + length)} holds, or empty when the tree reader must
+   * read it. The characters are only read during the call.
+   */
+  static Optional<DecisionRecord> read(char[] text, int offset, int length) {
+    try (JsonParser p = JSON.createParser(text, offset, length)) {
       Unusual.unless(p.nextToken() == JsonToken.START_OBJECT);
-      DecisionRecord r = record(p, text);
+      DecisionRecord r = record(p, new Text(text, offset, offset + length));
       Unusual.unless(p.nextToken() == null);
       return Optional.of(r);
     } catch (IOException | RuntimeException e) {
@@ -53,7 +62,21 @@ final class StreamingRecords {
     }
   }
 
-  private static DecisionRecord record(JsonParser p, String text) throws IOException {
+  /** The characters being read, for the input's text. */
+  private record Text(char[] chars, int from, int to) {
+    /**
+     * The object text between the parser's offsets {@code start} (its `{`) and {@code end}
+     * (after its `}`), which count from {@link #from}.
+     */
+    String object(long start, long end) {
+      long a = from + start;
+      long b = from + end;
+      Unusual.unless(from <= a && a < b && b <= to && chars[(int) a] == '{' && chars[(int) b - 1] == '}');
+      return new String(chars, (int) a, (int) (b - a));
+    }
+  }
+
+  private static DecisionRecord record(JsonParser p, Text text) throws IOException {
     int version = -1;
     String requestId = "";
     String traceId = "";
@@ -120,7 +143,7 @@ final class StreamingRecords {
     String root = "";
     int depth = 0;
     boolean oneShot = false;
-    List<Hop> chain = new ArrayList<>();
+    List<Hop> chain = List.of();
     for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
       JsonToken v = p.nextToken();
       switch (field) {
@@ -130,6 +153,7 @@ final class StreamingRecords {
         case "oneShot" -> oneShot = Unusual.bool(v);
         case "chain" -> {
           Unusual.unless(v == JsonToken.START_ARRAY);
+          chain = new ArrayList<>();
           for (JsonToken h = p.nextToken(); h != JsonToken.END_ARRAY; h = p.nextToken()) {
             chain.add(hop(h, p));
           }
@@ -192,9 +216,9 @@ final class StreamingRecords {
   /** A recorded input: its text (for the tree, should one ask) and its messages, read now. */
   private record Input(String json, DecisionInput decisionInput) {}
 
-  private static Input input(JsonToken t, JsonParser p, String text) throws IOException {
+  private static Input input(JsonToken t, JsonParser p, Text text) throws IOException {
     Unusual.unless(t == JsonToken.START_OBJECT);
-    int start = Math.toIntExact(p.currentTokenLocation().getCharOffset());
+    long start = p.currentTokenLocation().getCharOffset();
     Principal principal = Principal.getDefaultInstance();
     Session session = Session.getDefaultInstance();
     Delegation delegation = Delegation.getDefaultInstance();
@@ -218,9 +242,7 @@ final class StreamingRecords {
       }
     }
     Unusual.unless(now != null);
-    int end = Math.toIntExact(p.currentLocation().getCharOffset());
-    Unusual.unless(start >= 0 && end <= text.length() && text.charAt(start) == '{' && text.charAt(end - 1) == '}');
-    return new Input(text.substring(start, end),
+    return new Input(text.object(start, p.currentLocation().getCharOffset()),
         new DecisionInput(principal, session, delegation, resource, request, context, now, scopeMatch));
   }
 

@@ -109,7 +109,6 @@ class StreamingRecordsTest {
         written.replace("\"record\":1", "\"record\":2"),
         written.replace("{\"record\":1,", "{"),
         written.replace("\"traceId\":\"trace_1\"", "\"traceId\":null"),
-        written.replace("\"traceId\":\"trace_1\"", "\"traceId\":\"trace_1\",\"traceId\":\"x\""),
         written.replace("\"depth\":1", "\"depth\":\"1\""),
         written.replace("\"errors\":[{", "\"errors\":[\"p/blocks: no such key\",{"),
         written.replace("\"outcome\":\"true\"", "\"outcome\":\"maybe\""),
@@ -120,6 +119,35 @@ class StreamingRecordsTest {
       assertTrue(text.equals("[]") || !text.equals(written), "the replacement applied: " + text);
       assertEquals(Optional.empty(), StreamingRecords.read(text), text);
     }
+  }
+
+  @Test
+  void read_aKeyGivenTwice_countsOnceWithItsLastValueAsInTheTree() throws Exception {
+    String written = DecisionRecordJson.write(records().get(0));
+    List<String> twice = List.of(
+        written.replace("\"traceId\":\"trace_1\"", "\"traceId\":\"trace_1\",\"traceId\":\"x\""),
+        written.replace("\"labels\":[\"ops\"]", "\"labels\":[\"ops\"],\"labels\":[\"dev\",\"qa\"]"),
+        written.replace("\"labels\":[\"ops\"]", "\"labels\":[\"ops\"],\"labels\":null"),
+        written.replace("\"attributes\":{\"team\":\"billing\"}", "\"attributes\":{\"team\":\"billing\",\"team\":\"ops\"}"),
+        written.replace("\"rules\":[", "\"rules\":[],\"rules\":["),
+        written.replace("\"reasons\":[", "\"reasons\":[\"no_active_policy_set\"],\"reasons\":["),
+        written.replace("\"chain\":[", "\"chain\":[{\"app\":\"a\",\"session\":\"s\"}],\"chain\":["));
+    for (String text : twice) {
+      assertTrue(!text.equals(written), "the replacement applied: " + text);
+      assertEquals(byTree(text), StreamingRecords.read(text).orElseThrow(() -> new AssertionError("not streamed: " + text)),
+          text);
+    }
+  }
+
+  @Test
+  void read_fromAnOffsetInABuffer_keepsTheInputsText() throws Exception {
+    String text = DecisionRecordJson.write(records().get(0));
+    char[] buffer = ("xx" + text + "yy").toCharArray();
+
+    DecisionRecord streamed = StreamingRecords.read(buffer, 2, text.length()).orElseThrow();
+
+    assertEquals(byTree(text), streamed);
+    assertEquals(byTree(text).input().get().json(), streamed.input().get().json());
   }
 
   @Test
