@@ -27,6 +27,8 @@ import run.caracal.policy.model.Effect;
  * Stateless and thread-safe.
  */
 final class StreamingDecisions {
+  private static final Map<String, Effect> EFFECTS = Arrays.stream(Effect.values())
+      .collect(Collectors.toUnmodifiableMap(Effect::id, e -> e));
   private static final Map<String, RuleEvaluation.Outcome> OUTCOMES = Arrays.stream(RuleEvaluation.Outcome.values())
       .collect(Collectors.toUnmodifiableMap(RuleEvaluation.Outcome::id, o -> o));
   private static final Map<String, ReasonCode> REASONS = Arrays.stream(ReasonCode.values())
@@ -176,12 +178,11 @@ final class StreamingDecisions {
   }
 
   private static Effect effect(String id) {
-    for (Effect e : Effect.values()) {
-      if (e.id().equals(id)) {
-        return e;
-      }
+    Effect e = EFFECTS.get(id);
+    if (e == null) {
+      throw Unusual.INSTANCE;
     }
-    throw Unusual.INSTANCE;
+    return e;
   }
 
   /** As {@link DecisionJson} reads it ({@code valueOf} of the upper case), without a new string for the usual id. */
