@@ -60,13 +60,13 @@ final class ParallelReplay {
             batch.clear();
           }
         });
-        if (!batch.isEmpty()) {
-          submit(pool, inOrder, List.copyOf(batch), replay, stop);
-        }
         read.complete(null);
       } catch (Throwable t) {
         read.completeExceptionally(t);
       } finally {
+        if (!batch.isEmpty() && !stop.get()) { // what was read before the end, or before a failure
+          submit(pool, inOrder, List.copyOf(batch), replay, stop);
+        }
         put(inOrder, end, stop);
       }
     }, "caracal-replay-reader");
