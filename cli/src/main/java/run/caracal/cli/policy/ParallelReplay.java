@@ -22,10 +22,10 @@ import java.util.function.Function;
  * ahead, so memory does not grow with the number of events. One per run.
  */
 final class ParallelReplay {
-  /** Events per batch: enough to make handing a batch over cheap, few enough to keep memory small. */
-  static final int BATCH = 128;
+  /** Events per batch: enough to make handing a batch over cheap, few enough to stay in the young generation. */
+  static final int BATCH = 64;
   /** Batches read ahead per worker, at most. */
-  static final int BATCHES_PER_WORKER = 4;
+  static final int BATCHES_PER_WORKER = 2;
 
   /** Where events come from: calls its sink once per event, in order, on one thread. */
   interface Events<E> {
