@@ -69,6 +69,7 @@ public final class Impact {
       String zone, Instant from, Instant to, String phase, int limit, Consumer<String> warn) throws IOException {
     BiPredicate<String, String> readsMasked = readsMasked(policies);
     ImpactReport report = new ImpactReport(candidate.ref(), limit);
+    // per event, on a worker: empty when not of the phase asked, else the replay (empty: not replayable)
     Function<RecordedEvent, Optional<Optional<Replayed>>> replayOne = event -> {
       DecisionRecord record;
       try {
