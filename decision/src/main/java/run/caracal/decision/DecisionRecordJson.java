@@ -24,7 +24,9 @@ import run.caracal.engine.decision.Phase;
  * a ledger event as the admin API and `caracal audit export` give it (`type`, `request_id`,
  * `occurred_at`, `explanation`, ...) and reads records of version 1 and, through
  * {@link LegacyRecords}, the decision events written before records were versioned. Field names
- * are a contract documented in `docs/ledger.md`. Stateless and thread-safe.
+ * are a contract documented in `docs/ledger.md`. A version-1 explanation held as text (an
+ * export's) is read in one streaming pass ({@link StreamingRecords}), what replay spends its time
+ * on; anything else through a JSON tree. Stateless and thread-safe.
  */
 public final class DecisionRecordJson {
   static final ObjectMapper MAPPER = new ObjectMapper();
@@ -85,6 +87,13 @@ public final class DecisionRecordJson {
     if (!isDecisionEvent(event)) {
       throw new IllegalArgumentException("event type `" + type(event) + "` holds no decision record");
     }
+    JsonNode text = event.path("explanation");
+    if (text.isTextual()) {
+      Optional<DecisionRecord> streamed = StreamingRecords.read(text.textValue());
+      if (streamed.isPresent()) {
+        return streamed.get();
+      }
+    }
     JsonNode x = explanation(event);
     if (!x.has("record")) {
       return LegacyRecords.read(event, x);
@@ -94,6 +103,24 @@ public final class DecisionRecordJson {
       throw new IllegalArgumentException("decision record version " + x.path("record").asText() + " is newer than this reader");
     }
     return readV1(x);
+  }
+
+  /**
+   * The record a version-1 explanation text holds (an export line's `explanation`), read in one
+   * streaming pass; empty when it is another version or not in the form {@link #write} writes, and
+   * must be read from its event by {@link #read(JsonNode)}. What {@link #read(JsonNode)} gives for
+   * an event of a decision type holding this text, when not empty.
+   */
+  public static Optional<DecisionRecord> readVersion1(String explanation) {
+    return StreamingRecords.read(explanation);
+  }
+
+  /**
+   * {@link #readVersion1(String)} of the text {@code chars[offset, offset + length)}, read only
+   * during the call (a parser's buffer, say), without making a string of it.
+   */
+  public static Optional<DecisionRecord> readVersion1(char[] chars, int offset, int length) {
+    return StreamingRecords.read(chars, offset, length);
   }
 
   /** The explanation object of an event, whether the event holds it as an object or as JSON text. */

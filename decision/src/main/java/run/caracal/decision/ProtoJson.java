@@ -1,5 +1,7 @@
 package run.caracal.decision;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -16,9 +18,12 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.io.IOException;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The proto3 JSON form of the decision input's messages, straight to and from Jackson trees:
@@ -26,10 +31,14 @@ import java.util.Map;
  * as strings, `Timestamp` as an RFC 3339 time and `Value`/`Struct` as plain JSON, the same as
  * protobuf's own `JsonFormat` writes (and reads) with `preservingProtoFieldNames`, without its
  * round trip through JSON text. Driven by the message descriptors, so a field added to the
- * input schema needs nothing here. Stateless and thread-safe.
+ * input schema needs nothing here. {@link #merge(JsonParser, Message.Builder)} reads the same form
+ * straight from a parser for replay, and only the form written here: anything else throws
+ * {@link Unusual} so the caller can read it the tree way. Thread-safe (one cache of field names).
  */
 final class ProtoJson {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
+  /** Fields by JSON name, per message type: {@code findFieldByName} builds a full name per call. */
+  private static final Map<Descriptor, Map<String, FieldDescriptor>> FIELDS = new ConcurrentHashMap<>();
 
   private ProtoJson() {}
 
@@ -182,5 +191,114 @@ final class ProtoJson {
       return Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
     }
     return Value.newBuilder().setStringValue(v.asText()).build();
+  }
+
+  /**
+   * Fills a builder from the object the parser is at (its START_OBJECT read), as
+   * {@link #merge(JsonNode, Message.Builder)} does from a tree, and leaves the parser at its
+   * END_OBJECT.
+   *
+   * @throws Unusual when a value is not of the JSON type this class writes for its field (the
+   *     tree reader then decides what it means)
+   */
+  static void merge(JsonParser p, Message.Builder builder) throws IOException {
+    Map<String, FieldDescriptor> fields = FIELDS.computeIfAbsent(builder.getDescriptorForType(), ProtoJson::fieldsByName);
+    for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+      FieldDescriptor f = fields.get(name);
+      JsonToken t = p.nextToken();
+      if (f == null) {
+        p.skipChildren();
+        continue;
+      }
+      builder.clearField(f); // a key given twice: the tree keeps the last value only
+      if (t == JsonToken.VALUE_NULL) {
+        continue;
+      }
+      if (f.isMapField()) {
+        Unusual.unless(t == JsonToken.START_OBJECT);
+        Descriptor entryType = f.getMessageType();
+        FieldDescriptor keyField = entryType.findFieldByName("key");
+        FieldDescriptor valueField = entryType.findFieldByName("value");
+        for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+          Message.Builder entry = builder.newBuilderForField(f);
+          entry.setField(keyField, key);
+          entry.setField(valueField, parse(valueField, p.nextToken(), p, entry));
+          builder.addRepeatedField(f, entry.build());
+        }
+      } else if (f.isRepeated()) {
+        Unusual.unless(t == JsonToken.START_ARRAY);
+        for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken()) {
+          builder.addRepeatedField(f, parse(f, item, p, builder));
+        }
+      } else {
+        builder.setField(f, parse(f, t, p, builder));
+      }
+    }
+    Unusual.unless(p.currentToken() == JsonToken.END_OBJECT);
+  }
+
+  private static Map<String, FieldDescriptor> fieldsByName(Descriptor type) {
+    Map<String, FieldDescriptor> out = new HashMap<>();
+    type.getFields().forEach(f -> out.put(f.getName(), f));
+    return Map.copyOf(out);
+  }
+
+  private static Object parse(FieldDescriptor f, JsonToken t, JsonParser p, Message.Builder parent) throws IOException {
+    return switch (f.getJavaType()) {
+      case STRING -> Unusual.text(t, p);
+      case BOOLEAN -> Unusual.bool(t);
+      case INT -> t == JsonToken.VALUE_STRING ? Integer.parseInt(p.getText()) : Unusual.int32(t, p);
+      case LONG -> t == JsonToken.VALUE_STRING ? Long.parseLong(p.getText()) : Unusual.int64(t, p);
+      case FLOAT -> (float) number(t, p);
+      case DOUBLE -> number(t, p);
+      case ENUM -> f.getEnumType().findValueByName(Unusual.text(t, p));
+      case BYTE_STRING -> ByteString.copyFrom(Base64.getDecoder().decode(Unusual.text(t, p)));
+      case MESSAGE -> message(f, t, p, parent);
+    };
+  }
+
+  private static double number(JsonToken t, JsonParser p) throws IOException {
+    Unusual.unless(t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT);
+    return p.getDoubleValue();
+  }
+
+  private static Message message(FieldDescriptor f, JsonToken t, JsonParser p, Message.Builder parent) throws IOException {
+    String name = f.getMessageType().getFullName();
+    if (name.equals(Timestamp.getDescriptor().getFullName())) {
+      Instant at = Times.parse(Unusual.text(t, p));
+      return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+    }
+    if (name.equals(Value.getDescriptor().getFullName())) {
+      return value(t, p);
+    }
+    Unusual.unless(t == JsonToken.START_OBJECT);
+    Message.Builder b = parent.newBuilderForField(f);
+    merge(p, b);
+    return b.build();
+  }
+
+  /** The JSON value the parser is at (its first token {@code t} read) as a protobuf {@link Value}. */
+  private static Value value(JsonToken t, JsonParser p) throws IOException {
+    return switch (t) {
+      case START_OBJECT -> {
+        Struct.Builder s = Struct.newBuilder();
+        for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+          s.putFields(key, value(p.nextToken(), p));
+        }
+        yield Value.newBuilder().setStructValue(s).build();
+      }
+      case START_ARRAY -> {
+        ListValue.Builder l = ListValue.newBuilder();
+        for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken()) {
+          l.addValues(value(item, p));
+        }
+        yield Value.newBuilder().setListValue(l).build();
+      }
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> Value.newBuilder().setNumberValue(p.getDoubleValue()).build();
+      case VALUE_TRUE, VALUE_FALSE -> Value.newBuilder().setBoolValue(t == JsonToken.VALUE_TRUE).build();
+      case VALUE_NULL -> Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
+      case VALUE_STRING -> Value.newBuilder().setStringValue(p.getText()).build();
+      default -> throw Unusual.INSTANCE;
+    };
   }
 }

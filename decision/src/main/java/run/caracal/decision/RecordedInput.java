@@ -21,12 +21,17 @@ import run.caracal.policy.input.Session;
  * `parent_scopes`...) with the values at sensitive paths replaced by fingerprints, and the list
  * of those paths. {@link #toDecisionInput} reads it back for replay; a masked value then holds
  * its fingerprint, so a decision that reads it may come out differently (see {@link #masked}).
- * Immutable and thread-safe: the JSON is held privately and handed out as copies.
+ * Immutable and thread-safe: the JSON is held privately and handed out as copies. One read for
+ * replay ({@link StreamingRecords}) holds the input's messages and its text, and parses the
+ * text into a tree only when asked for it.
  */
 public final class RecordedInput {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private final JsonNode tree;
+  /** Null until asked for when read for replay (then {@link #text} holds it). */
+  private volatile JsonNode tree;
+  private final String text;
+  private final DecisionInput input;
   private final List<String> masked;
 
   /**
@@ -44,6 +49,19 @@ public final class RecordedInput {
       throw new IllegalArgumentException("a recorded input is a JSON object");
     }
     this.tree = tree;
+    this.text = null;
+    this.input = null;
+    this.masked = List.copyOf(masked);
+  }
+
+  /**
+   * An input read for replay: {@code json}, a JSON object text, already read into {@code input}
+   * (what {@link #toDecisionInput} would read from it).
+   */
+  RecordedInput(String json, List<String> masked, DecisionInput input) {
+    this.tree = null;
+    this.text = Objects.requireNonNull(json, "json");
+    this.input = Objects.requireNonNull(input, "input");
     this.masked = List.copyOf(masked);
   }
 
@@ -57,7 +75,7 @@ public final class RecordedInput {
 
   /** The input as a JSON object text. */
   public String json() {
-    return tree.toString();
+    return view().toString();
   }
 
   /** The paths whose values were replaced by fingerprints. */
@@ -67,12 +85,17 @@ public final class RecordedInput {
 
   /** The input as a JSON tree (a copy). */
   public JsonNode tree() {
-    return tree.deepCopy();
+    return view().deepCopy();
   }
 
   /** The tree itself, for writers that only read it. */
   JsonNode view() {
-    return tree;
+    JsonNode t = tree;
+    if (t == null) {
+      t = parse(text); // the same tree every time: racing threads may both parse it
+      tree = t;
+    }
+    return t;
   }
 
   /**
@@ -81,16 +104,20 @@ public final class RecordedInput {
    * @throws IllegalArgumentException when the JSON is not an input this or an earlier version wrote
    */
   public DecisionInput toDecisionInput() {
+    if (input != null) {
+      return input;
+    }
+    JsonNode root = view();
     try {
       return new DecisionInput(
-          parse(tree, "principal", Principal.newBuilder()),
-          parse(tree, "session", Session.newBuilder()),
-          parse(tree, "delegation", Delegation.newBuilder()),
-          parse(tree, "resource", Resource.newBuilder()),
-          parse(tree, "request", Request.newBuilder()),
-          parse(tree, "context", Context.newBuilder()),
-          Times.parse(tree.path("now").asText()),
-          ScopeMatch.fromId(tree.path("scopeMatch").asText("all")));
+          parse(root, "principal", Principal.newBuilder()),
+          parse(root, "session", Session.newBuilder()),
+          parse(root, "delegation", Delegation.newBuilder()),
+          parse(root, "resource", Resource.newBuilder()),
+          parse(root, "request", Request.newBuilder()),
+          parse(root, "context", Context.newBuilder()),
+          Times.parse(root.path("now").asText()),
+          ScopeMatch.fromId(root.path("scopeMatch").asText("all")));
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("recorded input is not readable: " + e.getMessage(), e);
     }
@@ -107,12 +134,12 @@ public final class RecordedInput {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof RecordedInput other && tree.equals(other.tree) && masked.equals(other.masked);
+    return o instanceof RecordedInput other && view().equals(other.view()) && masked.equals(other.masked);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(tree, masked);
+    return Objects.hash(view(), masked);
   }
 
   @Override

@@ -1,7 +1,9 @@
 package run.caracal.decision;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
@@ -49,6 +51,29 @@ class ProtoJsonTest {
       ProtoJson.merge(ProtoJson.toTree(m), fromTree);
       assertEquals(m, fromJsonFormat.build());
       assertEquals(m, fromTree.build());
+    }
+  }
+
+  @Test
+  void mergeStreaming_readsWhatJsonFormatPrints_asTheTreeReaderDoes() throws Exception {
+    for (Message m : messages()) {
+      String json = JsonFormat.printer().preservingProtoFieldNames().print(m);
+      Message.Builder streamed = m.newBuilderForType();
+      try (JsonParser p = StreamingRecords.JSON.createParser(json)) {
+        p.nextToken();
+        ProtoJson.merge(p, streamed);
+      }
+      assertEquals(m, streamed.build());
+    }
+  }
+
+  @Test
+  void mergeStreaming_aValueOfAnotherType_isLeftToTheTreeReader() throws Exception {
+    for (String json : List.of("{\"id\": 7}", "{\"labels\": \"ops\"}", "{\"labels\": [null]}", "{\"attributes\": []}")) {
+      try (JsonParser p = StreamingRecords.JSON.createParser(json)) {
+        p.nextToken();
+        assertThrows(Unusual.class, () -> ProtoJson.merge(p, Principal.newBuilder()), json);
+      }
     }
   }
 }

@@ -1,13 +1,12 @@
 package run.caracal.cli.policy;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.zaxxer.hikari.HikariDataSource;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -50,7 +49,7 @@ public final class DecisionEvents {
    * From the source's export or database when given, else from the running server; {@code warn}
    * hears about a zone the server does not know (a deleted zone's events are still read).
    */
-  static void stream(Source source, String zone, Instant from, Instant to, Consumer<JsonNode> sink, Consumer<String> warn)
+  static void stream(Source source, String zone, Instant from, Instant to, Consumer<RecordedEvent> sink, Consumer<String> warn)
       throws IOException {
     if (source.export() != null) {
       fromExport(source.export(), zone, from, to, sink);
@@ -65,7 +64,7 @@ public final class DecisionEvents {
   }
 
   /** The zone's decision events in the window, page by page from the running server. */
-  private static void fromServer(String zone, Instant from, Instant to, Consumer<JsonNode> sink) {
+  private static void fromServer(String zone, Instant from, Instant to, Consumer<RecordedEvent> sink) {
     LedgerApi api = LedgerApi.fromHome();
     String cursor = null;
     do {
@@ -80,7 +79,7 @@ public final class DecisionEvents {
         query.put("cursor", cursor);
       }
       JsonNode page = api.events(query);
-      page.path("events").forEach(sink);
+      page.path("events").forEach(e -> sink.accept(RecordedEvent.of(e)));
       cursor = page.path("next_cursor").isTextual() ? page.path("next_cursor").asText() : null;
     } while (cursor != null);
   }
@@ -89,7 +88,7 @@ public final class DecisionEvents {
    * The zone's decision events in the window, page by page from the ledger's database (the zone
    * named by id, or by name through its {@code zone.created} event), as an export writes them.
    */
-  private static void fromDatabase(DatabaseOptions db, String zone, Instant from, Instant to, Consumer<JsonNode> sink,
+  private static void fromDatabase(DatabaseOptions db, String zone, Instant from, Instant to, Consumer<RecordedEvent> sink,
       Consumer<String> warn) throws IOException {
     try (HikariDataSource pool = db.open()) {
       JdbcLedgerStore store = new JdbcLedgerStore(pool);
@@ -102,7 +101,7 @@ public final class DecisionEvents {
       PageRequest page = PageRequest.first(PAGE);
       while (true) {
         EventPage events = store.list(filter, page);
-        events.events().forEach(e -> sink.accept(exportLine(e)));
+        events.events().forEach(e -> sink.accept(RecordedEvent.of(exportLine(e))));
         if (events.next().isEmpty()) {
           return;
         }
@@ -139,47 +138,91 @@ public final class DecisionEvents {
     }
   }
 
-  /** The zone's decision events in the window, streamed from an export, one line at a time. */
-  private static void fromExport(Path export, String zone, Instant from, Instant to, Consumer<JsonNode> sink)
+  /**
+   * The zone's decision events in the window, streamed from an export, one line at a time. A line
+   * is only scanned for its kind, type, zone and time (its explanation is left for
+   * {@link RecordedEvent#record}, on another thread); a line the scan finds unusual (a value of
+   * another type, a duplicate key) and a `zone.created` line are read as trees.
+   */
+  private static void fromExport(Path export, String zone, Instant from, Instant to, Consumer<RecordedEvent> sink)
       throws IOException {
     Map<String, String> zoneIds = new HashMap<>();
-    try (BufferedReader in = Files.newBufferedReader(export, StandardCharsets.UTF_8)) {
-      String line;
-      int number = 0;
-      while ((line = in.readLine()) != null) {
-        number++;
-        if (line.isBlank()) {
+    try (ExportLines lines = new ExportLines(export)) {
+      while (lines.next()) {
+        if (lines.blank()) {
           continue;
         }
-        JsonNode e;
-        try {
-          e = AdminClient.JSON.readTree(line);
-        } catch (IOException ex) {
-          throw new UsageException(export + ":" + number + ": not a JSON line of an export");
+        byte[] line = lines.copy();
+        Top top = scan(line);
+        JsonNode e = null;
+        if (top == null || top.type().equals("zone.created")) {
+          try {
+            e = AdminClient.JSON.readTree(line);
+          } catch (IOException ex) {
+            throw new UsageException(export + ":" + lines.number() + ": not a JSON line of an export");
+          }
+          top = new Top(e.path("kind").asText(), e.path("event_type").asText(), e.path("zone").asText(),
+              e.path("occurred_at").asText());
         }
-        if (!e.path("kind").asText().equals("event")) {
+        if (!top.kind().equals("event")) {
           continue;
         }
-        String type = e.path("event_type").asText();
-        if (type.equals("zone.created")) {
-          Optional.ofNullable(AdminClient.JSON.readTree(e.path("explanation").asText("{}")).path("name").textValue())
-              .ifPresent(name -> zoneIds.put(name, e.path("zone").asText()));
+        if (top.type().equals("zone.created")) {
+          JsonNode created = e;
+          Optional.ofNullable(AdminClient.JSON.readTree(created.path("explanation").asText("{}")).path("name").textValue())
+              .ifPresent(name -> zoneIds.put(name, created.path("zone").asText()));
           continue;
         }
-        if (!type.equals("authorization") && !type.equals("gateway.decision")) {
+        if (!top.type().equals("authorization") && !top.type().equals("gateway.decision")) {
           continue;
         }
-        String eventZone = e.path("zone").asText();
-        if (!eventZone.equals(zone) && !eventZone.equals(zoneIds.get(zone))) {
+        if (!top.zone().equals(zone) && !top.zone().equals(zoneIds.get(zone))) {
           continue;
         }
-        Instant at = Times.parse(e.path("occurred_at").asText());
+        Instant at = Times.parse(top.occurredAt());
         if (!at.isBefore(from) && at.isBefore(to)) {
-          sink.accept(e);
+          sink.accept(e == null ? RecordedEvent.ofExportLine(line) : RecordedEvent.of(e));
         }
       }
     } catch (NoSuchFileException e) {
       throw new UsageException("export `" + export + "` does not exist");
+    }
+  }
+
+  /** What the filter reads of an export line; a field the line lacks is empty, as in its tree. */
+  private record Top(String kind, String type, String zone, String occurredAt) {}
+
+  /** The line's top fields, or null when the tree must tell (not an object, a value of another type, a duplicate key, bad JSON). */
+  private static Top scan(byte[] line) {
+    try (JsonParser p = RecordedEvent.JSON.createParser(line)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      String kind = "";
+      String type = "";
+      String zone = "";
+      String occurredAt = "";
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        JsonToken t = p.nextToken();
+        switch (name) {
+          case "kind", "event_type", "zone", "occurred_at" -> {
+            if (t != JsonToken.VALUE_STRING) {
+              return null;
+            }
+            String v = p.getText();
+            switch (name) {
+              case "kind" -> kind = v;
+              case "event_type" -> type = v;
+              case "zone" -> zone = v;
+              default -> occurredAt = v;
+            }
+          }
+          default -> p.skipChildren();
+        }
+      }
+      return new Top(kind, type, zone, occurredAt);
+    } catch (IOException e) {
+      return null;
     }
   }
 }

@@ -1,8 +1,5 @@
 package run.caracal.cli.policy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,18 +7,15 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Optional;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import run.caracal.cli.admin.AdminClient;
 import run.caracal.decision.DecisionRecord;
-import run.caracal.decision.DecisionRecordJson;
 import run.caracal.decision.ImpactReport;
 import run.caracal.decision.Replay;
+import run.caracal.decision.Replay.Replayed;
 import run.caracal.engine.compile.CompiledPolicySet;
 import run.caracal.policy.cel.CheckedPolicy;
 
@@ -30,10 +24,6 @@ import run.caracal.policy.cel.CheckedPolicy;
  * `policy simulate`, `policy activate --impact` and the console's impact view.
  */
 public final class Impact {
-  /** Events read ahead of the replay at most. */
-  private static final int IN_FLIGHT = 1_024;
-  private static final JsonNode END = MissingNode.getInstance();
-
   private Impact() {}
 
   /**
@@ -79,88 +69,23 @@ public final class Impact {
       String zone, Instant from, Instant to, String phase, int limit, Consumer<String> warn) throws IOException {
     BiPredicate<String, String> readsMasked = readsMasked(policies);
     ImpactReport report = new ImpactReport(candidate.ref(), limit);
-    inTwoThreads(source, zone, from, to, warn, event -> {
+    // per event, on a worker: empty when not of the phase asked, else the replay (empty: not replayable)
+    Function<RecordedEvent, Optional<Optional<Replayed>>> replayOne = event -> {
       DecisionRecord record;
       try {
-        record = DecisionRecordJson.read(event);
+        record = event.record();
       } catch (IllegalArgumentException e) {
-        report.skipped();
-        return;
+        return Optional.of(Optional.empty());
       }
-      if (phase == null || record.phase().id().equals(phase)) {
-        Replay.replay(record, candidate, readsMasked).ifPresentOrElse(report::add, report::skipped);
+      if (phase != null && !record.phase().id().equals(phase)) {
+        return Optional.empty();
       }
-    });
+      return Optional.of(Replay.replay(record, candidate, readsMasked));
+    };
+    new ParallelReplay(Runtime.getRuntime().availableProcessors()).run(
+        sink -> DecisionEvents.stream(source, zone, from, to, sink, warn), replayOne,
+        outcome -> outcome.ifPresent(replayed -> replayed.ifPresentOrElse(report::add, report::skipped)));
     return report;
-  }
-
-  /**
-   * Streams the events to {@code sink} in their order on this thread while another reads them and
-   * parses their explanations (about half of a replay's work), at most {@link #IN_FLIGHT} ahead.
-   */
-  private static void inTwoThreads(DecisionEvents.Source source, String zone, Instant from, Instant to,
-      Consumer<String> warn, Consumer<JsonNode> sink) throws IOException {
-    BlockingQueue<JsonNode> queue = new ArrayBlockingQueue<>(IN_FLIGHT);
-    AtomicReference<Throwable> failed = new AtomicReference<>();
-    AtomicBoolean stop = new AtomicBoolean();
-    Thread reader = new Thread(() -> {
-      try {
-        DecisionEvents.stream(source, zone, from, to, event -> {
-          JsonNode x = event.path("explanation");
-          if (x.isTextual() && event instanceof ObjectNode o) {
-            try {
-              o.set("explanation", AdminClient.JSON.readTree(x.asText()));
-            } catch (IOException e) {
-              // left as text: the record reader reports it as unreadable
-            }
-          }
-          put(queue, event, stop);
-        }, warn);
-      } catch (Throwable t) {
-        failed.set(t);
-      } finally {
-        put(queue, END, stop);
-      }
-    }, "caracal-replay-reader");
-    reader.setDaemon(true);
-    reader.start();
-    try {
-      for (JsonNode event = take(queue); event != END; event = take(queue)) {
-        sink.accept(event);
-      }
-    } finally {
-      stop.set(true);
-      queue.clear();
-    }
-    Throwable t = failed.get();
-    if (t instanceof IOException e) {
-      throw e;
-    }
-    if (t instanceof RuntimeException e) {
-      throw e;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-  }
-
-  private static void put(BlockingQueue<JsonNode> queue, JsonNode event, AtomicBoolean stop) {
-    try {
-      while (!stop.get() && !queue.offer(event, 100, TimeUnit.MILLISECONDS)) {
-        // the consumer is busy; it stops us when it fails
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static JsonNode take(BlockingQueue<JsonNode> queue) {
-    try {
-      return queue.take();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while replaying");
-    }
   }
 
   /**

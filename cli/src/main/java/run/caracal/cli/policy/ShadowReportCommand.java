@@ -7,7 +7,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
-import run.caracal.decision.DecisionRecordJson;
 import run.caracal.decision.ImpactReport;
 import run.caracal.decision.Replay;
 import run.caracal.engine.decision.PolicySetRef;
@@ -37,7 +36,7 @@ final class ShadowReportCommand implements Callable<Integer> {
     ImpactReport report = new ImpactReport(PolicySetRef.NONE, options.limit);
     DecisionEvents.stream(options.source(), options.zone, from, to, event -> {
       try {
-        Replay.shadow(DecisionRecordJson.read(event)).ifPresent(report::add);
+        Replay.shadow(event.record()).ifPresent(report::add);
       } catch (IllegalArgumentException e) {
         report.skipped();
       }
