@@ -19,6 +19,7 @@ import run.caracal.engine.decision.ReasonCode;
 import run.caracal.engine.decision.RuleEvaluation;
 import run.caracal.engine.decision.RuleRef;
 import run.caracal.policy.model.Effect;
+import run.caracal.policy.model.Verdict;
 
 /**
  * Reads a decision as {@link DecisionJson#toJson} writes it from a streaming parser, giving what
@@ -38,7 +39,7 @@ final class StreamingDecisions {
   /** The decision the parser is at ({@code t}, its current token). */
   static Decision decision(JsonToken t, JsonParser p) throws IOException {
     Unusual.unless(t == JsonToken.START_OBJECT);
-    Effect effect = Effect.DENY;
+    Verdict verdict = Verdict.DENY;
     Phase phase = Phase.fromId("");
     List<String> requested = List.of();
     List<String> granted = List.of();
@@ -51,7 +52,8 @@ final class StreamingDecisions {
     for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
       JsonToken v = p.nextToken();
       switch (name) {
-        case "decision" -> effect = effect(Unusual.text(v, p));
+        case "decision" -> verdict = Verdict.fromId(Unusual.text(v, p)).orElseThrow(() -> Unusual.INSTANCE);
+        case "approvals" -> throw Unusual.INSTANCE; // rare: the tree reader takes them
         case "phase" -> phase = Phase.fromId(Unusual.text(v, p));
         case "scopes" -> {
           Unusual.unless(v == JsonToken.START_OBJECT);
@@ -91,7 +93,7 @@ final class StreamingDecisions {
         default -> p.skipChildren();
       }
     }
-    return new Decision(effect, phase, requested, granted, rules, reasons, evaluated, errors, set, micros);
+    return new Decision(verdict, phase, requested, granted, rules, List.of(), reasons, evaluated, errors, set, micros);
   }
 
   private static RuleRef rule(JsonToken t, JsonParser p) throws IOException {

@@ -34,6 +34,7 @@ import run.caracal.policy.input.Request;
 import run.caracal.policy.input.Resource;
 import run.caracal.policy.input.Session;
 import run.caracal.policy.model.Effect;
+import run.caracal.policy.model.Verdict;
 
 /** The streaming reader gives the tree reader's record for what the writer writes, and leaves it everything else. */
 class StreamingRecordsTest {
@@ -56,8 +57,8 @@ class StreamingRecordsTest {
             .build(),
         Context.newBuilder().setTraceId("t").setClientIp("10.0.0.1").build(), NOW, ScopeMatch.ANY);
     DecisionInput bare = new DecisionInput(null, null, null, null, Request.newBuilder().setPhase("issue").build(), null, NOW);
-    Decision allowed = new Decision(Effect.ALLOW, Phase.REQUEST, List.of("pay"), List.of("pay"),
-        List.of(new RuleRef("p", 3, "pays", Effect.ALLOW, "pay")), List.of(ReasonCode.ALLOWED_BY_RULE),
+    Decision allowed = new Decision(Verdict.ALLOW, Phase.REQUEST, List.of("pay"), List.of("pay"),
+        List.of(new RuleRef("p", 3, "pays", Effect.ALLOW, "pay")), List.of(), List.of(ReasonCode.ALLOWED_BY_RULE),
         List.of(new RuleEvaluation("p", 3, "pays", Effect.ALLOW, RuleEvaluation.Outcome.TRUE, Optional.empty()),
             new RuleEvaluation("p", 3, "blocks", Effect.DENY, RuleEvaluation.Outcome.ERROR, Optional.of("no such key"))),
         List.of(new EvaluationError("p", 3, "blocks", "policy.yaml:9:11", "no such key")), new PolicySetRef("prod", 7, "ab12"),
