@@ -25,6 +25,15 @@ public final class AdminPaths {
     return ROOT + "/apps/" + segment(id);
   }
 
+  /** A zone's approvals, optionally in one state. */
+  public static String approvals(String zone, String state) {
+    return zone(zone) + "/approvals" + (state == null ? "" : "?state=" + URLEncoder.encode(state, StandardCharsets.UTF_8));
+  }
+
+  public static String approval(String id) {
+    return ROOT + "/approvals/" + segment(id);
+  }
+
   public static String resources(String zone) {
     return zone(zone) + "/resources";
   }

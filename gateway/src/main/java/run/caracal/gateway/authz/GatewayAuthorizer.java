@@ -439,8 +439,8 @@ public final class GatewayAuthorizer {
           .ifPresent(m -> summary.put("mcp", Json.MAPPER.convertValue(m, Map.class)));
       summary.put("rules", decision.approvals().stream().map(a -> a.policy() + "/" + a.rule()).toList());
       Approval approval = approvals.get().hold(new ApprovalStore.Hold(zoneId, held.digest(), appId, Optional.ofNullable(sessionId),
-          resourceId, summary, decision.approvalTtl().orElse(run.caracal.policy.model.Approval.DEFAULT_TTL),
-          decision.approvalReuse().filter(r -> r == run.caracal.policy.model.Approval.Reuse.UNTIL_EXPIRY).isPresent()
+          resourceId, summary, decision.approvalTtl().orElseThrow(),
+          decision.approvalReuse().filter(r -> r.id().equals(Approval.Reuse.UNTIL_EXPIRY.id())).isPresent()
               ? Approval.Reuse.UNTIL_EXPIRY : Approval.Reuse.ONCE,
           decision.approvals().stream().flatMap(a -> a.approval().approvers().stream()).distinct().toList(), request.requestId()));
       if (approval.state() == Approval.State.DENIED) {

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import run.caracal.control.ControlException;
 import run.caracal.control.ControlPlane;
+import run.caracal.control.approval.Approval;
 import run.caracal.control.db.Json;
 import run.caracal.control.policy.PushResult;
 import run.caracal.control.resource.ResourceBinding;
@@ -226,6 +227,37 @@ public final class AdminController {
   }
 
   // sessions
+
+  // approvals of requests a require_approval rule held
+
+  @Get(uri = "/zones/{zone}/approvals", produces = MediaType.APPLICATION_JSON)
+  public List<Map<String, Object>> approvals(@PathVariable String zone, @Nullable @QueryValue String state) {
+    Optional<Approval.State> wanted = Optional.ofNullable(state).filter(x -> !x.isBlank()).map(x -> Approval.State.fromId(x)
+        .orElseThrow(() -> new ControlException(ControlException.Kind.INVALID_REQUEST,
+            "state `" + x + "` is not pending, approved, denied, expired or used")));
+    return control.approvals().list(control.zone(zone).id(), wanted, 500).stream().map(AdminViews::approval).toList();
+  }
+
+  @Get(uri = "/approvals/{id}", produces = MediaType.APPLICATION_JSON)
+  public Map<String, Object> approval(@PathVariable String id) {
+    return AdminViews.approval(control.approvals().find(id).orElseThrow(() -> ControlException.notFound("approval `" + id + "`")));
+  }
+
+  @Post(uri = "/approvals/{id}/approve", produces = MediaType.APPLICATION_JSON)
+  public Map<String, Object> approve(@PathVariable String id, @Nullable @Body String body) {
+    return AdminViews.approval(control.approvals().decide(id, true, ACTOR, comment(body)));
+  }
+
+  @Post(uri = "/approvals/{id}/deny", produces = MediaType.APPLICATION_JSON)
+  public Map<String, Object> deny(@PathVariable String id, @Nullable @Body String body) {
+    return AdminViews.approval(control.approvals().decide(id, false, ACTOR, comment(body)));
+  }
+
+  private static Optional<String> comment(String body) {
+    JsonNode json = json(body);
+    return json.hasNonNull("comment") && !json.get("comment").asText().isBlank() ? Optional.of(json.get("comment").asText())
+        : Optional.empty();
+  }
 
   @Get(uri = "/zones/{zone}/sessions", produces = MediaType.APPLICATION_JSON)
   public List<Map<String, Object>> sessions(@PathVariable String zone, @Nullable @QueryValue Boolean all) {

@@ -3,10 +3,11 @@ package run.caracal.server.admin;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import run.caracal.control.app.Application;
+import run.caracal.control.approval.Approval;
+import run.caracal.control.db.Json;
 import run.caracal.control.policy.Activation;
 import run.caracal.control.policy.PolicySetVersion;
 import run.caracal.control.policy.PolicyVersion;
-import run.caracal.control.db.Json;
 import run.caracal.control.resource.ResourceBinding;
 import run.caracal.control.zone.Zone;
 
@@ -31,6 +32,27 @@ final class AdminViews {
     out.put("attributes", a.attributes());
     out.put("enabled", a.enabled());
     out.put("created_at", a.createdAt().toString());
+    return out;
+  }
+
+  static Map<String, Object> approval(Approval a) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", a.id());
+    out.put("zone_id", a.zoneId());
+    out.put("state", a.state().id());
+    out.put("app_id", a.appId());
+    out.put("session_id", a.sessionId().orElse(null));
+    out.put("resource", a.resource());
+    out.put("request", a.summary());
+    out.put("request_id", a.requestId());
+    out.put("ttl_seconds", a.ttl().toSeconds());
+    out.put("reuse", a.reuse().id());
+    out.put("approvers", a.approvers());
+    out.put("requested_at", a.requestedAt().toString());
+    out.put("expires_at", a.expiresAt().toString());
+    out.put("decided_at", a.decidedAt().map(Object::toString).orElse(null));
+    out.put("decided_by", a.decidedBy().orElse(null));
+    out.put("comment", a.comment().orElse(null));
     return out;
   }
 

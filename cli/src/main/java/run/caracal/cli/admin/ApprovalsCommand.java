@@ -1,0 +1,149 @@
+package run.caracal.cli.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import run.caracal.cli.ExitCode;
+
+/** `caracal approvals ...`: requests a `require_approval` rule holds, and a person's answer to them. */
+@Command(name = "approvals", mixinStandardHelpOptions = true,
+    description = "List, inspect, approve and deny requests held for a person's approval (docs/approvals.md).",
+    subcommands = {ApprovalsCommand.ListApprovals.class, ApprovalsCommand.Show.class, ApprovalsCommand.Approve.class,
+        ApprovalsCommand.Deny.class})
+public final class ApprovalsCommand {
+  /** `caracal approvals list --zone Z [--state S]`. */
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List a zone's approvals (at most 500, newest first).")
+  static final class ListApprovals implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptions output;
+
+    @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "Zone name or id.")
+    String zone;
+
+    @Option(names = "--state", paramLabel = "STATE", description = "Only pending, approved, denied, expired or used ones.")
+    String state;
+
+    @Override
+    public Integer call() {
+      JsonNode approvals = AdminClient.fromHome().get(AdminPaths.approvals(zone, state));
+      AdminOutput out = new AdminOutput(spec, output);
+      if (out.isJson()) {
+        out.json(approvals);
+        return ExitCode.OK.code();
+      }
+      List<List<String>> rows = new ArrayList<>();
+      approvals.forEach(a -> rows.add(List.of(a.path("id").asText(), a.path("state").asText(), a.path("app_id").asText(),
+          a.path("resource").asText(), summary(a.path("request")), a.path("requested_at").asText())));
+      out.table(List.of("ID", "STATE", "APP", "RESOURCE", "REQUEST", "REQUESTED"), rows,
+          "no " + (state == null ? "" : state + " ") + "approvals in zone `" + zone + "`");
+      return ExitCode.OK.code();
+    }
+  }
+
+  /** `caracal approvals show ID`. */
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show an approval and the request it is for.")
+  static final class Show implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptions output;
+
+    @Parameters(paramLabel = "ID", description = "Approval id (apr_...).")
+    String id;
+
+    @Override
+    public Integer call() {
+      print(spec, output, AdminClient.fromHome().get(AdminPaths.approval(id)));
+      return ExitCode.OK.code();
+    }
+  }
+
+  /** `caracal approvals approve ID [--comment TEXT]`. */
+  @Command(name = "approve", mixinStandardHelpOptions = true,
+      description = "Approve a pending request: the identical request goes through (once, or until the approval expires).")
+  static final class Approve implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptions output;
+
+    @Parameters(paramLabel = "ID", description = "Approval id (apr_...).")
+    String id;
+
+    @Option(names = "--comment", paramLabel = "TEXT", description = "Why (kept in the ledger).")
+    String comment;
+
+    @Override
+    public Integer call() {
+      print(spec, output, AdminClient.fromHome().post(AdminPaths.approval(id) + "/approve", body(comment)));
+      return ExitCode.OK.code();
+    }
+  }
+
+  /** `caracal approvals deny ID [--comment TEXT]`. */
+  @Command(name = "deny", mixinStandardHelpOptions = true,
+      description = "Deny a pending request: the identical request is refused with approval_denied until the approval expires.")
+  static final class Deny implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptions output;
+
+    @Parameters(paramLabel = "ID", description = "Approval id (apr_...).")
+    String id;
+
+    @Option(names = "--comment", paramLabel = "TEXT", description = "Why (kept in the ledger).")
+    String comment;
+
+    @Override
+    public Integer call() {
+      print(spec, output, AdminClient.fromHome().post(AdminPaths.approval(id) + "/deny", body(comment)));
+      return ExitCode.OK.code();
+    }
+  }
+
+  private static Map<String, Object> body(String comment) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    if (comment != null) {
+      body.put("comment", comment);
+    }
+    return body;
+  }
+
+  private static void print(CommandSpec spec, OutputOptions output, JsonNode approval) {
+    AdminOutput out = new AdminOutput(spec, output);
+    if (out.isJson()) {
+      out.json(approval);
+      return;
+    }
+    Map<String, String> fields = AdminOutput.fieldsOf(approval);
+    fields.put("request", summary(approval.path("request")));
+    out.fields(fields);
+  }
+
+  /** `GET /exports/all (read)`, or `tools/call send_mail {...}` for an MCP call. */
+  static String summary(JsonNode request) {
+    JsonNode mcp = request.path("mcp");
+    String what = mcp.isObject() ? (mcp.path("method").asText() + " " + mcp.path("tool").asText(mcp.path("prompt").asText(""))
+        + (mcp.path("arguments").size() > 0 ? " " + mcp.path("arguments") : "")).trim()
+        : request.path("method").asText() + " " + request.path("path").asText();
+    List<String> scopes = new ArrayList<>();
+    request.path("scopes").forEach(s -> scopes.add(s.asText()));
+    return what + (scopes.isEmpty() ? "" : " (" + String.join(" ", scopes) + ")");
+  }
+}
