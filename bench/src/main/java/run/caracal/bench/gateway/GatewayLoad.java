@@ -136,11 +136,7 @@ public final class GatewayLoad {
    */
   private void mcp(String upstream, String gateway, List<Integer> rates, int connections, double warmup, double seconds)
       throws Exception {
-    String zone = "mcp-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
-    call("POST", "/admin/v1/zones", admin(), Map.of("name", zone));
-    JsonNode app = call("POST", "/admin/v1/zones/" + zone + "/apps", admin(), Map.of("name", "loader"));
-    basic = "Basic " + Base64.getEncoder().encodeToString(
-        (app.get("id").asText() + ":" + app.get("client_secret").asText()).getBytes(StandardCharsets.UTF_8));
+    String zone = zoneWithLoader("mcp-");
     List<Map<String, String>> tools = List.of(Map.of("name", "read_*", "scope", "mcp:read"), Map.of("name", "write_*", "scope", "mcp:write"));
     for (String name : List.of("bench-mcp", "bench-tools")) {
       call("PUT", "/admin/v1/zones/" + zone + "/resources", admin(), Map.of("id", "resource://" + name, "protocol", "mcp",
@@ -236,11 +232,7 @@ public final class GatewayLoad {
   // setup through the admin API and the STS
 
   private void setUp(String upstream) throws Exception {
-    String zone = "bench-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
-    call("POST", "/admin/v1/zones", admin(), Map.of("name", zone));
-    JsonNode app = call("POST", "/admin/v1/zones/" + zone + "/apps", admin(), Map.of("name", "loader"));
-    basic = "Basic " + Base64.getEncoder().encodeToString(
-        (app.get("id").asText() + ":" + app.get("client_secret").asText()).getBytes(StandardCharsets.UTF_8));
+    String zone = zoneWithLoader("bench-");
     call("PUT", "/admin/v1/zones/" + zone + "/resources", admin(), Map.of("id", RESOURCE, "scopes", List.of("bench:read", "bench:write"),
         "upstream", upstream));
     String policy = """
@@ -260,6 +252,16 @@ public final class GatewayLoad {
         """;
     call("POST", "/admin/v1/zones/" + zone + "/policies", admin(), Map.of("files", List.of(Map.of("name", "bench.yaml", "content", policy))));
     call("POST", "/admin/v1/zones/" + zone + "/activate", admin(), Map.of("policy_set", "bench"));
+  }
+
+  /** A new zone with the app `loader`, whose credentials the calls that follow use. */
+  private String zoneWithLoader(String prefix) throws Exception {
+    String zone = prefix + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+    call("POST", "/admin/v1/zones", admin(), Map.of("name", zone));
+    JsonNode app = call("POST", "/admin/v1/zones/" + zone + "/apps", admin(), Map.of("name", "loader"));
+    basic = "Basic " + Base64.getEncoder().encodeToString(
+        (app.get("id").asText() + ":" + app.get("client_secret").asText()).getBytes(StandardCharsets.UTF_8));
+    return zone;
   }
 
   private JsonNode openSession() throws Exception {

@@ -71,10 +71,8 @@ public final class ApprovalsCommand {
     }
   }
 
-  /** `caracal approvals approve ID [--comment TEXT]`. */
-  @Command(name = "approve", mixinStandardHelpOptions = true,
-      description = "Approve a pending request: the identical request goes through (once, or until the approval expires).")
-  static final class Approve implements Callable<Integer> {
+  /** An approver's answer: `approve` or `deny`. */
+  private abstract static class Answer implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -87,42 +85,37 @@ public final class ApprovalsCommand {
     @Option(names = "--comment", paramLabel = "TEXT", description = "Why (kept in the ledger).")
     String comment;
 
+    abstract String verb();
+
     @Override
     public Integer call() {
-      print(spec, output, AdminClient.fromHome().post(AdminPaths.approval(id) + "/approve", body(comment)));
+      Map<String, Object> body = new LinkedHashMap<>();
+      if (comment != null) {
+        body.put("comment", comment);
+      }
+      print(spec, output, AdminClient.fromHome().post(AdminPaths.approval(id) + "/" + verb(), body));
       return ExitCode.OK.code();
+    }
+  }
+
+  /** `caracal approvals approve ID [--comment TEXT]`. */
+  @Command(name = "approve", mixinStandardHelpOptions = true,
+      description = "Approve a pending request: the identical request goes through (once, or until the approval expires).")
+  static final class Approve extends Answer {
+    @Override
+    String verb() {
+      return "approve";
     }
   }
 
   /** `caracal approvals deny ID [--comment TEXT]`. */
   @Command(name = "deny", mixinStandardHelpOptions = true,
       description = "Deny a pending request: the identical request is refused with approval_denied until the approval expires.")
-  static final class Deny implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    OutputOptions output;
-
-    @Parameters(paramLabel = "ID", description = "Approval id (apr_...).")
-    String id;
-
-    @Option(names = "--comment", paramLabel = "TEXT", description = "Why (kept in the ledger).")
-    String comment;
-
+  static final class Deny extends Answer {
     @Override
-    public Integer call() {
-      print(spec, output, AdminClient.fromHome().post(AdminPaths.approval(id) + "/deny", body(comment)));
-      return ExitCode.OK.code();
+    String verb() {
+      return "deny";
     }
-  }
-
-  private static Map<String, Object> body(String comment) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    if (comment != null) {
-      body.put("comment", comment);
-    }
-    return body;
   }
 
   private static void print(CommandSpec spec, OutputOptions output, JsonNode approval) {
