@@ -42,7 +42,7 @@ public final class Tracing {
   public static final AttributeKey<String> REASON = AttributeKey.stringKey("caracal.reason");
   public static final AttributeKey<String> POLICY_SET = AttributeKey.stringKey("caracal.policy_set");
   public static final AttributeKey<Long> POLICY_SET_VERSION = AttributeKey.longKey("caracal.policy_set.version");
-  /** The MCP method and tool of a request to an MCP resource (OpenTelemetry's MCP semantic conventions). */
+  /** The MCP method and tool of a request to an MCP resource (OpenTelemetry's MCP semantic conventions; set by the Gateway). */
   public static final AttributeKey<String> MCP_METHOD = AttributeKey.stringKey("mcp.method.name");
   public static final AttributeKey<String> MCP_TOOL = AttributeKey.stringKey("gen_ai.tool.name");
   public static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
@@ -166,7 +166,7 @@ public final class Tracing {
     });
   }
 
-  /** Puts what {@code record} says on {@code span}: app, zone, resource, scopes, decision, reason, policy set, MCP method and tool. */
+  /** Puts what {@code record} says on {@code span}: app, zone, resource, scopes, decision, reason, policy set. */
   public static void describe(Span span, DecisionRecord record) {
     if (!span.isRecording()) {
       return;
@@ -187,12 +187,6 @@ public final class Tracing {
     record.policySet().ifPresent(p -> {
       span.setAttribute(POLICY_SET, p.name());
       span.setAttribute(POLICY_SET_VERSION, (long) p.version());
-    });
-    record.input().map(i -> i.tree().path("request").path("mcp")).filter(m -> m.isObject()).ifPresent(m -> {
-      span.setAttribute(MCP_METHOD, m.path("method").asText(""));
-      if (!m.path("tool").asText("").isEmpty()) {
-        span.setAttribute(MCP_TOOL, m.path("tool").asText());
-      }
     });
   }
 }

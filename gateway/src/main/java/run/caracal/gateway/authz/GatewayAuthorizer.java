@@ -78,7 +78,7 @@ public final class GatewayAuthorizer {
   private final RateLimiter limiter;
   private final CaracalMetrics metrics;
   private final Tracing tracing;
-  private Optional<ApprovalStore> approvals = Optional.empty();
+  private volatile Optional<ApprovalStore> approvals = Optional.empty();
 
   public GatewayAuthorizer(ControlPlane control, TokenVerifier verifier, UpstreamGuard guard, Clock clock, RateLimiter limiter) {
     this(control.pipeline(), control.resources(), control.sessions(), control.appReads(), verifier, guard, clock, limiter,
@@ -354,6 +354,13 @@ public final class GatewayAuthorizer {
       }
       mcpInput = mcp.build();
       req.setMcp(mcpInput);
+      Span span = Span.current(); // the request's span: the message is known here, no need to read it back from the record
+      if (span.isRecording()) {
+        span.setAttribute(Tracing.MCP_METHOD, mcpInput.getMethod());
+        if (!mcpInput.getTool().isEmpty()) {
+          span.setAttribute(Tracing.MCP_TOOL, mcpInput.getTool());
+        }
+      }
       ResourceBinding.Mcp settings = binding.mcp().get();
       boolean declaredTool = message != null && message.method().equals(McpMethods.TOOLS_CALL) && !settings.tools().isEmpty();
       return new Attempt(request.requestId(), request.traceId(), request.clientIp(), Phase.REQUEST, zoneId, appId,
