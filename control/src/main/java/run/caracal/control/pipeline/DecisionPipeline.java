@@ -162,6 +162,15 @@ public final class DecisionPipeline {
   }
 
   /**
+   * Whether the zone's active set may hold a request to {@code resourceId} for approval: the edge
+   * then reads the request's body, so that an approval binds it.
+   */
+  public boolean holdsForApproval(String zoneId, String resourceId) {
+    ZonePolicies zone = policies.forZone(zoneId);
+    return zone.active().map(set -> set.holdsForApproval(resourceId)).orElse(false);
+  }
+
+  /**
    * Records a request the edge refused before it could be decided (malformed, no usable token,
    * unknown resource...); the future completes once the record is durable (never exceptionally).
    *

@@ -159,6 +159,15 @@ public final class CompiledPolicySet {
   }
 
   /**
+   * Whether a request to {@code resourceId} may be held for approval: some applicable rule has
+   * the effect {@code require_approval}. The Gateway then reads the request's body so that an
+   * approval binds it.
+   */
+  public boolean holdsForApproval(String resourceId) {
+    return table(resourceId).holdsForApproval();
+  }
+
+  /**
    * Decides one input; see the package documentation for the semantics. An MCP message that is
    * not a tool call, resource read or prompt get is plumbing: allowed without rules
    * ({@link Decision#mcpPlumbing}).

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import run.caracal.policy.model.Effect;
 
 /**
  * The rules that apply to one resource, indexed by scope, with {@code *} rules kept apart.
@@ -13,6 +14,7 @@ import java.util.Map;
 final class RuleTable {
   private final Map<String, List<CompiledRule>> byScope;
   private final List<CompiledRule> anyScope;
+  private final boolean holdsForApproval;
 
   RuleTable(Collection<CompiledPolicy> policies, Map<CompiledPolicy, List<CompiledRule>> rules) {
     Map<String, List<CompiledRule>> scoped = new HashMap<>();
@@ -29,6 +31,13 @@ final class RuleTable {
     scoped.replaceAll((k, v) -> List.copyOf(v));
     this.byScope = Map.copyOf(scoped);
     this.anyScope = List.copyOf(any);
+    this.holdsForApproval = policies.stream().flatMap(p -> rules.get(p).stream())
+        .anyMatch(r -> r.effect() == Effect.REQUIRE_APPROVAL);
+  }
+
+  /** Whether any rule of the table may hold a request for approval. */
+  boolean holdsForApproval() {
+    return holdsForApproval;
   }
 
   /** Rules naming {@code scope}, then rules naming every scope; each rule at most once. */

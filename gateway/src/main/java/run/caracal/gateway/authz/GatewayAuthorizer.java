@@ -67,6 +67,8 @@ import run.caracal.policy.input.Request;
 public final class GatewayAuthorizer {
   /** Headers a policy never sees (credentials), besides every `x-caracal-*`. */
   private static final List<String> HIDDEN_HEADERS = List.of("authorization", "cookie", "proxy-authorization");
+  /** Most bytes of a body read to bind an approval to it, for a resource without body inspection. */
+  public static final int APPROVAL_BODY_LIMIT = 1 << 20;
 
   private final DecisionPipeline pipeline;
   private final ResourceReads resources;
@@ -136,9 +138,11 @@ public final class GatewayAuthorizer {
 
   /**
    * How many bytes of this request's body to read before deciding, when the decision needs the
-   * body: a POST to an MCP resource (its JSON-RPC message), or a body of a content type the
-   * resource inspects. Empty when the body streams, or the request cannot be routed yet (the
-   * refusal comes from {@link #authorize}).
+   * body: a POST to an MCP resource (its JSON-RPC message), a body of a content type the
+   * resource inspects, or any body of a request the zone's policies may hold for approval (the
+   * approval binds the body's SHA-256; up to {@value #APPROVAL_BODY_LIMIT} bytes, 413 beyond).
+   * Empty when the body streams, or the request cannot be routed yet (the refusal comes from
+   * {@link #authorize}).
    */
   public OptionalInt bufferLimit(GatewayRequest request) {
     Optional<McpRoute> route = McpRoute.of(request.target());
@@ -157,11 +161,21 @@ public final class GatewayAuthorizer {
       if (binding.get().mcp().isPresent()) {
         return request.method().equals("POST") ? OptionalInt.of(binding.get().mcp().get().maxBodyBytes()) : OptionalInt.empty();
       }
-      return binding.get().bodyInspection().filter(b -> b.covers(request.headers().get("content-type")))
+      OptionalInt inspected = binding.get().bodyInspection().filter(b -> b.covers(request.headers().get("content-type")))
           .map(b -> OptionalInt.of(b.maxBytes())).orElse(OptionalInt.empty());
+      if (inspected.isPresent() || !mayHaveBody(request) || !pipeline.holdsForApproval(zone, resourceId)) {
+        return inspected;
+      }
+      // an approval binds the body's digest: read it before deciding
+      return OptionalInt.of(APPROVAL_BODY_LIMIT);
     } catch (TokenRejected e) {
       return OptionalInt.empty();
     }
+  }
+
+  private static boolean mayHaveBody(GatewayRequest request) {
+    String length = request.headers().get("content-length");
+    return request.headers().containsKey("transfer-encoding") || (length != null && !length.trim().equals("0"));
   }
 
   /** Whether the Gateway can decide: the database answers. */

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,5 +107,28 @@ class ApprovalFlowTest {
 
     assertEquals(List.of("read"), a.scopesUsed());
     assertEquals(List.of(), store.list(GatewayFixture.ZONE, Optional.empty(), 10));
+  }
+
+  private GatewayRequest post(String requestId, String body) {
+    return new GatewayRequest("POST", "/exports/all", Map.of("authorization", "Bearer " + f.token(GatewayFixture.API, "read"),
+        "x-caracal-resource", GatewayFixture.API, "content-length", String.valueOf(body.length())), "10.0.0.1", requestId, "",
+        Optional.empty());
+  }
+
+  @Test
+  void bodyOfARequestThatMayBeHeld_isReadBeforeDeciding_andTheApprovalBindsIt() {
+    assertEquals(OptionalInt.of(GatewayAuthorizer.APPROVAL_BODY_LIMIT), f.authorizer.bufferLimit(post("req_0", "{}")),
+        "the resource has no body inspection, but its policies may hold a request for approval");
+    assertEquals(OptionalInt.empty(), f.authorizer.bufferLimit(request("/exports/all", "req_0")), "no body to read");
+
+    String first = refusal(post("req_1", "{\"amount\":1}").withBody("{\"amount\":1}".getBytes(StandardCharsets.UTF_8)))
+        .approvalId().orElseThrow();
+    String same = refusal(post("req_2", "{\"amount\":1}").withBody("{\"amount\":1}".getBytes(StandardCharsets.UTF_8)))
+        .approvalId().orElseThrow();
+    String changed = refusal(post("req_3", "{\"amount\":9}").withBody("{\"amount\":9}".getBytes(StandardCharsets.UTF_8)))
+        .approvalId().orElseThrow();
+
+    assertEquals(first, same, "the same body shares the approval");
+    assertNotEquals(first, changed, "another body needs its own approval");
   }
 }
