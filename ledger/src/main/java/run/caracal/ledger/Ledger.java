@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import run.caracal.ledger.checkpoint.SigningKey;
 import run.caracal.ledger.checkpoint.TrustedKeys;
@@ -19,6 +20,8 @@ import run.caracal.ledger.event.AppendedEvent;
 import run.caracal.ledger.event.LedgerEvent;
 import run.caracal.ledger.event.SecretGuard;
 import run.caracal.ledger.export.NdjsonExporter;
+import run.caracal.ledger.journal.JournalRecovery;
+import run.caracal.ledger.journal.JournaledStore;
 import run.caracal.ledger.query.EventFilter;
 import run.caracal.ledger.query.EventPage;
 import run.caracal.ledger.query.PageRequest;
@@ -35,7 +38,9 @@ import run.caracal.ledger.writer.GroupCommitWriter;
  * The ledger: append-only, hash-chained, checkpointed event store.
  *
  * <p>{@link #append} is durable when its future completes: the event's transaction has
- * committed (on H2 written to the file; see docs/ledger.md). This instance writes to its own
+ * committed (on H2 written to the file; see docs/ledger.md), or, with a journal configured, the
+ * event is written to the local journal, from which the database is filled asynchronously
+ * (queries through this instance wait for what it journaled). This instance writes to its own
  * chain, created (with a new id, registered in the chain registry) on the first append; a
  * ledger that is only read never creates a chain. Queries, {@link #verify()} and
  * {@link #export} read the database and see every writer's chains.
@@ -48,17 +53,20 @@ public final class Ledger implements AutoCloseable {
   private final DataSource dataSource;
   private final DataSource indexSource;
   private final LedgerStore store;
+  private final Optional<JournaledStore> journal;
   private final SigningKey key;
   private final Object writerLock = new Object();
   private volatile GroupCommitWriter writer;
   private volatile KeyIndexer indexer;
   private volatile boolean closed;
 
-  private Ledger(LedgerConfig config, DataSource dataSource, DataSource indexSource, LedgerStore store, SigningKey key) {
+  private Ledger(LedgerConfig config, DataSource dataSource, DataSource indexSource, LedgerStore database,
+      SigningKey key) {
     this.config = config;
     this.dataSource = dataSource;
     this.indexSource = indexSource;
-    this.store = store;
+    this.journal = config.journal().map(settings -> new JournaledStore(database, settings));
+    this.store = journal.<LedgerStore>map(j -> j).orElse(database);
     this.key = key;
   }
 
@@ -67,7 +75,9 @@ public final class Ledger implements AutoCloseable {
    * checkpoint signing key.
    *
    * @throws LedgerException {@code ledger_storage_error}, {@code ledger_migration_failed},
-   *     {@code key_file_insecure} or {@code key_file_invalid}
+   *     {@code key_file_insecure}, {@code key_file_invalid} or {@code ledger_journal_invalid}
+   *     (when a journal is configured, what an earlier process left in it is put into the database
+   *     first; see {@link JournalRecovery})
    */
   public static Ledger open(LedgerConfig config) {
     DataSource ds = dataSource(config);
@@ -79,7 +89,9 @@ public final class Ledger implements AutoCloseable {
       }
       SchemaMigrator.migrateIndex(index);
       SigningKey key = SigningKey.loadOrCreate(config.keyDirectory());
-      return new Ledger(config, ds, index, new JdbcLedgerStore(ds, index), key);
+      LedgerStore database = new JdbcLedgerStore(ds, index);
+      config.journal().ifPresent(j -> JournalRecovery.recover(j.directory(), database));
+      return new Ledger(config, ds, index, database, key);
     } catch (RuntimeException e) {
       if (index != ds && index instanceof HikariDataSource pool) {
         pool.close();
@@ -157,8 +169,11 @@ public final class Ledger implements AutoCloseable {
       }
       if (writer == null) {
         KeyIndexer keys = new KeyIndexer(dataSource, indexSource);
+        // the indexer takes the keys of events once they are in the database
+        Consumer<List<AppendedEvent>> committed = journal.isPresent() ? rows -> { } : keys::committed;
+        journal.ifPresent(j -> j.onIngested(keys::committed));
         writer = new GroupCommitWriter(store, key,
-            UUID.randomUUID().toString(), writerName(), config.clock(), config.writer(), keys::committed);
+            UUID.randomUUID().toString(), writerName(), config.clock(), config.writer(), committed);
         indexer = keys.start();
       }
       return writer;
@@ -168,6 +183,11 @@ public final class Ledger implements AutoCloseable {
   private static String writerName() {
     String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("localhost");
     return "pid " + ProcessHandle.current().pid() + "@" + host;
+  }
+
+  /** Events durable in the journal and not yet in the database (0 without a journal). */
+  public long journalBacklog() {
+    return journal.map(JournaledStore::backlog).orElse(0L);
   }
 
   /** Events waiting for the group-commit writer (0 before the first append). */
@@ -251,6 +271,7 @@ public final class Ledger implements AutoCloseable {
     if (w != null) {
       w.close();
     }
+    journal.ifPresent(JournaledStore::close);
     var i = indexer;
     if (i != null) {
       i.close();

@@ -3,7 +3,9 @@ package run.caracal.ledger;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
 import javax.sql.DataSource;
+import run.caracal.ledger.journal.JournalSettings;
 import run.caracal.ledger.writer.WriterSettings;
 
 /**
@@ -17,15 +19,18 @@ import run.caracal.ledger.writer.WriterSettings;
  * @param clock source of event times filled in by {@link Ledger#newEvent} and checkpoint times
  * @param migrate whether {@link Ledger#open} applies the Flyway migrations
  * @param poolSize connections when the ledger makes its own pool
+ * @param journal when present, an append is durable once in this local journal and the database
+ *     is filled from it asynchronously (see {@link run.caracal.ledger.journal.JournaledStore})
  */
 public record LedgerConfig(LedgerDatabase database, Path keyDirectory, WriterSettings writer,
-    Clock clock, boolean migrate, int poolSize) {
+    Clock clock, boolean migrate, int poolSize, Optional<JournalSettings> journal) {
 
   public LedgerConfig {
     Objects.requireNonNull(database, "database");
     Objects.requireNonNull(keyDirectory, "keyDirectory");
     Objects.requireNonNull(writer, "writer");
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(journal, "journal");
     if (poolSize < 2) {
       throw new IllegalArgumentException("invalid_settings: pool size must be at least 2");
     }
@@ -48,22 +53,27 @@ public record LedgerConfig(LedgerDatabase database, Path keyDirectory, WriterSet
 
   private static LedgerConfig of(LedgerDatabase database, Path keyDirectory) {
     return new LedgerConfig(database, keyDirectory, WriterSettings.DEFAULTS, Clock.systemUTC(),
-        true, 8);
+        true, 8, Optional.empty());
   }
 
   public LedgerConfig withWriter(WriterSettings value) {
-    return new LedgerConfig(database, keyDirectory, value, clock, migrate, poolSize);
+    return new LedgerConfig(database, keyDirectory, value, clock, migrate, poolSize, journal);
   }
 
   public LedgerConfig withClock(Clock value) {
-    return new LedgerConfig(database, keyDirectory, writer, value, migrate, poolSize);
+    return new LedgerConfig(database, keyDirectory, writer, value, migrate, poolSize, journal);
   }
 
   public LedgerConfig withMigrate(boolean value) {
-    return new LedgerConfig(database, keyDirectory, writer, clock, value, poolSize);
+    return new LedgerConfig(database, keyDirectory, writer, clock, value, poolSize, journal);
+  }
+
+  /** Appends durable in a local journal, the database filled from it (see {@link #journal}). */
+  public LedgerConfig withJournal(JournalSettings value) {
+    return new LedgerConfig(database, keyDirectory, writer, clock, migrate, poolSize, Optional.of(value));
   }
 
   public LedgerConfig withPoolSize(int value) {
-    return new LedgerConfig(database, keyDirectory, writer, clock, migrate, value);
+    return new LedgerConfig(database, keyDirectory, writer, clock, migrate, value, journal);
   }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.caracal.control.ControlPlane;
@@ -33,6 +34,7 @@ import run.caracal.gateway.proxy.GatewayServer;
 import run.caracal.gateway.proxy.GatewaySettings;
 import run.caracal.ledger.Ledger;
 import run.caracal.ledger.LedgerConfig;
+import run.caracal.ledger.journal.JournalSettings;
 import run.caracal.ledger.store.DataSources;
 import run.caracal.server.admin.AdminContext;
 import run.caracal.server.home.ProcessRecord;
@@ -82,6 +84,24 @@ public final class CaracalServer implements AutoCloseable {
     this.telemetry = telemetry;
   }
 
+  /**
+   * The ledger over the server's database. With the embedded H2 database (one process owns it),
+   * appends are durable in the journal {@code $CARACAL_HOME/db/journal} and H2 is filled from it
+   * asynchronously, unless {@code CARACAL_LEDGER_JOURNAL=off}; {@code sync} also flushes each
+   * journal write to the disk. A server on an external database commits every append to it.
+   */
+  static LedgerConfig ledgerConfig(ServerSettings settings, DataSource dataSource, Clock clock) {
+    LedgerConfig config = LedgerConfig.dataSource(dataSource, settings.home().ledgerKeys()).withClock(clock);
+    String mode = System.getProperty("caracal.ledger.journal", System.getenv().getOrDefault("CARACAL_LEDGER_JOURNAL", "on"));
+    if (!mode.equals("on") && !mode.equals("sync") && !mode.equals("off")) {
+      throw new IllegalArgumentException("invalid_settings: CARACAL_LEDGER_JOURNAL must be on, sync or off, not `" + mode + "`");
+    }
+    if (settings.dbUrl().isPresent() || mode.equals("off")) {
+      return config;
+    }
+    return config.withJournal(JournalSettings.in(settings.home().database().resolve("journal"), mode.equals("sync")));
+  }
+
   public static CaracalServer start(ServerSettings settings) {
     settings.home().ensure();
     String adminToken = settings.home().adminToken();
@@ -93,7 +113,7 @@ public final class CaracalServer implements AutoCloseable {
     try {
       telemetry = Telemetry.fromEnvironment();
       Clock clock = Clock.systemUTC();
-      ledger = Ledger.open(LedgerConfig.dataSource(dataSource, settings.home().ledgerKeys()).withClock(clock));
+      ledger = Ledger.open(ledgerConfig(settings, dataSource, clock));
       ControlPlane control = new ControlPlane(new Jdbc(dataSource), SecretBox.open(settings.home().masterKeyFile()), ledger, clock,
           maskPaths(System.getenv().getOrDefault("CARACAL_RECORD_MASK_PATHS", "")), telemetry.tracing());
       int port = settings.stsPort() == 0 ? freePort() : settings.stsPort();

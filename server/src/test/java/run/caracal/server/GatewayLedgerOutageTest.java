@@ -31,7 +31,8 @@ import run.caracal.server.home.CaracalHome;
  * An allowed request is forwarded only once its decision is durable: while the ledger cannot
  * commit, the Gateway answers 503 `ledger_unavailable` and the upstream sees nothing; when the
  * ledger is back, requests flow again without a restart. The ledger table is taken away in the
- * server's own embedded database to make commits fail.
+ * server's own embedded database to make commits fail. The server runs without the ledger journal
+ * (with it, a decision is durable in the journal while the table is away: see JournalTest).
  */
 class GatewayLedgerOutageTest {
   static final String POLICY = """
@@ -67,6 +68,7 @@ class GatewayLedgerOutageTest {
       ex.close();
     });
     upstream.start();
+    System.setProperty("caracal.ledger.journal", "off");
     server = CaracalServer.start(new ServerSettings(new CaracalHome(home), Optional.empty(), Optional.empty(), Optional.empty(),
         "127.0.0.1", 0, 0, Optional.empty(), Set.of("control", "sts", "gateway")));
     TestClient client = new TestClient(server.stsUrl(), Files.readString(home.resolve("admin.token")).trim());
@@ -79,6 +81,7 @@ class GatewayLedgerOutageTest {
 
   @AfterAll
   static void stop() {
+    System.clearProperty("caracal.ledger.journal");
     if (server != null) {
       server.close();
     }

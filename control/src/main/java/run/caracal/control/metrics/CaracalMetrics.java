@@ -63,6 +63,8 @@ public final class CaracalMetrics {
   }
 
   public void bindLedger(Ledger ledger) {
+    Gauge.builder("caracal.ledger.journal.backlog", ledger, Ledger::journalBacklog)
+        .description("events durable in the ledger journal and not yet in the database").register(registry);
     Gauge.builder("caracal.ledger.queue.depth", ledger, Ledger::queueDepth).description("events waiting to be committed")
         .register(registry);
   }

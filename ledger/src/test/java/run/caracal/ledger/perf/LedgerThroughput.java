@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import run.caracal.ledger.Ledger;
+import run.caracal.ledger.LedgerConfig;
 import run.caracal.ledger.event.Decision;
 import run.caracal.ledger.event.Fingerprint;
 import run.caracal.ledger.event.LedgerEvent;
+import run.caracal.ledger.journal.JournalSettings;
 import run.caracal.ledger.support.DbKind;
 import run.caracal.ledger.support.TestDatabase;
 import run.caracal.ledger.verify.VerificationReport;
@@ -18,7 +20,9 @@ import run.caracal.ledger.writer.WriterSettings;
 /**
  * Quick throughput check (not a test, not JMH): durable appends/s at several concurrencies and
  * verify events/s, on H2 and PostgreSQL. The JMH version is in the bench module.
- * Run: {@code java -cp <ledger test classpath> run.caracal.ledger.perf.LedgerThroughput [seconds]}
+ * Run: {@code java -cp <ledger test classpath> run.caracal.ledger.perf.LedgerThroughput [seconds] [journal]}
+ * ({@code journal}: appends durable in a local journal, the database filled from it; the figures
+ * are then the rate the database keeps up with, as the journal's backlog is bounded).
  */
 public final class LedgerThroughput {
   private LedgerThroughput() {}
@@ -39,12 +43,26 @@ public final class LedgerThroughput {
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    boolean journaled = args.length > 1 && args[1].equals("journal");
     for (DbKind kind : DbKind.values()) {
       for (int threads : new int[] {1, 16, 64}) {
         Path tmp = Files.createTempDirectory("ledger-perf");
         TestDatabase db = TestDatabase.create(kind, tmp);
-        try (Ledger ledger = Ledger.open(db.config().withWriter(WriterSettings.DEFAULTS))) {
+        LedgerConfig config = db.config().withWriter(WriterSettings.DEFAULTS);
+        if (journaled) {
+          config = config.withJournal(JournalSettings.in(tmp.resolve("journal"), false));
+        }
+        try (Ledger ledger = Ledger.open(config)) {
           double rate = appendRate(ledger, threads, seconds);
+          long behind = ledger.journalBacklog();
+          long ingestStart = System.nanoTime();
+          while (ledger.journalBacklog() > 0) {
+            Thread.sleep(10);
+          }
+          if (journaled) {
+            System.out.printf("%-8s journal: the database %,d events behind at the end, caught up %.2f s later%n", kind,
+                behind, (System.nanoTime() - ingestStart) / 1e9);
+          }
           long backlog = ledger.indexBacklog();
           long drainStart = System.nanoTime();
           while (ledger.indexBacklog() > 0) {

@@ -6,16 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import run.caracal.ledger.Ledger;
+import run.caracal.ledger.LedgerConfig;
+import run.caracal.ledger.journal.JournalSettings;
 import run.caracal.ledger.support.CrashAppender;
 import run.caracal.ledger.support.DbKind;
 import run.caracal.ledger.support.TestDatabase;
@@ -30,16 +37,29 @@ class CrashDurabilityTest {
 
   @TempDir Path tmp;
 
-  @ParameterizedTest
-  @EnumSource(DbKind.class)
-  void append_processKilled_everyAcknowledgedEventSurvives(DbKind kind) throws Exception {
+  static Stream<Arguments> cases() {
+    return Stream.of(DbKind.values()).flatMap(kind -> Stream.of(Arguments.of(kind, false), Arguments.of(kind, true)));
+  }
+
+  /**
+   * With a journal, the acknowledged events are in the journal when the process dies and in the
+   * database once the ledger is opened again (recovery).
+   */
+  @ParameterizedTest(name = "{0}, journal {1}")
+  @MethodSource("cases")
+  void append_processKilled_everyAcknowledgedEventSurvives(DbKind kind, boolean journaled) throws Exception {
     TestDatabase db = TestDatabase.create(kind, tmp);
     try (Ledger ledger = db.open()) {
       ledger.verify(); // migrate before the child starts
     }
+    Path journal = tmp.resolve("journal");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        CrashAppender.class.getName(), db.url(), db.user(), db.keyDir().toString())
+    List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+        CrashAppender.class.getName(), db.url(), db.user(), db.keyDir().toString()));
+    if (journaled) {
+      command.add(journal.toString());
+    }
+    Process child = new ProcessBuilder(command)
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
     Set<String> acked = new HashSet<>();
@@ -62,7 +82,8 @@ class CrashDurabilityTest {
     }
     assertTrue(acked.size() >= ACKS_BEFORE_KILL);
     Set<String> stored = new HashSet<>();
-    try (Ledger ledger = db.open()) {
+    LedgerConfig reopen = journaled ? db.config().withJournal(JournalSettings.in(journal, false)) : db.config();
+    try (Ledger ledger = Ledger.open(reopen)) {
       VerificationReport report = ledger.verify();
       assertTrue(report.ok(), report.summary());
       try (Connection c = db.connect();
@@ -77,5 +98,10 @@ class CrashDurabilityTest {
     lost.removeAll(stored);
     assertTrue(lost.isEmpty(), lost.size() + " acknowledged events lost, e.g. "
         + lost.stream().limit(5).toList());
+    if (journaled) {
+      try (Stream<Path> left = Files.list(journal)) {
+        assertEquals(List.of(), left.toList(), "recovered journal files are deleted");
+      }
+    }
   }
 }
