@@ -5,10 +5,13 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** JSON text columns: lists and maps of strings, and records. Thread-safe. */
 public final class Json {
   public static final ObjectMapper MAPPER = new ObjectMapper().findAndRegisterModules();
+  private static final int REMEMBERED = 4_096;
+  private static final Map<String, List<String>> LISTS = new ConcurrentHashMap<>();
 
   private Json() {}
 
@@ -20,8 +23,22 @@ public final class Json {
     }
   }
 
+  /**
+   * A stored JSON array of strings, as an immutable list. Rows are read on every request (a
+   * session's scopes and resources) and hold few distinct values: parsed ones are remembered
+   * (at most {@value #REMEMBERED} texts, then forgotten all at once).
+   */
   public static List<String> stringList(String json) {
-    return read(json, new TypeReference<List<String>>() {});
+    List<String> known = LISTS.get(json);
+    if (known != null) {
+      return known;
+    }
+    List<String> parsed = List.copyOf(read(json, new TypeReference<List<String>>() {}));
+    if (LISTS.size() >= REMEMBERED) {
+      LISTS.clear();
+    }
+    LISTS.put(json, parsed);
+    return parsed;
   }
 
   public static Map<String, String> stringMap(String json) {

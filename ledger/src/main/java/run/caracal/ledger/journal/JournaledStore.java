@@ -38,9 +38,9 @@ import run.caracal.ledger.store.LedgerStore;
  *
  * <p>An append encodes the batch ({@link JournalCodec}), writes it to the journal with one
  * write (and {@code fsync} when asked) and returns: the caller's event is durable. The ingester
- * then inserts journaled batches into the database in order, merging queued batches into
- * transactions of up to {@value #MAX_INGEST} events, retrying with back-off while the database
- * fails. At most {@code backlogLimit} events may be journaled and not yet in the database; past
+ * then inserts journaled batches into the database in order, letting batches gather for up to
+ * {@value #LINGER_MILLIS} ms (not when a reader waits) and merging them into transactions of up
+ * to {@value #MAX_INGEST} events, retrying with back-off while the database fails. At most {@code backlogLimit} events may be journaled and not yet in the database; past
  * that an append waits briefly and then fails with {@code ledger_write_failed}, so an unreachable
  * database still fails closed. Reads wait (at most {@value #READ_WAIT_SECONDS} s) until what was
  * journaled when they started is in the database: this process reads its own writes.
@@ -54,6 +54,12 @@ import run.caracal.ledger.store.LedgerStore;
 public final class JournaledStore implements LedgerStore, AutoCloseable {
   static final int MAX_INGEST = 4_096;
   static final int READ_WAIT_SECONDS = 5;
+  /**
+   * How long the ingester lets batches gather before a transaction, unless a reader waits or
+   * {@value #MAX_INGEST} events are ready: on H2 a commit costs about as much for a few rows as
+   * for thousands (it writes out every page it changed).
+   */
+  private static final long LINGER_MILLIS = 50;
   private static final int CHECKPOINT_ATTEMPTS = 5;
   private static final long ROOM_WAIT_MILLIS = 2_000;
   private static final long CLOSE_WAIT_MILLIS = 10_000;
@@ -78,9 +84,10 @@ public final class JournaledStore implements LedgerStore, AutoCloseable {
   private FileChannel channel;
   private Path file;
 
-  // guarded by progress: events journaled and events in the database, counted from 0
+  // guarded by progress: events journaled and events in the database, counted from 0; readers waiting
   private long journaled;
   private long ingested;
+  private int readersWaiting;
 
   /** A journal (its directory created when missing) in front of {@code database}. */
   public JournaledStore(LedgerStore database, JournalSettings settings) {
@@ -149,6 +156,9 @@ public final class JournaledStore implements LedgerStore, AutoCloseable {
     synchronized (progress) {
       journaled += events.size();
       count = journaled;
+      if (journaled - ingested >= MAX_INGEST) {
+        progress.notifyAll(); // enough for a transaction: no need to linger
+      }
     }
     work.add(new Batch(events, checkpoint));
     if (fileSize() >= segmentBytes) {
@@ -267,19 +277,40 @@ public final class JournaledStore implements LedgerStore, AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_WAIT_SECONDS);
     synchronized (progress) {
       long target = journaled;
-      while (ingested < target) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(progress, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
+      if (ingested >= target) {
+        return true;
       }
-      return true;
+      readersWaiting++;
+      progress.notifyAll(); // the ingester stops lingering
+      try {
+        while (ingested < target) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return false;
+          }
+          TimeUnit.NANOSECONDS.timedWait(progress, left);
+        }
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } finally {
+        readersWaiting--;
+      }
+    }
+  }
+
+  /** Lets batches gather for a larger transaction, at most {@value #LINGER_MILLIS} ms. */
+  private void linger() throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
+    synchronized (progress) {
+      while (readersWaiting == 0 && !closing && journaled - ingested < MAX_INGEST) {
+        long left = until - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        TimeUnit.NANOSECONDS.timedWait(progress, left);
+      }
     }
   }
 
@@ -289,6 +320,9 @@ public final class JournaledStore implements LedgerStore, AutoCloseable {
       Work first;
       try {
         first = work.poll(200, TimeUnit.MILLISECONDS);
+        if (first != null) {
+          linger();
+        }
       } catch (InterruptedException e) {
         return;
       }
