@@ -273,7 +273,7 @@ final class ConsoleIT {
         diagnostics);
     shot("diagnostics", diagnostics);
     tmux("resize-window", "-t", "console", "-x", "80", "-y", "20");
-    shot("resized-80x20", await("the screen laid out again at 80x20", s -> s.contains("z zone | 1-8 views")
+    shot("resized-80x20", await("the screen laid out again at 80x20", s -> s.contains("z zone | 1-9 views")
         && s.lines().count() <= 20 && s.contains("ready:")));
 
     keys("q");

@@ -130,7 +130,7 @@ public final class ApprovalsCommand {
   }
 
   /** `GET /exports/all (read)`, or `tools/call send_mail {...}` for an MCP call. */
-  static String summary(JsonNode request) {
+  public static String summary(JsonNode request) {
     JsonNode mcp = request.path("mcp");
     String what = mcp.isObject() ? (mcp.path("method").asText() + " " + mcp.path("tool").asText(mcp.path("prompt").asText(""))
         + (mcp.path("arguments").size() > 0 ? " " + mcp.path("arguments") : "")).trim()

@@ -100,6 +100,16 @@ final class ConsoleApi {
     return Explanations.trace(client, requestId);
   }
 
+  /** The approvals of a zone waiting for an answer. */
+  JsonNode pendingApprovals(String zone) {
+    return client.get(AdminPaths.approvals(zone, "pending"));
+  }
+
+  /** Approves or denies a pending approval; the answer is final. */
+  JsonNode answerApproval(String id, boolean approve) {
+    return client.post(AdminPaths.approval(id) + (approve ? "/approve" : "/deny"), Map.of());
+  }
+
   /** All sessions of a zone, live and ended. */
   JsonNode sessions(String zone) {
     return client.get(AdminPaths.sessions(zone, true));

@@ -38,6 +38,7 @@ final class ConsoleScreen {
       "             R rolls back to the version active before, C clears the shadow (each asks y/n),",
       "             I shows the impact: the last 24 h of recorded decisions replayed against the selected version",
       "6 or S       sessions of the current zone as a delegation tree; x terminates one (asks y/n)",
+      "9            approvals of the current zone waiting for a person; Enter shows one, y approves, n denies (each asks y/n)",
       "7 or a       audit: the newest ledger events, refreshed every 2 s; Enter explains, t traces",
       "             f filters (decision=deny type=gateway.* app=ID resource=ID zone=NAME since=15m), F clears",
       "/ or e       type or paste a request id, Enter explains it (Esc cancels)",
@@ -51,9 +52,9 @@ final class ConsoleScreen {
       "The same without a terminal: caracal zone list, caracal app list, caracal resource list, caracal policy history,",
       "caracal policy activate, caracal audit list, caracal explain ID, caracal trace ID, caracal session list,",
       "caracal audit verify, caracal status");
-  private static final String MENU = "z zone | 1 zones 2 apps 3 resources 4 policies 5 sets 6 sessions 7 audit 8 diagnostics"
+  private static final String MENU = "z zone | 1 zones 2 apps 3 resources 4 policies 5 sets 6 sessions 7 audit 8 diagnostics 9 approvals"
       + " | s setup / explain ? help q quit";
-  private static final String SHORT_MENU = "z zone | 1-8 views | s setup | ? help | q quit";
+  private static final String SHORT_MENU = "z zone | 1-9 views | s setup | ? help | q quit";
 
   private enum View {
     ZONES("zones", "Enter opens", ConsoleText.ZONE_HEADER),
@@ -63,7 +64,8 @@ final class ConsoleScreen {
     SETS("policy sets", "Enter manifest; I impact; A activate, H shadow, R rollback, C clear shadow", PolicySetText.SET_HEADER),
     SESSIONS("sessions", "x terminates", SessionTree.HEADER),
     AUDIT("audit", "", ""),
-    DIAGNOSTICS("diagnostics", "", "");
+    DIAGNOSTICS("diagnostics", "", ""),
+    APPROVALS("pending approvals", "Enter shows one; y approves, n denies", ConsoleText.APPROVAL_HEADER);
 
     final String name;
     final String hint;
@@ -76,7 +78,7 @@ final class ConsoleScreen {
     }
 
     boolean zoned() {
-      return this == APPS || this == RESOURCES || this == POLICIES || this == SETS || this == SESSIONS;
+      return this == APPS || this == RESOURCES || this == POLICIES || this == SETS || this == SESSIONS || this == APPROVALS;
     }
   }
 
@@ -92,6 +94,7 @@ final class ConsoleScreen {
   private List<JsonNode> events = List.of();
   private JsonNode apps = AdminClient.JSON.createArrayNode();
   private JsonNode resources = AdminClient.JSON.createArrayNode();
+  private JsonNode approvals = AdminClient.JSON.createArrayNode();
   private JsonNode policies = AdminClient.JSON.createObjectNode();
   private String auditHeader = "";
   private AuditFilter filter = AuditFilter.NONE;
@@ -177,6 +180,7 @@ final class ConsoleScreen {
       case '6', 'S' -> Optional.of(View.SESSIONS);
       case '7', 'a' -> Optional.of(View.AUDIT);
       case '8', 'd' -> Optional.of(View.DIAGNOSTICS);
+      case '9' -> Optional.of(View.APPROVALS);
       default -> Optional.empty();
     };
     if (target.isPresent()) {
@@ -206,6 +210,8 @@ final class ConsoleScreen {
         }
       }
       case 'x' -> askTerminate();
+      case 'y' -> askAnswer(true);
+      case 'n' -> askAnswer(false);
       case 'A' -> askActivate(false);
       case 'H' -> askActivate(true);
       case 'R' -> askRollback();
@@ -267,6 +273,7 @@ final class ConsoleScreen {
         case ZONES -> panel = Optional.of(Scroll.of("zone " + key, api.zoneDetail(key)));
         case APPS -> panel = Optional.of(Scroll.of("app " + key, ConsoleText.detail(find(apps, "id", key))));
         case RESOURCES -> panel = Optional.of(Scroll.of("resource " + key, ConsoleText.detail(find(resources, "id", key))));
+        case APPROVALS -> panel = Optional.of(Scroll.of("approval " + key, ConsoleText.detail(find(approvals, "id", key))));
         case POLICIES -> {
           PolicySetText.SetVersion v = PolicySetText.SetVersion.parse(key);
           JsonNode p = api.policy(zone, v.name(), v.version());
@@ -406,6 +413,24 @@ final class ConsoleScreen {
   }
 
   // changes, each behind a y/n question
+
+  /** y or n on a pending approval: asks again (y/n), then answers it with the console's admin credentials. */
+  private void askAnswer(boolean approve) {
+    if (view != View.APPROVALS || panel.isPresent()) {
+      return;
+    }
+    Selection s = lists.get(View.APPROVALS);
+    if (s.isEmpty()) {
+      message = "no approval selected";
+      return;
+    }
+    String id = s.selectedKey();
+    confirm = Optional.of(new Confirm((approve ? "approve " : "deny ") + id + ": " + ConsoleText.approvalSummary(approvals, id) + "?", () -> {
+      JsonNode answered = api.answerApproval(id, approve);
+      load(View.APPROVALS);
+      return id + " is " + answered.path("state").asText() + (approve ? ": the identical request goes through" : "");
+    }));
+  }
 
   private void askTerminate() {
     if (view != View.SESSIONS || panel.isPresent()) {
@@ -611,6 +636,10 @@ final class ConsoleScreen {
           replace(v, PolicySetText.rows(policies, api.zone(zone)));
         }
         case SESSIONS -> replace(v, SessionTree.rows(api.sessions(zone), Instant.now()));
+        case APPROVALS -> {
+          approvals = api.pendingApprovals(zone);
+          replace(v, ConsoleText.approvalRows(approvals));
+        }
         case AUDIT -> {
           lastAuditRefresh = System.currentTimeMillis();
           events = api.newestEvents(AUDIT_LIMIT, filter);

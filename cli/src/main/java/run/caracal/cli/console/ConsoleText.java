@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import run.caracal.cli.admin.AdminClient;
+import run.caracal.cli.admin.ApprovalsCommand;
 
 /** Turns admin API answers into the console's lines of text. No secrets are ever in them. */
 final class ConsoleText {
   static final String ZONE_HEADER = "NAME                  ID                              CREATED";
   static final String APP_HEADER = "NAME                  ID                              STATE     CREATED";
   static final String RESOURCE_HEADER = "RESOURCE                            SCOPES                          UPSTREAM";
+  static final String APPROVAL_HEADER = "APPROVAL                        APP                   EXPIRES                      REQUEST";
 
   private ConsoleText() {}
 
@@ -44,6 +46,31 @@ final class ConsoleText {
       keys.add(r.path("id").asText());
     });
     return Selection.of(rows, keys);
+  }
+
+  /**
+   * One row per approval of `GET /admin/v1/zones/{zone}/approvals?state=pending`, keyed by id:
+   * who asks and what exactly (`POST /payouts (payouts:send)`, or the MCP tool and arguments).
+   */
+  static Selection approvalRows(JsonNode approvals) {
+    List<String> rows = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    approvals.forEach(a -> {
+      rows.add(String.format("%-31s %-21s %-28s %s", a.path("id").asText(), a.path("app_id").asText(),
+          a.path("expires_at").asText(), ApprovalsCommand.summary(a.path("request"))));
+      keys.add(a.path("id").asText());
+    });
+    return Selection.of(rows, keys);
+  }
+
+  /** What the approval {@code id} of {@code approvals} is for, as in its row. */
+  static String approvalSummary(JsonNode approvals, String id) {
+    for (JsonNode a : approvals) {
+      if (a.path("id").asText().equals(id)) {
+        return a.path("app_id").asText() + " " + ApprovalsCommand.summary(a.path("request"));
+      }
+    }
+    return "";
   }
 
   /** Every field of an admin API object, indented JSON; the admin API never includes secrets. */

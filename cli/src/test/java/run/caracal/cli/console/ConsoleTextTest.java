@@ -62,4 +62,20 @@ final class ConsoleTextTest {
     assertTrue(lines.contains("gateway:      FAIL http://g not accepting connections"), lines::toString);
     assertTrue(lines.stream().anyMatch(l -> l.trim().equals("zone prod: production v2")), lines::toString);
   }
+
+  @Test
+  void approvalRows_sayWhoAsksForWhatExactly_keyedById() throws Exception {
+    JsonNode approvals = json("[{'id':'apr_1','app_id':'app_7','expires_at':'2026-12-05T10:00:00Z','request':"
+        + "{'method':'POST','path':'/payouts','scopes':['payouts:send']}},{'id':'apr_2','app_id':'app_8','expires_at':'t',"
+        + "'request':{'mcp':{'method':'tools/call','tool':'send_mail','arguments':{'to':'x'}},'scopes':['mail:send']}}]");
+
+    Selection rows = ConsoleText.approvalRows(approvals);
+
+    assertEquals(List.of("apr_1", "apr_2"), rows.keys());
+    String first = rows.rows().get(0);
+    assertEquals(ConsoleText.APPROVAL_HEADER.indexOf(" APP ") + 1, first.indexOf("app_7"));
+    assertEquals(ConsoleText.APPROVAL_HEADER.indexOf("REQUEST"), first.indexOf("POST /payouts (payouts:send)"), first);
+    assertTrue(rows.rows().get(1).endsWith("tools/call send_mail {\"to\":\"x\"} (mail:send)"), rows.rows().get(1));
+    assertEquals("app_8 tools/call send_mail {\"to\":\"x\"} (mail:send)", ConsoleText.approvalSummary(approvals, "apr_2"));
+  }
 }
