@@ -60,8 +60,9 @@ public final class LedgerThroughput {
             Thread.sleep(10);
           }
           if (journaled) {
-            System.out.printf("%-8s journal: the database %,d events behind at the end, caught up %.2f s later%n", kind,
-                behind, (System.nanoTime() - ingestStart) / 1e9);
+            System.out.printf("%-8s journal: the database %,d events behind at the end, caught up %.2f s later;"
+                + " into the database during the run: at least %,.0f events/s%n", kind, behind,
+                (System.nanoTime() - ingestStart) / 1e9, rate - (double) behind / seconds);
           }
           long backlog = ledger.indexBacklog();
           long drainStart = System.nanoTime();
