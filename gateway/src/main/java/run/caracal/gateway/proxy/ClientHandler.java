@@ -24,13 +24,11 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -79,44 +77,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     this.settings = settings;
     this.results = results;
     this.tls = tls;
-  }
-
-  /** The request in flight. */
-  static final class Exchange {
-    HttpRequest request;
-    String requestId;
-    String traceId;
-    ExchangeTrace trace = ExchangeTrace.OFF;
-    Authorized authorized;
-    boolean keepAlive;
-    boolean responseStarted;
-    int status;
-    int upstreamStatus;
-    long bytesIn;
-    long bytesOut;
-    long started = System.nanoTime();
-    ScheduledFuture<?> firstByteTimer;
-    ScheduledFuture<?> revocationCheck;
-    int bufferLimit;
-    GatewayRequest pendingRequest;
-    HttpResponse heldHead;
-    List<HttpContent> heldBody;
-    long heldBytes;
-    List<String> hidden = List.of();
-    List<HttpContent> buffered;
-    long bufferedBytes;
-    UpstreamPool.Key upstreamKey;
-    boolean upstreamKeepAlive;
-    boolean upstreamDone;
-
-    void cancelTimers() {
-      if (firstByteTimer != null) {
-        firstByteTimer.cancel(false);
-      }
-      if (revocationCheck != null) {
-        revocationCheck.cancel(false);
-      }
-    }
   }
 
   @Override
@@ -546,7 +506,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     if (ex.responseStarted) {
       results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut,
-          micros(ex), "aborted");
+          ex.micros(), "aborted");
       ex.trace.end(ex.status, ex.upstreamStatus, "aborted");
       closeAll();
     } else {
@@ -570,7 +530,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           if (ex == exchange && state != State.CLOSING) {
             ex.cancelTimers();
             results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut,
-                micros(ex), "revoked");
+                ex.micros(), "revoked");
             ex.trace.end(ex.status, ex.upstreamStatus, "revoked");
             closeAll();
           }
@@ -584,7 +544,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ex.cancelTimers();
-    results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex), outcome,
+    results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut, ex.micros(), outcome,
         ex.hidden);
     ex.trace.end(ex.status, ex.upstreamStatus, outcome);
     if (upstream != null) {
@@ -608,10 +568,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static long micros(Exchange ex) {
-    return (System.nanoTime() - ex.started) / 1000;
-  }
-
   private void fail(GatewayException e) {
     if (state == State.CLOSING) {
       return;
@@ -621,7 +577,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       ex.trace.end(e.status(), ex.upstreamStatus, e.reason());
     }
     if (ex != null && ex.authorized != null) {
-      results.record(ex.requestId, ex.traceId, ex.authorized, e.status(), ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex),
+      results.record(ex.requestId, ex.traceId, ex.authorized, e.status(), ex.upstreamStatus, ex.bytesIn, ex.bytesOut, ex.micros(),
           e.reason());
     }
     if (ex != null && staysOpenAfter(ex, e)) {
