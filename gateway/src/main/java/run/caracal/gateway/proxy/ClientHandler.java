@@ -187,11 +187,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       }
       if (current == exchange && state == State.AUTHORIZING) {
         current.authorized = authorized;
-        if (current.buffered != null) {
-          for (int i = current.buffered.size() - 1; i >= 0; i--) {
-            inbound.addFirst(current.buffered.get(i));
-          }
-          current.buffered = null;
+        if (current.body != null) {
+          current.body.replayInto(inbound);
+          current.body = null;
         }
         connect(current);
       }
@@ -206,9 +204,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (ex != exchange || state != State.AUTHORIZING) {
       return;
     }
-    ex.bufferLimit = limit;
-    ex.pendingRequest = request;
-    ex.buffered = new ArrayList<>();
+    ex.body = new BodyBuffer(request, limit);
     state = State.BUFFERING;
     ctx.channel().config().setAutoRead(true);
     drain();
@@ -216,24 +212,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private void buffer(HttpContent content) {
     Exchange ex = exchange;
-    ex.buffered.add(content);
-    ex.bufferedBytes += content.content().readableBytes();
-    if (ex.bufferedBytes > ex.bufferLimit) {
-      fail(new GatewayException(413, "payload_too_large", "body_too_large",
-          "this resource reads bodies up to " + ex.bufferLimit + " bytes before deciding"));
+    if (!ex.body.add(content)) {
+      fail(ex.body.tooLarge());
       return;
     }
     if (content instanceof LastHttpContent) {
-      byte[] body = new byte[(int) ex.bufferedBytes];
-      int at = 0;
-      for (HttpContent c : ex.buffered) {
-        int n = c.content().readableBytes();
-        c.content().getBytes(c.content().readerIndex(), body, at, n);
-        at += n;
-      }
+      GatewayRequest withBody = ex.body.requestWithBody();
       state = State.AUTHORIZING;
       ctx.channel().config().setAutoRead(false);
-      GatewayRequest withBody = ex.pendingRequest.withBody(body);
       blocking.execute(ex.trace.wrap(ex.traceId, () -> authorize(ex, withBody)));
     }
   }
@@ -617,7 +603,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         || state != State.AUTHORIZING) {
       return false;
     }
-    if (ex.buffered != null) {
+    if (ex.body != null) {
       return true; // read whole to be inspected
     }
     // framing was checked before authorization: one plain Content-Length or chunked
@@ -634,9 +620,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   private static void releaseBuffered(Exchange ex) {
-    if (ex.buffered != null) {
-      ex.buffered.forEach(ReferenceCountUtil::release);
-      ex.buffered = null;
+    if (ex.body != null) {
+      ex.body.release();
+      ex.body = null;
     }
     if (ex.heldBody != null) {
       ex.heldBody.forEach(ReferenceCountUtil::release);

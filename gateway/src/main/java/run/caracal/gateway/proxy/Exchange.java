@@ -6,7 +6,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
 import run.caracal.gateway.authz.Authorized;
-import run.caracal.gateway.authz.GatewayRequest;
 
 /**
  * The state of one request in flight on a client connection, from its head to the end of its
@@ -30,14 +29,12 @@ final class Exchange {
   long started = System.nanoTime();
   ScheduledFuture<?> firstByteTimer;
   ScheduledFuture<?> revocationCheck;
-  int bufferLimit;
-  GatewayRequest pendingRequest;
+  /** The body read before deciding, while it is held; null when the request is not buffered. */
+  BodyBuffer body;
   HttpResponse heldHead;
   List<HttpContent> heldBody;
   long heldBytes;
   List<String> hidden = List.of();
-  List<HttpContent> buffered;
-  long bufferedBytes;
   UpstreamPool.Key upstreamKey;
   boolean upstreamKeepAlive;
   boolean upstreamDone;
