@@ -1,17 +1,12 @@
 package run.caracal.gateway.proxy;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -22,7 +17,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -191,7 +185,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           current.body.replayInto(inbound);
           current.body = null;
         }
-        connect(current);
+        UpstreamConnector.connect(this, current, ctx.channel().eventLoop(), pool, settings, tls);
       }
     }));
   }
@@ -224,50 +218,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** An idle keep-alive connection to the upstream when the pool has one, else a new connection. */
-  private void connect(Exchange ex) {
-    Authorized a = ex.authorized;
-    boolean https = "https".equalsIgnoreCase(a.upstream().getScheme());
-    ex.upstreamKey = new UpstreamPool.Key(https ? "https" : "http", a.upstream().getHost(), a.address());
-    ex.trace.upstreamStarted(a);
-    Channel pooled = pool.acquire(ex.upstreamKey);
-    if (pooled != null) {
-      pooled.pipeline().addLast(UpstreamPool.HANDLER, new UpstreamHandler(this, ex));
-      connected(ex, pooled);
-      return;
-    }
-    Bootstrap b = new Bootstrap()
-        .group(ctx.channel().eventLoop())
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-        .option(ChannelOption.AUTO_READ, true)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            if (https) {
-              ch.pipeline().addLast(tls.newHandler(ch.alloc(), a.upstream().getHost(), a.address().getPort()));
-            }
-            ch.pipeline().addLast(new IdleStateHandler(0, 0, settings.idleTimeout().toSeconds(), TimeUnit.SECONDS));
-            ch.pipeline().addLast(new HttpClientCodec(8192, 64 * 1024, 64 * 1024));
-            ch.pipeline().addLast(UpstreamPool.HANDLER, new UpstreamHandler(ClientHandler.this, ex));
-          }
-        });
-    b.connect(a.address()).addListener((ChannelFutureListener) f -> {
-      if (ex != exchange) {
-        f.channel().close();
-        return;
-      }
-      if (!f.isSuccess()) {
-        fail(GatewayException.of(Reason.UPSTREAM_UNREACHABLE, "cannot connect to the upstream"));
-        return;
-      }
-      connected(ex, f.channel());
-    });
+  /** Whether {@code ex} is still the exchange in flight (callbacks of one that is over are dropped). */
+  boolean isCurrent(Exchange ex) {
+    return ex == exchange;
   }
 
-  /** Sends the request head, then the body as it arrives. */
-  private void connected(Exchange ex, Channel channel) {
+  /** The upstream connection for {@code ex} is ready: sends the request head, then the body as it arrives. */
+  void connected(Exchange ex, Channel channel) {
     upstream = channel;
     HttpRequest head = ForwardedRequest.of(ex.request, ex.authorized, ex.requestId, ex.traceId, clientIp());
     ex.trace.upstreamTraceparent().ifPresent(tp -> head.headers().set("traceparent", tp));
@@ -307,12 +264,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (last) {
       upstream.flush();
       state = State.AWAITING_RESPONSE;
-      Exchange ex = exchange;
-      ex.firstByteTimer = ctx.executor().schedule(() -> {
-        if (ex == exchange && !ex.responseStarted) {
-          fail(GatewayException.of(Reason.UPSTREAM_TIMEOUT, "the upstream did not answer in time"));
-        }
-      }, settings.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      UpstreamConnector.awaitFirstByte(this, exchange, ctx.executor(), settings);
     } else if (!upstream.isWritable()) {
       upstream.flush();
     }
