@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Optional;
@@ -28,7 +27,6 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import run.caracal.control.db.Ids;
 import run.caracal.decision.Reason;
 import run.caracal.gateway.GatewayException;
@@ -48,7 +46,6 @@ import run.caracal.gateway.net.UpstreamTls;
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private enum State { IDLE, AUTHORIZING, BUFFERING, FORWARDING_BODY, AWAITING_RESPONSE, CLOSING }
 
-  private static final Duration REVOCATION_CHECK = Duration.ofSeconds(1);
   private static final int MAX_FILTERED_BYTES = 16 * 1024 * 1024;
 
   private final GatewayAuthorizer authorizer;
@@ -316,8 +313,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       if (ex.firstByteTimer != null) {
         ex.firstByteTimer.cancel(false);
       }
-      ex.revocationCheck = ctx.executor().scheduleAtFixedRate(() -> checkRevocation(ex),
-          REVOCATION_CHECK.toMillis(), REVOCATION_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+      RevocationWatch.start(this, ex, ctx.executor(), authorizer, blocking);
       ex.upstreamStatus = response.status().code();
       ex.status = ex.upstreamStatus;
       HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
@@ -452,29 +448,20 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /**
-   * While a response streams (long downloads, server-sent events), the session and token are
-   * re-checked every second off the event loop; a revoked one cuts the response.
-   */
-  private void checkRevocation(Exchange ex) {
-    if (ex != exchange || state == State.CLOSING) {
+  /** Whether {@code ex} is in flight on a connection that is not closing. */
+  boolean isLive(Exchange ex) {
+    return ex == exchange && state != State.CLOSING;
+  }
+
+  /** The session or token behind {@code ex} was revoked while its response streamed: cuts it. */
+  void revoked(Exchange ex) {
+    if (isLive(ex)) {
       ex.cancelTimers();
-      return;
+      results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut,
+          ex.micros(), "revoked");
+      ex.trace.end(ex.status, ex.upstreamStatus, "revoked");
+      closeAll();
     }
-    blocking.execute(() -> {
-      boolean valid = authorizer.stillAuthorized(ex.authorized);
-      if (!valid) {
-        ctx.executor().execute(() -> {
-          if (ex == exchange && state != State.CLOSING) {
-            ex.cancelTimers();
-            results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut,
-                ex.micros(), "revoked");
-            ex.trace.end(ex.status, ex.upstreamStatus, "revoked");
-            closeAll();
-          }
-        });
-      }
-    });
   }
 
   private void finish(Exchange ex, String outcome) {
