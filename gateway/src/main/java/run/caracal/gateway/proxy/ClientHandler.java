@@ -1,6 +1,5 @@
 package run.caracal.gateway.proxy;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,10 +17,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -46,7 +43,6 @@ import run.caracal.gateway.net.UpstreamTls;
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private enum State { IDLE, AUTHORIZING, BUFFERING, FORWARDING_BODY, AWAITING_RESPONSE, CLOSING }
 
-  private static final int MAX_FILTERED_BYTES = 16 * 1024 * 1024;
 
   private final GatewayAuthorizer authorizer;
   private final Executor blocking;
@@ -302,7 +298,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       ex.upstreamKeepAlive = false; // bytes after the end of the response: the connection is not reused
       return;
     }
-    if (ex.authorized.listFilter().isPresent() && (ex.heldHead != null || part instanceof HttpResponse r && r.status().code() == 200)) {
+    if (ex.authorized.listFilter().isPresent() && (ex.held != null || part instanceof HttpResponse r && r.status().code() == 200)) {
       hold(ex, part);
       return;
     }
@@ -345,14 +341,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * An MCP list answer is read whole (up to {@link #MAX_FILTERED_BYTES}), filtered for the caller
-   * off the event loop, and then sent with its new length; nothing of it reaches the client
-   * unfiltered (an answer too large or unreadable is a 502).
+   * An MCP list answer is held whole ({@link HeldListAnswer}) and filtered for the caller before
+   * anything of it reaches the client (an answer too large or unreadable is a 502).
    */
   private void hold(Exchange ex, HttpObject part) {
     if (part instanceof HttpResponse response) {
-      ex.heldHead = response;
-      ex.heldBody = new ArrayList<>();
+      ex.held = new HeldListAnswer(response);
       ex.responseStarted = true; // the timer stops: the upstream answered
       if (ex.firstByteTimer != null) {
         ex.firstByteTimer.cancel(false);
@@ -363,11 +357,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (!(part instanceof HttpContent content)) {
       return;
     }
-    ex.heldBody.add(content);
-    ex.heldBytes += content.content().readableBytes();
-    if (ex.heldBytes > MAX_FILTERED_BYTES) {
-      ex.heldBody.forEach(ReferenceCountUtil::release);
-      ex.heldBody.clear();
+    if (!ex.held.add(content)) {
       ex.responseStarted = false;
       fail(GatewayException.of(Reason.UPSTREAM_MALFORMED, "the MCP list answer is larger than the Gateway filters"));
       return;
@@ -376,29 +366,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ex.upstreamDone = true;
-    byte[] body = new byte[(int) ex.heldBytes];
-    int at = 0;
-    for (HttpContent c : ex.heldBody) {
-      int n = c.content().readableBytes();
-      c.content().getBytes(c.content().readerIndex(), body, at, n);
-      at += n;
-      ReferenceCountUtil.release(c);
-    }
-    ex.heldBody.clear();
-    String contentType = ex.heldHead.headers().get(HttpHeaderNames.CONTENT_TYPE);
-    blocking.execute(() -> {
-      ListFilter.Filtered filtered;
-      try {
-        filtered = ex.authorized.listFilter().get().apply(body, contentType);
-      } catch (IOException | RuntimeException e) {
-        filtered = null;
-      }
-      ListFilter.Filtered result = filtered;
-      ctx.executor().execute(() -> sendFiltered(ex, result));
-    });
+    ex.held.filter(ex.authorized.listFilter().get(), blocking, ctx.executor(), this, ex);
   }
 
-  private void sendFiltered(Exchange ex, ListFilter.Filtered filtered) {
+  /** The held list answer of {@code ex} was filtered ({@code filtered} null when it could not be read): sends it. */
+  void listFiltered(Exchange ex, ListFilter.Filtered filtered) {
     if (ex != exchange || state == State.CLOSING) {
       return;
     }
@@ -408,20 +380,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ex.hidden = filtered.hidden();
-    ex.upstreamStatus = ex.heldHead.status().code();
+    ex.upstreamStatus = ex.held.head().status().code();
     ex.status = ex.upstreamStatus;
     ex.bytesOut = filtered.body().length;
-    DefaultFullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, ex.heldHead.status(),
-        Unpooled.wrappedBuffer(filtered.body()));
-    out.headers().set(ex.heldHead.headers());
-    Hop.strip(out.headers());
-    out.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-    out.headers().set(HttpHeaderNames.CONTENT_LENGTH, filtered.body().length);
-    out.headers().set(Responses.REQUEST_ID, ex.requestId);
-    if (!ex.keepAlive) {
-      out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    }
-    ctx.writeAndFlush(out).addListener((ChannelFutureListener) f -> finish(ex, "completed"));
+    ctx.writeAndFlush(ex.held.response(filtered, ex.requestId, ex.keepAlive))
+        .addListener((ChannelFutureListener) f -> finish(ex, "completed"));
   }
 
   private static boolean isBodiless(Exchange ex, HttpResponse response) {
@@ -563,9 +526,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       ex.body.release();
       ex.body = null;
     }
-    if (ex.heldBody != null) {
-      ex.heldBody.forEach(ReferenceCountUtil::release);
-      ex.heldBody.clear();
+    if (ex.held != null) {
+      ex.held.release();
     }
   }
 

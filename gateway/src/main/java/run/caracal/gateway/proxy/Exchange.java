@@ -1,8 +1,6 @@
 package run.caracal.gateway.proxy;
 
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
 import run.caracal.gateway.authz.Authorized;
@@ -31,9 +29,8 @@ final class Exchange {
   ScheduledFuture<?> revocationCheck;
   /** The body read before deciding, while it is held; null when the request is not buffered. */
   BodyBuffer body;
-  HttpResponse heldHead;
-  List<HttpContent> heldBody;
-  long heldBytes;
+  /** The MCP list answer held to be filtered; null until one arrives. */
+  HeldListAnswer held;
   List<String> hidden = List.of();
   UpstreamPool.Key upstreamKey;
   boolean upstreamKeepAlive;
