@@ -1,17 +1,11 @@
 package run.caracal.gateway.proxy;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -22,21 +16,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import run.caracal.control.db.Ids;
 import run.caracal.decision.Reason;
 import run.caracal.gateway.GatewayException;
@@ -56,8 +43,6 @@ import run.caracal.gateway.net.UpstreamTls;
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private enum State { IDLE, AUTHORIZING, BUFFERING, FORWARDING_BODY, AWAITING_RESPONSE, CLOSING }
 
-  private static final Duration REVOCATION_CHECK = Duration.ofSeconds(1);
-  private static final int MAX_FILTERED_BYTES = 16 * 1024 * 1024;
 
   private final GatewayAuthorizer authorizer;
   private final Executor blocking;
@@ -79,44 +64,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     this.settings = settings;
     this.results = results;
     this.tls = tls;
-  }
-
-  /** The request in flight. */
-  static final class Exchange {
-    HttpRequest request;
-    String requestId;
-    String traceId;
-    ExchangeTrace trace = ExchangeTrace.OFF;
-    Authorized authorized;
-    boolean keepAlive;
-    boolean responseStarted;
-    int status;
-    int upstreamStatus;
-    long bytesIn;
-    long bytesOut;
-    long started = System.nanoTime();
-    ScheduledFuture<?> firstByteTimer;
-    ScheduledFuture<?> revocationCheck;
-    int bufferLimit;
-    GatewayRequest pendingRequest;
-    HttpResponse heldHead;
-    List<HttpContent> heldBody;
-    long heldBytes;
-    List<String> hidden = List.of();
-    List<HttpContent> buffered;
-    long bufferedBytes;
-    UpstreamPool.Key upstreamKey;
-    boolean upstreamKeepAlive;
-    boolean upstreamDone;
-
-    void cancelTimers() {
-      if (firstByteTimer != null) {
-        firstByteTimer.cancel(false);
-      }
-      if (revocationCheck != null) {
-        revocationCheck.cancel(false);
-      }
-    }
   }
 
   @Override
@@ -227,13 +174,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       }
       if (current == exchange && state == State.AUTHORIZING) {
         current.authorized = authorized;
-        if (current.buffered != null) {
-          for (int i = current.buffered.size() - 1; i >= 0; i--) {
-            inbound.addFirst(current.buffered.get(i));
-          }
-          current.buffered = null;
+        if (current.body != null) {
+          current.body.replayInto(inbound);
+          current.body = null;
         }
-        connect(current);
+        UpstreamConnector.connect(this, current, ctx.channel().eventLoop(), pool, settings, tls);
       }
     }));
   }
@@ -246,9 +191,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (ex != exchange || state != State.AUTHORIZING) {
       return;
     }
-    ex.bufferLimit = limit;
-    ex.pendingRequest = request;
-    ex.buffered = new ArrayList<>();
+    ex.body = new BodyBuffer(request, limit);
     state = State.BUFFERING;
     ctx.channel().config().setAutoRead(true);
     drain();
@@ -256,72 +199,25 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private void buffer(HttpContent content) {
     Exchange ex = exchange;
-    ex.buffered.add(content);
-    ex.bufferedBytes += content.content().readableBytes();
-    if (ex.bufferedBytes > ex.bufferLimit) {
-      fail(new GatewayException(413, "payload_too_large", "body_too_large",
-          "this resource reads bodies up to " + ex.bufferLimit + " bytes before deciding"));
+    if (!ex.body.add(content)) {
+      fail(ex.body.tooLarge());
       return;
     }
     if (content instanceof LastHttpContent) {
-      byte[] body = new byte[(int) ex.bufferedBytes];
-      int at = 0;
-      for (HttpContent c : ex.buffered) {
-        int n = c.content().readableBytes();
-        c.content().getBytes(c.content().readerIndex(), body, at, n);
-        at += n;
-      }
+      GatewayRequest withBody = ex.body.requestWithBody();
       state = State.AUTHORIZING;
       ctx.channel().config().setAutoRead(false);
-      GatewayRequest withBody = ex.pendingRequest.withBody(body);
       blocking.execute(ex.trace.wrap(ex.traceId, () -> authorize(ex, withBody)));
     }
   }
 
-  /** An idle keep-alive connection to the upstream when the pool has one, else a new connection. */
-  private void connect(Exchange ex) {
-    Authorized a = ex.authorized;
-    boolean https = "https".equalsIgnoreCase(a.upstream().getScheme());
-    ex.upstreamKey = new UpstreamPool.Key(https ? "https" : "http", a.upstream().getHost(), a.address());
-    ex.trace.upstreamStarted(a);
-    Channel pooled = pool.acquire(ex.upstreamKey);
-    if (pooled != null) {
-      pooled.pipeline().addLast(UpstreamPool.HANDLER, new UpstreamHandler(this, ex));
-      connected(ex, pooled);
-      return;
-    }
-    Bootstrap b = new Bootstrap()
-        .group(ctx.channel().eventLoop())
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-        .option(ChannelOption.AUTO_READ, true)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            if (https) {
-              ch.pipeline().addLast(tls.newHandler(ch.alloc(), a.upstream().getHost(), a.address().getPort()));
-            }
-            ch.pipeline().addLast(new IdleStateHandler(0, 0, settings.idleTimeout().toSeconds(), TimeUnit.SECONDS));
-            ch.pipeline().addLast(new HttpClientCodec(8192, 64 * 1024, 64 * 1024));
-            ch.pipeline().addLast(UpstreamPool.HANDLER, new UpstreamHandler(ClientHandler.this, ex));
-          }
-        });
-    b.connect(a.address()).addListener((ChannelFutureListener) f -> {
-      if (ex != exchange) {
-        f.channel().close();
-        return;
-      }
-      if (!f.isSuccess()) {
-        fail(GatewayException.of(Reason.UPSTREAM_UNREACHABLE, "cannot connect to the upstream"));
-        return;
-      }
-      connected(ex, f.channel());
-    });
+  /** Whether {@code ex} is still the exchange in flight (callbacks of one that is over are dropped). */
+  boolean isCurrent(Exchange ex) {
+    return ex == exchange;
   }
 
-  /** Sends the request head, then the body as it arrives. */
-  private void connected(Exchange ex, Channel channel) {
+  /** The upstream connection for {@code ex} is ready: sends the request head, then the body as it arrives. */
+  void connected(Exchange ex, Channel channel) {
     upstream = channel;
     HttpRequest head = ForwardedRequest.of(ex.request, ex.authorized, ex.requestId, ex.traceId, clientIp());
     ex.trace.upstreamTraceparent().ifPresent(tp -> head.headers().set("traceparent", tp));
@@ -361,12 +257,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (last) {
       upstream.flush();
       state = State.AWAITING_RESPONSE;
-      Exchange ex = exchange;
-      ex.firstByteTimer = ctx.executor().schedule(() -> {
-        if (ex == exchange && !ex.responseStarted) {
-          fail(GatewayException.of(Reason.UPSTREAM_TIMEOUT, "the upstream did not answer in time"));
-        }
-      }, settings.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      UpstreamConnector.awaitFirstByte(this, exchange, ctx.executor(), settings);
     } else if (!upstream.isWritable()) {
       upstream.flush();
     }
@@ -407,7 +298,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       ex.upstreamKeepAlive = false; // bytes after the end of the response: the connection is not reused
       return;
     }
-    if (ex.authorized.listFilter().isPresent() && (ex.heldHead != null || part instanceof HttpResponse r && r.status().code() == 200)) {
+    if (ex.authorized.listFilter().isPresent() && (ex.held != null || part instanceof HttpResponse r && r.status().code() == 200)) {
       hold(ex, part);
       return;
     }
@@ -418,8 +309,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       if (ex.firstByteTimer != null) {
         ex.firstByteTimer.cancel(false);
       }
-      ex.revocationCheck = ctx.executor().scheduleAtFixedRate(() -> checkRevocation(ex),
-          REVOCATION_CHECK.toMillis(), REVOCATION_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+      RevocationWatch.start(this, ex, ctx.executor(), authorizer, blocking);
       ex.upstreamStatus = response.status().code();
       ex.status = ex.upstreamStatus;
       HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
@@ -451,14 +341,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * An MCP list answer is read whole (up to {@link #MAX_FILTERED_BYTES}), filtered for the caller
-   * off the event loop, and then sent with its new length; nothing of it reaches the client
-   * unfiltered (an answer too large or unreadable is a 502).
+   * An MCP list answer is held whole ({@link HeldListAnswer}) and filtered for the caller before
+   * anything of it reaches the client (an answer too large or unreadable is a 502).
    */
   private void hold(Exchange ex, HttpObject part) {
     if (part instanceof HttpResponse response) {
-      ex.heldHead = response;
-      ex.heldBody = new ArrayList<>();
+      ex.held = new HeldListAnswer(response);
       ex.responseStarted = true; // the timer stops: the upstream answered
       if (ex.firstByteTimer != null) {
         ex.firstByteTimer.cancel(false);
@@ -469,11 +357,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (!(part instanceof HttpContent content)) {
       return;
     }
-    ex.heldBody.add(content);
-    ex.heldBytes += content.content().readableBytes();
-    if (ex.heldBytes > MAX_FILTERED_BYTES) {
-      ex.heldBody.forEach(ReferenceCountUtil::release);
-      ex.heldBody.clear();
+    if (!ex.held.add(content)) {
       ex.responseStarted = false;
       fail(GatewayException.of(Reason.UPSTREAM_MALFORMED, "the MCP list answer is larger than the Gateway filters"));
       return;
@@ -482,29 +366,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ex.upstreamDone = true;
-    byte[] body = new byte[(int) ex.heldBytes];
-    int at = 0;
-    for (HttpContent c : ex.heldBody) {
-      int n = c.content().readableBytes();
-      c.content().getBytes(c.content().readerIndex(), body, at, n);
-      at += n;
-      ReferenceCountUtil.release(c);
-    }
-    ex.heldBody.clear();
-    String contentType = ex.heldHead.headers().get(HttpHeaderNames.CONTENT_TYPE);
-    blocking.execute(() -> {
-      ListFilter.Filtered filtered;
-      try {
-        filtered = ex.authorized.listFilter().get().apply(body, contentType);
-      } catch (IOException | RuntimeException e) {
-        filtered = null;
-      }
-      ListFilter.Filtered result = filtered;
-      ctx.executor().execute(() -> sendFiltered(ex, result));
-    });
+    ex.held.filter(ex.authorized.listFilter().get(), blocking, ctx.executor(), this, ex);
   }
 
-  private void sendFiltered(Exchange ex, ListFilter.Filtered filtered) {
+  /** The held list answer of {@code ex} was filtered ({@code filtered} null when it could not be read): sends it. */
+  void listFiltered(Exchange ex, ListFilter.Filtered filtered) {
     if (ex != exchange || state == State.CLOSING) {
       return;
     }
@@ -514,20 +380,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ex.hidden = filtered.hidden();
-    ex.upstreamStatus = ex.heldHead.status().code();
+    ex.upstreamStatus = ex.held.head().status().code();
     ex.status = ex.upstreamStatus;
     ex.bytesOut = filtered.body().length;
-    DefaultFullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, ex.heldHead.status(),
-        Unpooled.wrappedBuffer(filtered.body()));
-    out.headers().set(ex.heldHead.headers());
-    Hop.strip(out.headers());
-    out.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-    out.headers().set(HttpHeaderNames.CONTENT_LENGTH, filtered.body().length);
-    out.headers().set(Responses.REQUEST_ID, ex.requestId);
-    if (!ex.keepAlive) {
-      out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    }
-    ctx.writeAndFlush(out).addListener((ChannelFutureListener) f -> finish(ex, "completed"));
+    ctx.writeAndFlush(ex.held.response(filtered, ex.requestId, ex.keepAlive))
+        .addListener((ChannelFutureListener) f -> finish(ex, "completed"));
   }
 
   private static boolean isBodiless(Exchange ex, HttpResponse response) {
@@ -546,7 +403,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     if (ex.responseStarted) {
       results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut,
-          micros(ex), "aborted");
+          ex.micros(), "aborted");
       ex.trace.end(ex.status, ex.upstreamStatus, "aborted");
       closeAll();
     } else {
@@ -554,29 +411,20 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /**
-   * While a response streams (long downloads, server-sent events), the session and token are
-   * re-checked every second off the event loop; a revoked one cuts the response.
-   */
-  private void checkRevocation(Exchange ex) {
-    if (ex != exchange || state == State.CLOSING) {
+  /** Whether {@code ex} is in flight on a connection that is not closing. */
+  boolean isLive(Exchange ex) {
+    return ex == exchange && state != State.CLOSING;
+  }
+
+  /** The session or token behind {@code ex} was revoked while its response streamed: cuts it. */
+  void revoked(Exchange ex) {
+    if (isLive(ex)) {
       ex.cancelTimers();
-      return;
+      results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut,
+          ex.micros(), "revoked");
+      ex.trace.end(ex.status, ex.upstreamStatus, "revoked");
+      closeAll();
     }
-    blocking.execute(() -> {
-      boolean valid = authorizer.stillAuthorized(ex.authorized);
-      if (!valid) {
-        ctx.executor().execute(() -> {
-          if (ex == exchange && state != State.CLOSING) {
-            ex.cancelTimers();
-            results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut,
-                micros(ex), "revoked");
-            ex.trace.end(ex.status, ex.upstreamStatus, "revoked");
-            closeAll();
-          }
-        });
-      }
-    });
   }
 
   private void finish(Exchange ex, String outcome) {
@@ -584,7 +432,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ex.cancelTimers();
-    results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex), outcome,
+    results.record(ex.requestId, ex.traceId, ex.authorized, ex.status, ex.upstreamStatus, ex.bytesIn, ex.bytesOut, ex.micros(), outcome,
         ex.hidden);
     ex.trace.end(ex.status, ex.upstreamStatus, outcome);
     if (upstream != null) {
@@ -608,10 +456,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static long micros(Exchange ex) {
-    return (System.nanoTime() - ex.started) / 1000;
-  }
-
   private void fail(GatewayException e) {
     if (state == State.CLOSING) {
       return;
@@ -621,7 +465,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       ex.trace.end(e.status(), ex.upstreamStatus, e.reason());
     }
     if (ex != null && ex.authorized != null) {
-      results.record(ex.requestId, ex.traceId, ex.authorized, e.status(), ex.upstreamStatus, ex.bytesIn, ex.bytesOut, micros(ex),
+      results.record(ex.requestId, ex.traceId, ex.authorized, e.status(), ex.upstreamStatus, ex.bytesIn, ex.bytesOut, ex.micros(),
           e.reason());
     }
     if (ex != null && staysOpenAfter(ex, e)) {
@@ -661,7 +505,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         || state != State.AUTHORIZING) {
       return false;
     }
-    if (ex.buffered != null) {
+    if (ex.body != null) {
       return true; // read whole to be inspected
     }
     // framing was checked before authorization: one plain Content-Length or chunked
@@ -678,13 +522,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   private static void releaseBuffered(Exchange ex) {
-    if (ex.buffered != null) {
-      ex.buffered.forEach(ReferenceCountUtil::release);
-      ex.buffered = null;
+    if (ex.body != null) {
+      ex.body.release();
+      ex.body = null;
     }
-    if (ex.heldBody != null) {
-      ex.heldBody.forEach(ReferenceCountUtil::release);
-      ex.heldBody.clear();
+    if (ex.held != null) {
+      ex.held.release();
     }
   }
 

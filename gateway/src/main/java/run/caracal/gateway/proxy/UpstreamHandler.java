@@ -15,11 +15,11 @@ import run.caracal.gateway.GatewayException;
 /** The upstream side of one exchange: passes response parts to the client handler. */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
   private final ClientHandler client;
-  private final ClientHandler.Exchange exchange;
+  private final Exchange exchange;
   private boolean complete;
   private boolean tlsFailed;
 
-  UpstreamHandler(ClientHandler client, ClientHandler.Exchange exchange) {
+  UpstreamHandler(ClientHandler client, Exchange exchange) {
     this.client = client;
     this.exchange = exchange;
   }
