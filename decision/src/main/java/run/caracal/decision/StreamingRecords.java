@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.google.protobuf.Message;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -275,12 +274,12 @@ final class StreamingRecords {
     for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
       JsonToken v = p.nextToken();
       switch (field) {
-        case "principal" -> principal = part(v, p, Principal.newBuilder());
-        case "session" -> session = part(v, p, Session.newBuilder());
-        case "delegation" -> delegation = part(v, p, Delegation.newBuilder());
-        case "resource" -> resource = part(v, p, Resource.newBuilder());
-        case "request" -> request = part(v, p, Request.newBuilder());
-        case "context" -> context = part(v, p, Context.newBuilder());
+        case "principal" -> principal = part(v, p, StreamingInput::principal);
+        case "session" -> session = part(v, p, StreamingInput::session);
+        case "delegation" -> delegation = part(v, p, StreamingInput::delegation);
+        case "resource" -> resource = part(v, p, StreamingInput::resource);
+        case "request" -> request = part(v, p, StreamingInput::request);
+        case "context" -> context = part(v, p, StreamingInput::context);
         case "now" -> now = Times.parse(Unusual.text(v, p));
         case "scopeMatch" -> scopeMatch = ScopeMatch.fromId(Unusual.text(v, p));
         default -> p.skipChildren();
@@ -291,11 +290,15 @@ final class StreamingRecords {
         new DecisionInput(principal, session, delegation, resource, request, context, now, scopeMatch));
   }
 
-  @SuppressWarnings("unchecked")
-  private static <T extends Message> T part(JsonToken t, JsonParser p, Message.Builder b) throws IOException {
+  /** A message of the input, read by its typed reader; a null is the default message, as a tree reads it. */
+  private static <T> T part(JsonToken t, JsonParser p, Part<T> read) throws IOException {
     Unusual.unless(t == JsonToken.START_OBJECT);
-    ProtoJson.merge(p, b);
-    return (T) b.build();
+    return read.read(p);
+  }
+
+  /** One of {@link StreamingInput}'s readers. */
+  private interface Part<T> {
+    T read(JsonParser p) throws IOException;
   }
 
   /** An array of strings. */
