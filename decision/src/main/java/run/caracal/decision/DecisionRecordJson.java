@@ -1,5 +1,6 @@
 package run.caracal.decision;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -121,6 +122,17 @@ public final class DecisionRecordJson {
    */
   public static Optional<DecisionRecord> readVersion1(char[] chars, int offset, int length) {
     return StreamingRecords.read(chars, offset, length);
+  }
+
+  /**
+   * {@link #readVersion1(String)} of the explanation object {@code p} is at (its START_OBJECT
+   * read), the parser reading {@code line} as bytes from {@code from} (its offsets count from
+   * there): an export line that holds its explanation as an object, read without decoding a
+   * string first. Leaves the parser at the object's END_OBJECT when not empty; when empty, the
+   * event must be read by {@link #read(JsonNode)}.
+   */
+  public static Optional<DecisionRecord> readVersion1(JsonParser p, byte[] line, int from) {
+    return StreamingRecords.read(p, line, from);
   }
 
   /** The explanation object of an event, whether the event holds it as an object or as JSON text. */

@@ -164,6 +164,9 @@ final class ProtoJson {
     if (name.equals(Value.getDescriptor().getFullName())) {
       return value(v);
     }
+    if (name.equals(Struct.getDescriptor().getFullName())) {
+      return value(v).getStructValue(); // written as a plain object; a non-object is the empty struct
+    }
     Message.Builder b = parent.newBuilderForField(f);
     merge(v, b);
     return b.build();
@@ -272,13 +275,16 @@ final class ProtoJson {
       return value(t, p);
     }
     Unusual.unless(t == JsonToken.START_OBJECT);
+    if (name.equals(Struct.getDescriptor().getFullName())) {
+      return value(t, p).getStructValue(); // written as a plain object
+    }
     Message.Builder b = parent.newBuilderForField(f);
     merge(p, b);
     return b.build();
   }
 
   /** The JSON value the parser is at (its first token {@code t} read) as a protobuf {@link Value}. */
-  private static Value value(JsonToken t, JsonParser p) throws IOException {
+  static Value value(JsonToken t, JsonParser p) throws IOException {
     return switch (t) {
       case START_OBJECT -> {
         Struct.Builder s = Struct.newBuilder();

@@ -1,10 +1,11 @@
 package run.caracal.decision;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.google.protobuf.Message;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,7 @@ final class StreamingRecords {
   static Optional<DecisionRecord> read(char[] text, int offset, int length) {
     try (JsonParser p = JSON.createParser(text, offset, length)) {
       Unusual.unless(p.nextToken() == JsonToken.START_OBJECT);
-      DecisionRecord r = record(p, new Text(text, offset, offset + length));
+      DecisionRecord r = record(p, new Chars(text, offset, offset + length));
       Unusual.unless(p.nextToken() == null);
       return Optional.of(r);
     } catch (IOException | RuntimeException e) {
@@ -62,17 +63,60 @@ final class StreamingRecords {
     }
   }
 
-  /** The characters being read, for the input's text. */
-  private record Text(char[] chars, int from, int to) {
+  /**
+   * The record of the object {@code p} is at (its START_OBJECT read), the parser reading
+   * {@code source} as bytes from {@code from} (an export line holding its explanation as an
+   * object): leaves the parser at the object's END_OBJECT, or empty (the parser anywhere inside
+   * it) when the tree reader must read it. The bytes are only read during the call.
+   */
+  static Optional<DecisionRecord> read(JsonParser p, byte[] source, int from) {
+    try {
+      Unusual.unless(p.currentToken() == JsonToken.START_OBJECT);
+      return Optional.of(record(p, new Bytes(source, from)));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** What is being read, for the input's own text. */
+  private interface Text {
+    /** A location's offset in this text's units. */
+    long offset(JsonLocation at);
+
     /**
-     * The object text between the parser's offsets {@code start} (its `{`) and {@code end}
-     * (after its `}`), which count from {@link #from}.
+     * The object text between the offsets {@code start} (its `{`) and {@code end} (after its
+     * `}`), as {@link #offset} gives them.
      */
-    String object(long start, long end) {
+    String object(long start, long end);
+  }
+
+  /** Characters the parser was given from {@code from}: its offsets count from there. */
+  private record Chars(char[] chars, int from, int to) implements Text {
+    @Override
+    public long offset(JsonLocation at) {
+      return at.getCharOffset();
+    }
+
+    @Override
+    public String object(long start, long end) {
       long a = from + start;
       long b = from + end;
       Unusual.unless(from <= a && a < b && b <= to && chars[(int) a] == '{' && chars[(int) b - 1] == '}');
       return new String(chars, (int) a, (int) (b - a));
+    }
+  }
+
+  /** UTF-8 bytes the parser was given from {@code from}: its offsets count from there. */
+  private record Bytes(byte[] bytes, int from) implements Text {
+    @Override
+    public long offset(JsonLocation at) {
+      return from + at.getByteOffset();
+    }
+
+    @Override
+    public String object(long start, long end) {
+      Unusual.unless(from <= start && start < end && end <= bytes.length && bytes[(int) start] == '{' && bytes[(int) end - 1] == '}');
+      return new String(bytes, (int) start, (int) (end - start), StandardCharsets.UTF_8);
     }
   }
 
@@ -218,7 +262,7 @@ final class StreamingRecords {
 
   private static Input input(JsonToken t, JsonParser p, Text text) throws IOException {
     Unusual.unless(t == JsonToken.START_OBJECT);
-    long start = p.currentTokenLocation().getCharOffset();
+    long start = text.offset(p.currentTokenLocation());
     Principal principal = Principal.getDefaultInstance();
     Session session = Session.getDefaultInstance();
     Delegation delegation = Delegation.getDefaultInstance();
@@ -230,27 +274,31 @@ final class StreamingRecords {
     for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
       JsonToken v = p.nextToken();
       switch (field) {
-        case "principal" -> principal = part(v, p, Principal.newBuilder());
-        case "session" -> session = part(v, p, Session.newBuilder());
-        case "delegation" -> delegation = part(v, p, Delegation.newBuilder());
-        case "resource" -> resource = part(v, p, Resource.newBuilder());
-        case "request" -> request = part(v, p, Request.newBuilder());
-        case "context" -> context = part(v, p, Context.newBuilder());
+        case "principal" -> principal = part(v, p, StreamingInput::principal);
+        case "session" -> session = part(v, p, StreamingInput::session);
+        case "delegation" -> delegation = part(v, p, StreamingInput::delegation);
+        case "resource" -> resource = part(v, p, StreamingInput::resource);
+        case "request" -> request = part(v, p, StreamingInput::request);
+        case "context" -> context = part(v, p, StreamingInput::context);
         case "now" -> now = Times.parse(Unusual.text(v, p));
         case "scopeMatch" -> scopeMatch = ScopeMatch.fromId(Unusual.text(v, p));
         default -> p.skipChildren();
       }
     }
     Unusual.unless(now != null);
-    return new Input(text.object(start, p.currentLocation().getCharOffset()),
+    return new Input(text.object(start, text.offset(p.currentLocation())),
         new DecisionInput(principal, session, delegation, resource, request, context, now, scopeMatch));
   }
 
-  @SuppressWarnings("unchecked")
-  private static <T extends Message> T part(JsonToken t, JsonParser p, Message.Builder b) throws IOException {
+  /** A message of the input, read by its typed reader; a null is the default message, as a tree reads it. */
+  private static <T> T part(JsonToken t, JsonParser p, Part<T> read) throws IOException {
     Unusual.unless(t == JsonToken.START_OBJECT);
-    ProtoJson.merge(p, b);
-    return (T) b.build();
+    return read.read(p);
+  }
+
+  /** One of {@link StreamingInput}'s readers. */
+  private interface Part<T> {
+    T read(JsonParser p) throws IOException;
   }
 
   /** An array of strings. */

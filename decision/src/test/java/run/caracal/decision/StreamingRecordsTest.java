@@ -3,10 +3,13 @@ package run.caracal.decision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -159,5 +162,42 @@ class StreamingRecordsTest {
 
       assertEquals(byTree(text), DecisionRecordJson.read(e));
     }
+  }
+
+  /** What an export line holding the explanation as an object gives, read from a parser over the line's bytes from {@code from}. */
+  private static Optional<DecisionRecord> byBytes(byte[] line, int from, int to) throws Exception {
+    try (JsonParser p = StreamingRecords.JSON.createParser(line, from, to - from)) {
+      p.nextToken();
+      Optional<DecisionRecord> r = DecisionRecordJson.readVersion1(p, line, from);
+      assertTrue(r.isEmpty() || p.currentToken() == JsonToken.END_OBJECT && p.nextToken() == null, "left at the object's end");
+      return r;
+    }
+  }
+
+  @Test
+  void readVersion1_explanationAsAnObjectInALine_equalsTheTextsRecord() throws Exception {
+    for (DecisionRecord r : records()) {
+      String text = DecisionRecordJson.write(r);
+      String head = "{\"kind\":\"event\",\"note\":\"caf\u00e9\",\"explanation\":";
+      byte[] line = (head + text + ",\"hash\":\"x\"}").getBytes(StandardCharsets.UTF_8);
+      int from = head.getBytes(StandardCharsets.UTF_8).length;
+      int to = from + text.getBytes(StandardCharsets.UTF_8).length;
+
+      DecisionRecord streamed = byBytes(line, from, to).orElseThrow(() -> new AssertionError("not streamed: " + text));
+
+      assertEquals(StreamingRecords.read(text).orElseThrow(), streamed, text);
+      assertEquals(byTree(text), streamed, text);
+      if (streamed.input().isPresent()) {
+        assertEquals(byTree(text).input().get().json(), streamed.input().get().json(), "keeps the input's text");
+      }
+    }
+  }
+
+  @Test
+  void readVersion1_objectNotInTheWritersForm_emptyForTheTreeReader() throws Exception {
+    String text = DecisionRecordJson.write(records().get(0)).replace("\"record\":1", "\"record\":2");
+    byte[] line = text.getBytes(StandardCharsets.UTF_8);
+
+    assertEquals(Optional.empty(), byBytes(line, 0, line.length));
   }
 }

@@ -21,6 +21,8 @@ import run.caracal.decision.InputMasker;
 import run.caracal.engine.compile.CompiledPolicySet;
 import run.caracal.engine.decision.DecisionInput;
 import run.caracal.engine.decision.Phase;
+import run.caracal.ledger.export.ExportFormat;
+import run.caracal.ledger.export.ExportedExplanation;
 import run.caracal.policy.input.Principal;
 import run.caracal.policy.input.Request;
 import run.caracal.policy.input.Resource;
@@ -56,7 +58,7 @@ public final class ExportGenerator {
     Instant start = Instant.now().minusSeconds(3600);
     String[] methods = {"GET", "POST", "PUT", "DELETE"};
     try (BufferedWriter out = Files.newBufferedWriter(dir.resolve("ledger.ndjson"), StandardCharsets.UTF_8)) {
-      out.write("{\"kind\":\"header\",\"format\":\"caracal-ledger-export\",\"version\":1}\n");
+      out.write("{\"kind\":\"header\",\"format\":\"caracal-ledger-export\",\"version\":" + ExportFormat.VERSION + "}\n");
       for (int i = 0; i < n; i++) {
         Instant at = start.plusMillis(i % 3_000_000);
         boolean gateway = i % 2 == 1;
@@ -77,8 +79,13 @@ public final class ExportGenerator {
         ObjectNode e = json.createObjectNode().put("kind", "event").put("chain_id", "c").put("seq", i + 1)
             .put("event_id", UUID.randomUUID().toString()).put("event_type", gateway ? "gateway.decision" : "authorization")
             .put("decision", record.allowed() ? "allow" : "deny").put("occurred_at", at.toString()).put("request_id", requestId)
-            .put("zone", "zone_bench").put("app", "app_" + (i % 50)).put("resource", "resource://api")
-            .put("explanation", DecisionRecordJson.write(record));
+            .put("zone", "zone_bench").put("app", "app_" + (i % 50)).put("resource", "resource://api");
+        String explanation = DecisionRecordJson.write(record);
+        if (ExportedExplanation.asObject(explanation)) { // as `caracal audit export` writes it
+          e.set("explanation", json.readTree(explanation));
+        } else {
+          e.put("explanation", explanation);
+        }
         out.write(e.toString());
         out.write('\n');
       }

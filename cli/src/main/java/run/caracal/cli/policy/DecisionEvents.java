@@ -1,7 +1,5 @@
 package run.caracal.cli.policy;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.zaxxer.hikari.HikariDataSource;
@@ -19,6 +17,7 @@ import run.caracal.cli.UsageException;
 import run.caracal.cli.admin.AdminClient;
 import run.caracal.cli.audit.DatabaseOptions;
 import run.caracal.cli.audit.LedgerApi;
+import run.caracal.cli.policy.ExportLineScan.Top;
 import run.caracal.decision.Times;
 import run.caracal.ledger.event.AppendedEvent;
 import run.caracal.ledger.export.NdjsonExporter;
@@ -140,9 +139,9 @@ public final class DecisionEvents {
 
   /**
    * The zone's decision events in the window, streamed from an export, one line at a time. A line
-   * is only scanned for its kind, type, zone and time (its explanation is left for
-   * {@link RecordedEvent#record}, on another thread); a line the scan finds unusual (a value of
-   * another type, a duplicate key) and a `zone.created` line are read as trees.
+   * is only scanned for its kind, type, zone and time ({@link ExportLineScan}: its explanation is
+   * skipped and left for {@link RecordedEvent#record}, on another thread); a line the scan does
+   * not handle and a `zone.created` line are read as trees.
    */
   private static void fromExport(Path export, String zone, Instant from, Instant to, Consumer<RecordedEvent> sink)
       throws IOException {
@@ -153,7 +152,7 @@ public final class DecisionEvents {
           continue;
         }
         byte[] line = lines.copy();
-        Top top = scan(line);
+        Top top = ExportLineScan.scan(line);
         JsonNode e = null;
         if (top == null || top.type().equals("zone.created")) {
           try {
@@ -162,14 +161,15 @@ public final class DecisionEvents {
             throw new UsageException(export + ":" + lines.number() + ": not a JSON line of an export");
           }
           top = new Top(e.path("kind").asText(), e.path("event_type").asText(), e.path("zone").asText(),
-              e.path("occurred_at").asText());
+              e.path("occurred_at").asText(), -1, -1, e.has("type"));
         }
         if (!top.kind().equals("event")) {
           continue;
         }
         if (top.type().equals("zone.created")) {
           JsonNode created = e;
-          Optional.ofNullable(AdminClient.JSON.readTree(created.path("explanation").asText("{}")).path("name").textValue())
+          JsonNode x = created.path("explanation"); // an object, or (export version 1) its text
+          Optional.ofNullable((x.isTextual() ? AdminClient.JSON.readTree(x.textValue()) : x).path("name").textValue())
               .ifPresent(name -> zoneIds.put(name, created.path("zone").asText()));
           continue;
         }
@@ -181,7 +181,9 @@ public final class DecisionEvents {
         }
         Instant at = Times.parse(top.occurredAt());
         if (!at.isBefore(from) && at.isBefore(to)) {
-          sink.accept(e == null ? RecordedEvent.ofExportLine(line) : RecordedEvent.of(e));
+          sink.accept(e != null ? RecordedEvent.of(e)
+              : top.typeField() || top.explanationFrom() < 0 ? RecordedEvent.ofExportLine(line)
+              : RecordedEvent.ofExportLine(line, top.explanationFrom(), top.explanationTo()));
         }
       }
     } catch (NoSuchFileException e) {
@@ -189,40 +191,4 @@ public final class DecisionEvents {
     }
   }
 
-  /** What the filter reads of an export line; a field the line lacks is empty, as in its tree. */
-  private record Top(String kind, String type, String zone, String occurredAt) {}
-
-  /** The line's top fields, or null when the tree must tell (not an object, a value of another type, a duplicate key, bad JSON). */
-  private static Top scan(byte[] line) {
-    try (JsonParser p = RecordedEvent.JSON.createParser(line)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      String kind = "";
-      String type = "";
-      String zone = "";
-      String occurredAt = "";
-      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
-        JsonToken t = p.nextToken();
-        switch (name) {
-          case "kind", "event_type", "zone", "occurred_at" -> {
-            if (t != JsonToken.VALUE_STRING) {
-              return null;
-            }
-            String v = p.getText();
-            switch (name) {
-              case "kind" -> kind = v;
-              case "event_type" -> type = v;
-              case "zone" -> zone = v;
-              default -> occurredAt = v;
-            }
-          }
-          default -> p.skipChildren();
-        }
-      }
-      return new Top(kind, type, zone, occurredAt);
-    } catch (IOException e) {
-      return null;
-    }
-  }
 }

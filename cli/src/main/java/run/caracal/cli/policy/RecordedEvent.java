@@ -23,20 +23,34 @@ final class RecordedEvent {
   private final JsonNode tree;
   /** The export line, or null. */
   private final byte[] line;
+  /** Where the line's explanation value lies, {@code [from, to)}; -1 when not known. */
+  private final int from;
+  private final int to;
 
-  private RecordedEvent(JsonNode tree, byte[] line) {
+  private RecordedEvent(JsonNode tree, byte[] line, int from, int to) {
     this.tree = tree;
     this.line = line;
+    this.from = from;
+    this.to = to;
   }
 
   /** An event as the server's admin API or the database gave it, not to be changed afterwards. */
   static RecordedEvent of(JsonNode event) {
-    return new RecordedEvent(event, null);
+    return new RecordedEvent(event, null, -1, -1);
   }
 
   /** An export line (UTF-8, without its line break) of a decision type, not to be changed afterwards. */
   static RecordedEvent ofExportLine(byte[] line) {
-    return new RecordedEvent(null, line);
+    return new RecordedEvent(null, line, -1, -1);
+  }
+
+  /**
+   * An export line (as {@link #ofExportLine(byte[])}) whose `explanation` value is the bytes
+   * {@code [from, to)}, its only member the record depends on (as {@link ExportLineScan} found:
+   * the line has no `type` member and is JSON).
+   */
+  static RecordedEvent ofExportLine(byte[] line, int from, int to) {
+    return new RecordedEvent(null, line, from, to);
   }
 
   /**
@@ -49,7 +63,7 @@ final class RecordedEvent {
     if (tree != null) {
       return DecisionRecordJson.read(tree);
     }
-    Optional<DecisionRecord> streamed = streamed();
+    Optional<DecisionRecord> streamed = from >= 0 ? explanation() : streamed();
     if (streamed.isPresent()) {
       return streamed.get();
     }
@@ -60,10 +74,25 @@ final class RecordedEvent {
     }
   }
 
+  /** The record of the explanation at {@code [from, to)}, as {@link #streamed} reads it. */
+  private Optional<DecisionRecord> explanation() {
+    try (JsonParser p = JSON.createParser(line, from, to - from)) {
+      Optional<DecisionRecord> record = switch (p.nextToken()) {
+        case START_OBJECT -> DecisionRecordJson.readVersion1(p, line, from);
+        case VALUE_STRING -> DecisionRecordJson.readVersion1(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+        default -> Optional.empty();
+      };
+      return p.nextToken() == null ? record : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
   /**
-   * The record of the line's `explanation`, read straight from the line parser's buffer; empty
-   * when the explanation is not a version-1 record as text or something else decides how the
-   * event is read (a `type` field, which {@link DecisionRecordJson} prefers to `event_type`).
+   * The record of the line's `explanation`, read with the line in one pass when the export holds
+   * it as an object, else from the line parser's buffer of the string; empty when the explanation
+   * is not a version-1 record or something else decides how the event is read (a `type` field,
+   * which {@link DecisionRecordJson} prefers to `event_type`).
    */
   private Optional<DecisionRecord> streamed() {
     try (JsonParser p = JSON.createParser(line)) {
@@ -73,11 +102,15 @@ final class RecordedEvent {
       Optional<DecisionRecord> record = Optional.empty();
       for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
         JsonToken t = p.nextToken();
-        if (name.equals("type") || name.equals("explanation") && t != JsonToken.VALUE_STRING) {
+        if (name.equals("type")) {
           return Optional.empty();
         }
         if (name.equals("explanation")) {
-          record = DecisionRecordJson.readVersion1(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+          record = switch (t) {
+            case START_OBJECT -> DecisionRecordJson.readVersion1(p, line, 0);
+            case VALUE_STRING -> DecisionRecordJson.readVersion1(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+            default -> Optional.empty();
+          };
           if (record.isEmpty()) {
             return record;
           }

@@ -8,8 +8,14 @@ package run.caracal.ledger.export;
 public final class ExportFormat {
   /** The header's {@code format} value. */
   public static final String FORMAT = "caracal-ledger-export";
-  /** The header's {@code version} value. */
-  public static final int VERSION = 1;
+  /**
+   * The header's {@code version} value: 2 holds an event's explanation as a JSON object when its
+   * stored text is that object's canonical form (see {@link ExportedExplanation}), 1 always as a
+   * string. Both are read.
+   */
+  public static final int VERSION = 2;
+  /** The oldest version still read. */
+  public static final int OLDEST_READ = 1;
 
   static final String KIND = "kind";
   static final String HEADER = "header";

@@ -71,13 +71,18 @@ public final class ExportVerifier {
     return verifier.finish();
   }
 
-  /** Reads one object's scalar members as text; nested values are skipped. */
+  /**
+   * Reads one object's scalar members as text, and an explanation held as an object as the text
+   * it was stored as; other nested values are skipped.
+   */
   private static Map<String, String> readFlat(JsonParser p) throws IOException {
     Map<String, String> out = new HashMap<>(32);
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken v = p.nextToken();
-      if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+      if (v == JsonToken.START_OBJECT && name.equals("explanation")) {
+        out.put(name, ExportedExplanation.canonical(p).orElseThrow());
+      } else if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
         p.skipChildren();
       } else if (v != JsonToken.VALUE_NULL) {
         out.put(name, p.getText());
@@ -131,9 +136,16 @@ public final class ExportVerifier {
     }
 
     private void header(Map<String, String> r) {
-      if (!ExportFormat.FORMAT.equals(r.get("format"))
-          || !String.valueOf(ExportFormat.VERSION).equals(r.get("version"))) {
-        throw new IllegalStateException("not a version " + ExportFormat.VERSION + " export");
+      int version;
+      try {
+        version = Integer.parseInt(r.getOrDefault("version", ""));
+      } catch (NumberFormatException e) {
+        version = -1;
+      }
+      if (!ExportFormat.FORMAT.equals(r.get("format")) || version < ExportFormat.OLDEST_READ
+          || version > ExportFormat.VERSION) {
+        throw new IllegalStateException("not a version " + ExportFormat.OLDEST_READ + " to "
+            + ExportFormat.VERSION + " export");
       }
     }
 

@@ -96,7 +96,7 @@ public final class NdjsonExporter {
     g.writeStringField("app", e.app());
     g.writeStringField("resource", e.resource());
     g.writeStringField("actor", e.actor());
-    g.writeStringField("explanation", e.explanation());
+    ExportedExplanation.write(g, e.explanation());
     g.writeStringField("prev_hash", a.prevHash());
     g.writeStringField("hash", a.hash());
     g.writeEndObject();
