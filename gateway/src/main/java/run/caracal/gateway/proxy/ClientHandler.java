@@ -37,6 +37,13 @@ import run.caracal.gateway.net.UpstreamTls;
  * arrives, with back-pressure both ways; the upstream response streams back. Requests on one
  * connection are handled one at a time (pipelined requests wait in order). Confined to the
  * channel's event loop except for the authorization task.
+ *
+ * <p>This class is the state machine (its {@code State}) and the back-pressure; each step around it
+ * is its own class: {@link Framing} checks the head, {@link OwnEndpoints} answers the Gateway's
+ * probes, {@link BodyBuffer} reads a body the decision needs, {@link UpstreamConnector} opens the
+ * upstream side, {@link ForwardedRequest} and {@link ForwardedResponse} shape the heads each side
+ * receives, {@link RevocationWatch} re-checks a streaming response, {@link HeldListAnswer}
+ * filters an MCP list answer, and {@link Exchange} holds the request in flight.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private enum State { IDLE, AUTHORIZING, BUFFERING, FORWARDING_BODY, AWAITING_RESPONSE, CLOSING }
