@@ -5,10 +5,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -39,10 +37,16 @@ import run.caracal.gateway.net.UpstreamTls;
  * arrives, with back-pressure both ways; the upstream response streams back. Requests on one
  * connection are handled one at a time (pipelined requests wait in order). Confined to the
  * channel's event loop except for the authorization task.
+ *
+ * <p>This class is the state machine (its {@code State}) and the back-pressure; each step around it
+ * is its own class: {@link Framing} checks the head, {@link OwnEndpoints} answers the Gateway's
+ * probes, {@link BodyBuffer} reads a body the decision needs, {@link UpstreamConnector} opens the
+ * upstream side, {@link ForwardedRequest} and {@link ForwardedResponse} shape the heads each side
+ * receives, {@link RevocationWatch} re-checks a streaming response, {@link HeldListAnswer}
+ * filters an MCP list answer, and {@link Exchange} holds the request in flight.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private enum State { IDLE, AUTHORIZING, BUFFERING, FORWARDING_BODY, AWAITING_RESPONSE, CLOSING }
-
 
   private final GatewayAuthorizer authorizer;
   private final Executor blocking;
@@ -303,8 +307,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (part instanceof HttpResponse response) {
-      ex.upstreamKeepAlive = HttpUtil.isKeepAlive(response) && (response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
-          || HttpUtil.isTransferEncodingChunked(response) || isBodiless(ex, response));
+      boolean bodiless = ForwardedResponse.bodiless(ex.request, response);
+      ex.upstreamKeepAlive = ForwardedResponse.reusable(response, bodiless);
       ex.responseStarted = true;
       if (ex.firstByteTimer != null) {
         ex.firstByteTimer.cancel(false);
@@ -312,18 +316,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       RevocationWatch.start(this, ex, ctx.executor(), authorizer, blocking);
       ex.upstreamStatus = response.status().code();
       ex.status = ex.upstreamStatus;
-      HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
-      out.headers().set(response.headers());
-      boolean chunked = HttpUtil.isTransferEncodingChunked(response);
-      Hop.strip(out.headers());
-      if (chunked || (!response.headers().contains(HttpHeaderNames.CONTENT_LENGTH) && !isBodiless(ex, response))) {
-        out.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-      }
-      out.headers().set(Responses.REQUEST_ID, ex.requestId);
-      if (!ex.keepAlive) {
-        out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      }
-      ctx.write(out);
+      ctx.write(ForwardedResponse.head(response, bodiless, ex.requestId, ex.keepAlive));
     }
     if (part instanceof HttpContent content) {
       ex.bytesOut += content.content().readableBytes();
@@ -351,8 +344,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       if (ex.firstByteTimer != null) {
         ex.firstByteTimer.cancel(false);
       }
-      ex.upstreamKeepAlive = HttpUtil.isKeepAlive(response)
-          && (response.headers().contains(HttpHeaderNames.CONTENT_LENGTH) || HttpUtil.isTransferEncodingChunked(response));
+      ex.upstreamKeepAlive = ForwardedResponse.reusable(response, false);
     }
     if (!(part instanceof HttpContent content)) {
       return;
@@ -385,11 +377,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     ex.bytesOut = filtered.body().length;
     ctx.writeAndFlush(ex.held.response(filtered, ex.requestId, ex.keepAlive))
         .addListener((ChannelFutureListener) f -> finish(ex, "completed"));
-  }
-
-  private static boolean isBodiless(Exchange ex, HttpResponse response) {
-    int code = response.status().code();
-    return ex.request.method().name().equals("HEAD") || code == 204 || code == 304 || (code >= 100 && code < 200);
   }
 
   void flushToClient() {
