@@ -20,6 +20,7 @@ const (
 	KindHTTP       Kind = "http"        // another status >= 400 that is not a Gateway refusal
 	KindSessionEnd Kind = "session_end" // the session could not be ended after fn succeeded
 	KindTransport  Kind = "transport"   // the STS or Gateway could not be reached
+	KindApproval   Kind = "approval"    // a request held for approval did not go through while the transport waited
 )
 
 // Error is every error the SDK returns. Reason is Caracal's stable reason code
@@ -34,6 +35,8 @@ type Error struct {
 	Status    int
 	Code      string
 	Err       error
+	// ApprovalID names the approval a KindApproval error is about (`caracal approvals show <id>`).
+	ApprovalID string
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -50,9 +53,30 @@ func (e *Error) ExplainCommand() string {
 // ErrNoSession is matched (errors.Is) by the error of a session-bound call outside Spawn.
 var ErrNoSession = errors.New("caracal: no active agent session")
 
-// Is lets errors.Is(err, ErrNoSession) match.
+// ErrApprovalDenied, ErrApprovalExpired and ErrApprovalTimeout are matched (errors.Is) by the
+// KindApproval error of a request Transport.WaitForApproval waited for: an approver denied it
+// (reason approval_denied), the approval expired before it was used (approval_expired), or nobody
+// answered in time (approval_timeout; it may still be approved later). An approval the Gateway
+// does not know for the token is a KindApproval error with reason approval_unknown.
+var (
+	ErrApprovalDenied  = errors.New("caracal: approval denied")
+	ErrApprovalExpired = errors.New("caracal: approval expired")
+	ErrApprovalTimeout = errors.New("caracal: approval not answered in time")
+)
+
+// Is lets errors.Is(err, ErrNoSession) and errors.Is(err, ErrApprovalDenied) (Expired, Timeout) match.
 func (e *Error) Is(target error) bool {
-	return target == ErrNoSession && e.Kind == KindNoSession
+	switch target {
+	case ErrNoSession:
+		return e.Kind == KindNoSession
+	case ErrApprovalDenied:
+		return e.Kind == KindApproval && e.Reason == "approval_denied"
+	case ErrApprovalExpired:
+		return e.Kind == KindApproval && e.Reason == "approval_expired"
+	case ErrApprovalTimeout:
+		return e.Kind == KindApproval && e.Reason == "approval_timeout"
+	}
+	return false
 }
 
 func configError(format string, args ...any) *Error {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,7 +21,10 @@ import (
 // token or the session id. Idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) whose body
 // can be replayed (none, or Request.GetBody set) are retried on network failures and
 // 502/503/504, and once with a new token when the Gateway says token_expired; nothing else is
-// retried.
+// retried, except with WaitForApproval: a request the Gateway holds for a person's approval (403
+// approval_required, nothing forwarded) is sent again, identical, once the approval is approved.
+// Under `caracal run` (CARACAL_RUN set) a held request prints one line to stderr with the command
+// that approves it.
 type Transport struct {
 	// Base sends the requests (default http.DefaultTransport).
 	Base http.RoundTripper
@@ -28,8 +32,16 @@ type Transport struct {
 	Retries int
 	// FailOnError makes RoundTrip return the ErrorFromResponse error for any status >= 400.
 	FailOnError bool
+	// WaitForApproval, when positive, is how long in all to wait for a person's approval of a
+	// request the Gateway holds (403 approval_required): RoundTrip polls
+	// {gateway}/.caracal/approvals/{id} (as its Retry-After says, at most once a second) and sends
+	// the identical request again once it is approved; otherwise it returns a KindApproval *Error
+	// matching ErrApprovalDenied, ErrApprovalExpired or ErrApprovalTimeout. Only a request whose
+	// body can be replayed (none, or Request.GetBody set) waits. Zero (the default) returns the 403.
+	WaitForApproval time.Duration
 
-	client *Client
+	client    *Client
+	announced sync.Map // approval ids whose approve command was printed
 }
 
 // Transport returns an http.RoundTripper over base (nil: http.DefaultTransport); see Transport.
@@ -142,6 +154,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		retries = 0
 	}
 	renewed := false
+	waited := false
+	var deadline time.Time
 	for attempt := 0; ; attempt++ {
 		send := out
 		if attempt > 0 {
@@ -174,7 +188,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, ctx.Err()
 		}
-		if idempotent && !renewed && canRenew && resp.StatusCode == http.StatusUnauthorized && gatewayReason(resp) == "token_expired" {
+		if (idempotent || waited) && !renewed && canRenew && resp.StatusCode == http.StatusUnauthorized && gatewayReason(resp) == "token_expired" {
 			renewed = true
 			drain(resp)
 			token, err := session.tokens.get(ctx, resource, scopes, bearer(out.Header))
@@ -190,6 +204,43 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				}
 			}
 			continue
+		}
+		if resp.StatusCode == http.StatusForbidden && gatewayBound {
+			if h, ok := heldForApproval(resp); ok {
+				t.announce(h)
+				if t.WaitForApproval > 0 && replayable {
+					drain(resp)
+					if h.denied {
+						return nil, deniedError(h)
+					}
+					if deadline.IsZero() {
+						deadline = time.Now().Add(t.WaitForApproval)
+					}
+					var renew func() error
+					if canRenew {
+						renew = func() error {
+							token, err := session.tokens.get(ctx, resource, scopes, bearer(out.Header))
+							if err == nil {
+								out.Header.Set("Authorization", "Bearer "+token)
+							}
+							return err
+						}
+					}
+					if err := awaitApproval(ctx, base, gateway, out.Header, renew, h, deadline); err != nil {
+						return nil, err
+					}
+					waited, renewed = true, false
+					attempt = -1 // the identical request, with its retries, again
+					var err error
+					out = out.Clone(ctx)
+					if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+						if out.Body, err = req.GetBody(); err != nil {
+							return nil, err
+						}
+					}
+					continue
+				}
+			}
 		}
 		if t.FailOnError && resp.StatusCode >= 400 {
 			err := ErrorFromResponse(resp)

@@ -13,6 +13,10 @@ Standard library only; Python 3.10+ (3.10 reads the profile with a bundled TOML 
 
 from .client import Caracal, GatewayRequest, Spawn
 from .errors import (
+    ApprovalDeniedError,
+    ApprovalError,
+    ApprovalExpiredError,
+    ApprovalTimeoutError,
     CaracalError,
     ConfigError,
     GatewayError,
@@ -28,6 +32,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AgentSession",
+    "ApprovalDeniedError",
+    "ApprovalError",
+    "ApprovalExpiredError",
+    "ApprovalTimeoutError",
     "AsyncClient",
     "Caracal",
     "CaracalError",

@@ -153,13 +153,16 @@ class Caracal:
         wanted = tuple(scopes) if scopes else self._default_scopes(session, resource_id)
         return self._cache(session).get(resource_id, wanted)
 
-    def transport(self, *, raise_for_status: bool = False, retries: int = 2, timeout: Optional[float] = None) -> "Transport":
+    def transport(self, *, raise_for_status: bool = False, retries: int = 2, timeout: Optional[float] = None,
+                  wait_for_approval: Optional[float] = None) -> "Transport":
         """An HTTP client for the current session: ``with caracal.transport() as client`` gives a
-        blocking client, ``async with`` an asyncio one. See ``caracalai.transport``."""
+        blocking client, ``async with`` an asyncio one. ``wait_for_approval`` (seconds) waits for a
+        person's approval of a request the Gateway holds, then sends it again. See
+        ``caracalai.transport``."""
         from .transport import Transport
 
         return Transport(self, raise_for_status=raise_for_status, retries=retries,
-                         timeout=self.timeout if timeout is None else timeout)
+                         timeout=self.timeout if timeout is None else timeout, wait_for_approval=wait_for_approval)
 
     def gateway_url(self) -> str:
         """The Gateway's base URL (no trailing slash).

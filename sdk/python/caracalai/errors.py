@@ -6,6 +6,10 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 __all__ = [
+    "ApprovalDeniedError",
+    "ApprovalError",
+    "ApprovalExpiredError",
+    "ApprovalTimeoutError",
     "CaracalError",
     "ConfigError",
     "GatewayError",
@@ -88,6 +92,32 @@ class GatewayError(CaracalError):
         rid = _text(body.get("request_id")) or request_id
         return cls(_message(f"gateway refused the request (http {status})", error, reason, description, rid),
                    reason=reason, request_id=rid, status=status, error=error)
+
+
+class ApprovalError(CaracalError):
+    """A request held for a person's approval did not go through while the transport waited
+    (``wait_for_approval``). ``approval_id`` names the approval (``caracal approvals show <id>``).
+    Raised as one of its subclasses, or as itself when the Gateway no longer knows the approval
+    (reason ``approval_unknown``)."""
+
+    def __init__(self, message: str, approval_id: str, *, reason: Optional[str] = None, request_id: Optional[str] = None,
+                 status: Optional[int] = None, error: Optional[str] = None) -> None:
+        super().__init__(message, reason=reason, request_id=request_id, status=status, error=error)
+        self.approval_id = approval_id
+
+
+class ApprovalDeniedError(ApprovalError):
+    """An approver denied the request (reason ``approval_denied``)."""
+
+
+class ApprovalExpiredError(ApprovalError):
+    """The approval expired before it was used (reason ``approval_expired``); the identical request
+    would open a new one."""
+
+
+class ApprovalTimeoutError(ApprovalError):
+    """Nobody answered within ``wait_for_approval`` seconds (reason ``approval_timeout``); the
+    approval may still be approved later."""
 
 
 class SessionEndError(CaracalError):

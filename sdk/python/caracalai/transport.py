@@ -6,7 +6,13 @@ credential's ``upstream_prefix`` (rewritten to go through the Gateway) also get 
 with a fresh token for the current session and ``baggage`` carrying the session id and hop; no
 other host ever sees a token or the session id. Redirects are not followed. Idempotent requests
 (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) are retried on connection failures and 502/503/504, and
-once with a new token when the Gateway says the token expired; nothing else is retried.
+once with a new token when the Gateway says the token expired; nothing else is retried, except
+with ``wait_for_approval=SECONDS``: a request the Gateway holds for a person's approval (403
+``approval_required``, nothing forwarded) is sent again, identical, once the approval is approved
+(``GET {gateway}/.caracal/approvals/{id}`` polled as its ``Retry-After`` says, at most once a
+second); ``ApprovalDeniedError``, ``ApprovalExpiredError`` or, after the timeout,
+``ApprovalTimeoutError`` otherwise. Under ``caracal run`` (``CARACAL_RUN`` set) a held request
+prints one line to stderr with the command that approves it.
 
 ``with caracal.transport() as client`` gives a blocking ``SyncClient``; ``async with`` gives an
 ``AsyncClient`` whose calls run the blocking I/O in a worker thread. Both are thread-safe.
@@ -22,6 +28,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json as _json
+import os
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -31,7 +40,16 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Mapping, Optiona
 from . import _body, _http
 from ._body import Content, Data
 from ._response import Response
-from .errors import CaracalError, ConfigError, NoActiveSessionError
+from .errors import (
+    ApprovalDeniedError,
+    ApprovalError,
+    ApprovalExpiredError,
+    ApprovalTimeoutError,
+    CaracalError,
+    ConfigError,
+    GatewayError,
+    NoActiveSessionError,
+)
 from .session import AgentSession
 
 if TYPE_CHECKING:
@@ -41,6 +59,8 @@ __all__ = ["AsyncClient", "Response", "SyncClient", "Transport"]
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _RETRY_STATUSES = frozenset({502, 503, 504})
+_MIN_POLL_SECONDS = 1.0
+_DEFAULT_POLL_SECONDS = 2.0
 
 Params = Union[Mapping[str, Any], Sequence[Tuple[str, Any]], None]
 
@@ -49,8 +69,10 @@ class Transport:
     """``with`` → ``SyncClient``, ``async with`` → ``AsyncClient``; both read the current session at
     each request, so one client serves every spawn."""
 
-    def __init__(self, client: "Caracal", *, raise_for_status: bool = False, retries: int = 2, timeout: float = 30.0) -> None:
-        self._sync = SyncClient(client, raise_for_status=raise_for_status, retries=retries, timeout=timeout)
+    def __init__(self, client: "Caracal", *, raise_for_status: bool = False, retries: int = 2, timeout: float = 30.0,
+                 wait_for_approval: Optional[float] = None) -> None:
+        self._sync = SyncClient(client, raise_for_status=raise_for_status, retries=retries, timeout=timeout,
+                                wait_for_approval=wait_for_approval)
 
     def __enter__(self) -> "SyncClient":
         return self._sync
@@ -68,11 +90,16 @@ class Transport:
 class SyncClient:
     """A blocking HTTP client with Caracal's headers and Gateway routing (see the module doc)."""
 
-    def __init__(self, client: "Caracal", *, raise_for_status: bool = False, retries: int = 2, timeout: float = 30.0) -> None:
+    def __init__(self, client: "Caracal", *, raise_for_status: bool = False, retries: int = 2, timeout: float = 30.0,
+                 wait_for_approval: Optional[float] = None) -> None:
+        if wait_for_approval is not None and wait_for_approval < 0:
+            raise ValueError("wait_for_approval must not be negative")
         self._client = client
         self._raise = raise_for_status
         self._retries = max(0, retries)
         self._timeout = timeout
+        self._wait = wait_for_approval
+        self._announced: set[str] = set()
 
     def close(self) -> None:
         """Nothing to release (each request uses its own connection); kept for symmetry."""
@@ -143,6 +170,8 @@ class SyncClient:
         timeout = self._timeout if timeout is None else timeout
         attempt = 0
         renewed = False
+        waited = False
+        deadline: Optional[float] = None
         while True:
             try:
                 opened = _http.open_response(method, route.url, route.headers, body.payload, timeout)
@@ -163,11 +192,29 @@ class SyncClient:
                 attempt += 1
                 time.sleep(0.2 * 2 ** (attempt - 1))
                 continue
-            if idempotent and not renewed and route.can_renew and response.status_code == 401:
+            if (idempotent or (waited and body.replayable)) and not renewed and route.can_renew and response.status_code == 401:
                 error = response.error  # reads the (small) refusal
                 if error is not None and error.reason == "token_expired":
                     renewed = True
                     route.renew()
+                    continue
+            held = _held(response) if response.status_code == 403 and route.gateway_bound else None
+            if held is not None:
+                if held.reason == "approval_required" and os.environ.get("CARACAL_RUN") and held.approval_id not in self._announced:
+                    self._announced.add(held.approval_id)
+                    sys.stderr.write(f"caracal: request held for approval {held.approval_id} — approve with: "
+                                     f"caracal approvals approve {held.approval_id}\n")
+                    sys.stderr.flush()
+                if self._wait is not None and body.replayable:
+                    response.close()
+                    if held.reason == "approval_denied":
+                        raise _denied(held.approval_id, held.request_id)
+                    if deadline is None:
+                        deadline = time.monotonic() + self._wait
+                    _await_approval(self._client, route, held, deadline, timeout)
+                    waited = True
+                    renewed = False
+                    attempt = 0
                     continue
             break
         if self._raise and response.status_code >= 400:
@@ -241,6 +288,100 @@ class AsyncClient:
 
     async def delete(self, url: str, **kwargs: Any) -> Response:
         return await self.request("DELETE", url, **kwargs)
+
+
+class _Held:
+    """A request the Gateway holds for approval, or refuses because its approval was denied."""
+
+    def __init__(self, reason: str, approval_id: str, request_id: Optional[str], retry_after: Optional[float]) -> None:
+        self.reason = reason
+        self.approval_id = approval_id
+        self.request_id = request_id
+        self.retry_after = retry_after
+
+
+def _held(response: Response) -> Optional[_Held]:
+    """Reads the (small) 403 refusal; ``None`` unless it holds the request for approval."""
+    try:
+        body = _json.loads(response.read().decode("utf-8") or "null")
+    except (ValueError, UnicodeDecodeError, OSError):
+        return None
+    if not isinstance(body, dict) or body.get("reason") not in ("approval_required", "approval_denied"):
+        return None
+    approval_id = body.get("approval_id")
+    if not isinstance(approval_id, str) or not approval_id:
+        return None
+    request_id = body.get("request_id")
+    return _Held(body["reason"], approval_id, request_id if isinstance(request_id, str) else None,
+                 _retry_after(response.headers.get("Retry-After")))
+
+
+def _retry_after(value: Optional[str]) -> Optional[float]:
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and seconds >= 0 else None
+
+
+def _poll_delay(retry_after: Optional[float]) -> float:
+    return max(_MIN_POLL_SECONDS, _DEFAULT_POLL_SECONDS if retry_after is None else retry_after)
+
+
+def _denied(approval_id: str, request_id: Optional[str]) -> ApprovalDeniedError:
+    return ApprovalDeniedError(f"an approver denied the request (approval {approval_id})", approval_id, reason="approval_denied",
+                               request_id=request_id, status=403, error="forbidden")
+
+
+def _await_approval(client: "Caracal", route: "_Route", held: _Held, deadline: float, timeout: float) -> None:
+    """Polls the approval until it is approved (returns), denied, expired, unknown or the deadline
+    passes (raises); renews the token once when the Gateway says it expired. A connection failure,
+    a 429 or a 5xx is asked again later."""
+    approval_id = held.approval_id
+    url = f"{client.profile.gateway_url.rstrip('/')}/.caracal/approvals/{urllib.parse.quote(approval_id, safe='')}"
+    delay = _poll_delay(held.retry_after)
+    renewed = False
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ApprovalTimeoutError(f"approval {approval_id} was not answered in time; approve with: "
+                                       f"caracal approvals approve {approval_id}", approval_id, reason="approval_timeout",
+                                       request_id=held.request_id)
+        time.sleep(min(delay, left))
+        headers = {name: value for name in ("Authorization", "traceparent") if (value := _get(route.headers, name)) is not None}
+        try:
+            answer = _http.send("GET", url, headers, None, timeout)
+        except (urllib.error.URLError, OSError):
+            delay = _DEFAULT_POLL_SECONDS
+            continue
+        body = answer.json_object()
+        if answer.status == 200:
+            renewed = False
+            state = body.get("state")
+            if state in ("approved", "used"):  # used: an identical request took it; this one is held anew
+                return
+            if state == "denied":
+                raise _denied(approval_id, held.request_id)
+            if state == "expired":
+                raise ApprovalExpiredError(f"approval {approval_id} expired before it was used", approval_id,
+                                           reason="approval_expired", request_id=held.request_id)
+            delay = _poll_delay(_retry_after(answer.headers.get("Retry-After")))
+            continue
+        if answer.status == 401 and route.can_renew and not renewed and body.get("reason") == "token_expired":
+            renewed = True
+            route.renew()
+            delay = 0
+            continue
+        if answer.status == 429 or answer.status >= 500:
+            delay = _poll_delay(_retry_after(answer.headers.get("Retry-After")))
+            continue
+        request_id = answer.headers.get("X-Caracal-Request-Id")
+        if body.get("reason") == "approval_unknown":
+            raise ApprovalError(f"the gateway does not know approval {approval_id} for this token", approval_id,
+                                reason="approval_unknown", request_id=request_id, status=404, error="not_found")
+        if "reason" in body and "error" in body:
+            raise GatewayError.from_body(answer.status, body, request_id)
+        raise CaracalError(f"asking about approval {approval_id} failed with http {answer.status}", status=answer.status)
 
 
 class _Route:

@@ -109,6 +109,37 @@ export class GatewayError extends CaracalError {
   }
 }
 
+/**
+ * A request held for a person's approval did not go through while the transport waited
+ * (`waitForApproval`): `approvalId` names the approval (`caracal approvals show <approvalId>`).
+ * Thrown as one of its subclasses, or as itself when the Gateway no longer knows the approval
+ * (`approval_unknown`).
+ */
+export class ApprovalError extends CaracalError {
+  override name = "ApprovalError";
+  readonly approvalId: string;
+
+  constructor(message: string, approvalId: string, details: ErrorDetails = {}) {
+    super(message, details);
+    this.approvalId = approvalId;
+  }
+}
+
+/** An approver denied the request (reason `approval_denied`). */
+export class ApprovalDeniedError extends ApprovalError {
+  override name = "ApprovalDeniedError";
+}
+
+/** The approval expired before it was used (reason `approval_expired`); the identical request would open a new one. */
+export class ApprovalExpiredError extends ApprovalError {
+  override name = "ApprovalExpiredError";
+}
+
+/** Nobody answered within `waitForApproval.timeoutMs` (reason `approval_timeout`); the approval may still be approved later. */
+export class ApprovalTimeoutError extends ApprovalError {
+  override name = "ApprovalTimeoutError";
+}
+
 /** The agent session could not be ended when its `spawn` block finished. */
 export class SessionEndError extends CaracalError {
   override name = "SessionEndError";

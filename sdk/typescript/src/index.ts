@@ -18,6 +18,10 @@
 
 export { Caracal, type CaracalOptions, type GatewayRequest, type SpawnOptions } from "./client.js";
 export {
+  ApprovalDeniedError,
+  ApprovalError,
+  ApprovalExpiredError,
+  ApprovalTimeoutError,
   CaracalError,
   ConfigError,
   GatewayError,
@@ -28,4 +32,4 @@ export {
 } from "./errors.js";
 export { type Credential, type Env, type Profile, defaultEnvName, loadProfile, resolveProfile } from "./profile.js";
 export { AgentSession, Grant } from "./session.js";
-export { type CaracalFetch, type TransportOptions } from "./transport.js";
+export { type CaracalFetch, type TransportOptions, type WaitForApproval } from "./transport.js";

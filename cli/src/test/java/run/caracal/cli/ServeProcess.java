@@ -46,8 +46,16 @@ final class ServeProcess implements AutoCloseable {
    * to `serve.out` and `serve.err` in {@code work}.
    */
   static ServeProcess start(Path home, Path work, String... serveArgs) throws Exception {
+    return startOn(home, work, 0, 0, serveArgs);
+  }
+
+  /**
+   * As {@link #start}, on fixed ports: a restart on the same ports keeps the STS's URL, and so the
+   * issuer its tokens name, the same.
+   */
+  static ServeProcess startOn(Path home, Path work, int stsPort, int gatewayPort, String... serveArgs) throws Exception {
     List<String> command = new ArrayList<>(List.of(java(), "-jar", CaracalProcess.jar().toString(), "serve",
-        "--sts-port", "0", "--gateway-port", "0"));
+        "--sts-port", String.valueOf(stsPort), "--gateway-port", String.valueOf(gatewayPort)));
     command.addAll(List.of(serveArgs));
     ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile())
         .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("serve.out").toFile()))

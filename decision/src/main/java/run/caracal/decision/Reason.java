@@ -96,6 +96,8 @@ public enum Reason {
   // a person's approval (require_approval rules)
   APPROVAL_REQUIRED(Stage.POLICY, 403, "access_denied", 403),
   APPROVAL_DENIED(Stage.POLICY, 403, "access_denied", 403),
+  /** The Gateway's approval status endpoint: no approval of this id belongs to the caller (whether one exists is not said). */
+  APPROVAL_UNKNOWN(Stage.ROUTING, 404, "invalid_request", 400),
   // the decision could not be made durable, or the service could not decide
   LEDGER_UNAVAILABLE(Stage.RECORD, 503, "temporarily_unavailable", 503),
   OVERLOADED(Stage.RECORD, 503, "temporarily_unavailable", 503),

@@ -79,10 +79,15 @@ public final class GatewayFixture {
 
   /** A resource token of `app_1`, session `ses_1`, signed by the zone's current key. */
   public String token(String audience, String scope) {
+    return token(audience, scope, "app_1", "ses_1");
+  }
+
+  /** A resource token of {@code app}, session {@code session}, signed by the zone's current key. */
+  public String token(String audience, String scope, String app, String session) {
     try {
-      JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER).subject("app_1").audience(audience).jwtID("jti_1")
+      JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER).subject(app).audience(audience).jwtID("jti_1")
           .issueTime(Date.from(NOW)).notBeforeTime(Date.from(NOW)).expirationTime(Date.from(NOW.plusSeconds(300)))
-          .claim("client_id", "app_1").claim("zone", ZONE).claim("sid", "ses_1").claim("scope", scope).build();
+          .claim("client_id", app).claim("zone", ZONE).claim("sid", session).claim("scope", scope).build();
       SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.EdDSA).type(new JOSEObjectType("at+jwt"))
           .keyID(keys.current(ZONE).kid()).build(), claims);
       jwt.sign(new Ed25519Signer(keys.current(ZONE).jwk()));

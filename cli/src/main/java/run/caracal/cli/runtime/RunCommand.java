@@ -20,7 +20,8 @@ import sun.misc.Signal;
 
 /**
  * `caracal run -- CMD...`: opens an agent session with the runtime profile, obtains each
- * credential's token, runs the command (no shell) with the Caracal variables, forwards SIGTERM
+ * credential's token, runs the command (no shell) with the Caracal variables (and `CARACAL_RUN=1`,
+ * on which the SDKs print the approve command of a held request to stderr), forwards SIGTERM
  * and SIGHUP, ends the session when the command exits, and exits with its code. Messages go to
  * stderr; stdout belongs to the command.
  */
@@ -68,6 +69,8 @@ public final class RunCommand implements Callable<Integer> {
     env.put("CARACAL_SESSION_TOKEN", session.token());
     env.put("CARACAL_GATEWAY_URL", profile.gatewayUrl());
     env.put("CARACAL_STS_URL", profile.stsUrl());
+    // the SDKs print the approve command of a request held for approval when they see it
+    env.put("CARACAL_RUN", "1");
     ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
     pb.environment().putAll(env);
     Process child;

@@ -18,6 +18,11 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import run.caracal.control.ControlPlane;
 import run.caracal.control.approval.Approval;
 import run.caracal.control.approval.ApprovalStore;
@@ -69,6 +74,14 @@ public final class GatewayAuthorizer {
   private static final List<String> HIDDEN_HEADERS = List.of("authorization", "cookie", "proxy-authorization");
   /** Most bytes of a body read to bind an approval to it, for a resource without body inspection. */
   public static final int APPROVAL_BODY_LIMIT = 1 << 20;
+  /** How long an agent waits before asking about a pending approval again (`Retry-After` of `/.caracal/approvals/{id}`). */
+  public static final long APPROVAL_POLL_SECONDS = AgentApprovals.PENDING_RETRY_SECONDS;
+  /**
+   * Where a held request opens its approval. The decision's future completes on the ledger's
+   * writer thread once the record commits; opening an approval writes its own ledger event and
+   * waits for that commit, which the writer thread cannot make while it waits.
+   */
+  private static final Executor APPROVAL_THREADS = approvalThreads();
 
   private final DecisionPipeline pipeline;
   private final ResourceReads resources;
@@ -81,6 +94,7 @@ public final class GatewayAuthorizer {
   private final CaracalMetrics metrics;
   private final Tracing tracing;
   private volatile Optional<ApprovalStore> approvals = Optional.empty();
+  private final AgentApprovals agentApprovals;
 
   public GatewayAuthorizer(ControlPlane control, TokenVerifier verifier, UpstreamGuard guard, Clock clock, RateLimiter limiter) {
     this(control.pipeline(), control.resources(), control.sessions(), control.appReads(), verifier, guard, clock, limiter,
@@ -111,6 +125,30 @@ public final class GatewayAuthorizer {
     this.limiter = limiter;
     this.metrics = metrics;
     this.tracing = tracing;
+    this.agentApprovals = new AgentApprovals(verifier, sessions, apps, limiter, clock);
+  }
+
+  private static Executor approvalThreads() {
+    AtomicInteger ids = new AtomicInteger();
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "caracal-gateway-approval-" + ids.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  /**
+   * The approval {@code approvalId} as the agent whose request it holds sees it (`GET
+   * /.caracal/approvals/{id}`): its state, expiry and decision time, told only to a token of the
+   * approval's zone, app and root session. Blocking reads: run it off the event loop.
+   *
+   * @throws GatewayException 401 for a missing or unusable token, 429 past the rate limit, 404
+   *     `approval_unknown` for an approval that is not the caller's (or does not exist)
+   */
+  public Map<String, Object> approvalStatus(String authorization, String approvalId) throws GatewayException {
+    return agentApprovals.status(approvals, authorization, approvalId);
   }
 
   /** Where the Gateway's spans go. */
@@ -198,7 +236,10 @@ public final class GatewayAuthorizer {
     Checked checked = new Checked(request);
     try {
       Attempt attempt = checked.attempt();
-      return tracing.decision(() -> pipeline.decide(attempt)).thenApply(outcome -> checked.answer(outcome));
+      // a held request opens its approval off the thread that completed the decision (the ledger's writer)
+      return tracing.decision(() -> pipeline.decide(attempt)).thenCompose(outcome -> checked.opensApproval(outcome)
+          ? CompletableFuture.supplyAsync(() -> checked.answer(outcome), APPROVAL_THREADS)
+          : CompletableFuture.completedFuture(checked.answer(outcome)));
     } catch (GatewayException refusal) {
       Reason reason = Reason.fromId(refusal.reason()).orElse(Reason.MALFORMED_REQUEST);
       Request.Builder recorded = checked.requestBase();
@@ -472,6 +513,12 @@ public final class GatewayAuthorizer {
           + approval.id() + "`; repeat the identical request once it is approved").withApproval(approval.id());
     }
 
+    /** Whether answering {@code outcome} opens (or finds) the approval of a held request: database writes and a ledger append. */
+    boolean opensApproval(Outcome outcome) {
+      return outcome instanceof Outcome.Refused refused && refused.reason() == Reason.APPROVAL_REQUIRED && held != null
+          && held.digest() != null;
+    }
+
     Authorized answer(Outcome outcome) {
       if (outcome instanceof Outcome.Granted granted) {
         return new Authorized(zoneId, appId, sessionId, jti, resourceId, upstream, address, upstreamPath,
@@ -479,7 +526,7 @@ public final class GatewayAuthorizer {
             listFilter(granted));
       }
       if (outcome instanceof Outcome.Refused refused) {
-        if (refused.reason() == Reason.APPROVAL_REQUIRED && held != null && held.digest() != null) {
+        if (opensApproval(refused)) {
           throw new CompletionException(mcpRefusal(holdForApproval(refused)));
         }
         throw new CompletionException(mcpRefusal(GatewayException.of(refused.reason(), refused.message())));

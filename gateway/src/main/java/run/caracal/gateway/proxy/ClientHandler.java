@@ -132,7 +132,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (OwnEndpoints.matches(request)) {
       ReferenceCountUtil.release(request);
       String requestId = exchange.requestId;
-      OwnEndpoints.answer(request, authorizer, blocking, ctx.executor(), response -> {
+      OwnEndpoints.answer(request, requestId, authorizer, blocking, ctx.executor(), response -> {
         response.headers().set(Responses.REQUEST_ID, requestId);
         state = State.CLOSING;
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

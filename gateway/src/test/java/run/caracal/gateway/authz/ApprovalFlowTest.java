@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,15 +18,24 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import run.caracal.control.app.Application;
 import run.caracal.control.approval.Approval;
 import run.caracal.control.approval.ApprovalStore;
 import run.caracal.control.audit.AdminAudit;
 import run.caracal.control.db.Jdbc;
+import run.caracal.control.limit.RateLimiter;
+import run.caracal.control.metrics.CaracalMetrics;
+import run.caracal.control.pipeline.DecisionPipeline;
+import run.caracal.control.pipeline.LedgerDecisionLog;
 import run.caracal.control.pipeline.memory.SampleSets;
 import run.caracal.control.policy.ZonePolicies;
+import run.caracal.control.session.SessionRecord;
+import run.caracal.control.token.TokenVerifier;
 import run.caracal.decision.DecisionRecord;
+import run.caracal.decision.InputMasker;
 import run.caracal.gateway.GatewayException;
 import run.caracal.gateway.GatewayFixture;
+import run.caracal.gateway.net.UpstreamGuard;
 import run.caracal.ledger.Ledger;
 import run.caracal.ledger.LedgerConfig;
 
@@ -34,13 +44,15 @@ class ApprovalFlowTest {
   @TempDir Path keys;
   private final GatewayFixture f = new GatewayFixture();
   private Ledger ledger;
+  private AdminAudit audit;
   private ApprovalStore store;
 
   @BeforeEach
   void setUp() {
     ledger = Ledger.open(LedgerConfig.dataSource(f.dataSource, keys));
     Jdbc jdbc = new Jdbc(f.dataSource);
-    store = new ApprovalStore(jdbc, new AdminAudit(ledger, jdbc), f.clock);
+    audit = new AdminAudit(ledger, jdbc);
+    store = new ApprovalStore(jdbc, audit, f.clock);
     f.authorizer.withApprovals(store);
     f.reads.put(new ZonePolicies(GatewayFixture.ZONE, Optional.of(SampleSets.set("prod", """
         - {name: reads, effect: allow, scopes: [read]}
@@ -130,5 +142,88 @@ class ApprovalFlowTest {
 
     assertEquals(first, same, "the same body shares the approval");
     assertNotEquals(first, changed, "another body needs its own approval");
+  }
+
+  @Test
+  void heldRequest_decisionRecordedInTheLedger_opensItsApprovalWithoutStallingTheLedgerWriter() {
+    // as in the server: the decision record goes to the ledger, whose writer thread completes the
+    // decision's future; the approval's own event must not wait for that thread (it once waited 10 s)
+    DecisionPipeline pipeline = new DecisionPipeline(f.reads, f.reads.apps(), f.reads, new LedgerDecisionLog(ledger),
+        new InputMasker(List.of(), new byte[32]), f.clock, new CaracalMetrics());
+    GatewayAuthorizer authorizer = new GatewayAuthorizer(pipeline, f.reads, f.reads, f.reads.apps(),
+        new TokenVerifier(f.keys, GatewayFixture.ISSUER, f.clock, Duration.ofSeconds(30)), new UpstreamGuard(true, true), f.clock,
+        new RateLimiter(1000, 1000, System::nanoTime), new CaracalMetrics()).withApprovals(store);
+    long started = System.nanoTime();
+
+    CompletionException e = assertThrows(CompletionException.class, () -> authorizer.authorize(request("/exports/all", "req_1")).join());
+    long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
+
+    GatewayException held = assertInstanceOf(GatewayException.class, e.getCause());
+    assertEquals("approval_required", held.reason());
+    assertTrue(millis < 5_000, "the held request was answered after " + millis + " ms");
+    assertEquals(0, audit.pending(), "`approval.requested` reached the ledger at once, not through a later drain");
+    assertEquals(Approval.State.PENDING, store.find(held.approvalId().orElseThrow()).orElseThrow().state());
+  }
+
+  private void sessions() {
+    f.reads.put(new Application("app_2", GatewayFixture.ZONE, "other", List.of(), Map.of(), true, GatewayFixture.NOW));
+    f.reads.put(session("ses_1c", "app_1", Optional.of("ses_1"), "ses_1", List.of("ses_1", "ses_1c")))
+        .put(session("ses_9", "app_1", Optional.empty(), "ses_9", List.of("ses_9")))
+        .put(session("ses_2", "app_2", Optional.empty(), "ses_2", List.of("ses_2")));
+  }
+
+  private static SessionRecord session(String id, String app, Optional<String> parent, String root, List<String> lineage) {
+    return new SessionRecord(id, GatewayFixture.ZONE, app, parent, root, lineage, lineage.size() - 1, List.of(), List.of(), false,
+        GatewayFixture.NOW.minusSeconds(60), GatewayFixture.NOW.plusSeconds(600), Optional.empty());
+  }
+
+  private String bearer(String app, String session) {
+    return "Bearer " + f.token(GatewayFixture.API, "read", app, session);
+  }
+
+  @Test
+  void approvalStatus_tokenOfItsAppAndRootSession_pendingThenApprovedWithDecisionTime() throws Exception {
+    sessions();
+    String id = refusal(request("/exports/all", "req_1")).approvalId().orElseThrow();
+
+    Map<String, Object> pending = f.authorizer.approvalStatus(bearer("app_1", "ses_1"), id);
+    Map<String, Object> fromChild = f.authorizer.approvalStatus(bearer("app_1", "ses_1c"), id);
+    store.decide(id, true, "alice", Optional.empty());
+    Map<String, Object> approved = f.authorizer.approvalStatus(bearer("app_1", "ses_1"), id);
+
+    assertEquals(id, pending.get("approval_id"));
+    assertEquals("pending", pending.get("state"));
+    assertEquals(GatewayFixture.NOW.plus(Approval.PENDING_FOR).toString(), pending.get("expires_at"));
+    assertEquals(false, pending.containsKey("decided_at"));
+    assertEquals("pending", fromChild.get("state"), "a session under the same root session may ask");
+    assertEquals("approved", approved.get("state"));
+    assertEquals(GatewayFixture.NOW.toString(), approved.get("decided_at"));
+  }
+
+  @Test
+  void approvalStatus_otherAppOtherRootSessionOrUnknownId_allApprovalUnknown() {
+    sessions();
+    String id = refusal(request("/exports/all", "req_1")).approvalId().orElseThrow();
+
+    for (String[] caller : List.of(new String[] {"app_2", "ses_2", id}, new String[] {"app_1", "ses_9", id},
+        new String[] {"app_1", "ses_1", "apr_nonesuch"})) {
+      GatewayException e = assertThrows(GatewayException.class, () -> f.authorizer.approvalStatus(bearer(caller[0], caller[1]), caller[2]));
+      assertEquals(404, e.status(), String.join(" ", caller));
+      assertEquals("approval_unknown", e.reason());
+      assertEquals(false, e.getMessage().contains(id), "the answer does not say the approval exists");
+    }
+  }
+
+  @Test
+  void approvalStatus_noTokenOrRevokedSession_401() {
+    String id = refusal(request("/exports/all", "req_1")).approvalId().orElseThrow();
+
+    GatewayException missing = assertThrows(GatewayException.class, () -> f.authorizer.approvalStatus(null, id));
+    f.reads.terminate("ses_1", GatewayFixture.NOW);
+    GatewayException revoked = assertThrows(GatewayException.class, () -> f.authorizer.approvalStatus(bearer("app_1", "ses_1"), id));
+
+    assertEquals("token_missing", missing.reason());
+    assertEquals(401, revoked.status());
+    assertEquals("session_revoked", revoked.reason());
   }
 }

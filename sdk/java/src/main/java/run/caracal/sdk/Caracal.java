@@ -114,8 +114,9 @@ public final class Caracal {
     }
 
     /**
-     * The environment to resolve the profile from and to read {@value Caracal#RUN_SESSION_TOKEN_ENV}
-     * from at each top-level spawn (default: the process environment).
+     * The environment to resolve the profile from, to read {@value Caracal#RUN_SESSION_TOKEN_ENV}
+     * from at each top-level spawn and {@code CARACAL_RUN} from when a request is held for approval
+     * (default: the process environment).
      */
     public Builder env(Map<String, String> e) {
       this.env = Map.copyOf(e);
@@ -142,6 +143,11 @@ public final class Caracal {
 
   public Profile profile() {
     return profile;
+  }
+
+  /** A variable of the client's environment ({@link Builder#env}, else the process's), or null. */
+  String environment(String name) {
+    return env.apply(name);
   }
 
   // ---- spawn -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntPredicate;
 
 /**
@@ -25,9 +26,14 @@ import java.util.function.IntPredicate;
  * session id and hop; no other host sees a token or the session id, and Gateway requests do not
  * follow redirects. Idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) with a
  * replayable body are retried on network failures and 502/503/504, and once with a new token when
- * the Gateway says the token expired; POST and PATCH are never retried. A body is replayable when
+ * the Gateway says the token expired; POST and PATCH are never retried, except with
+ * {@link TransportOptions#waitForApproval(java.time.Duration)}: a request the Gateway holds for a
+ * person's approval (403 {@code approval_required}, nothing forwarded) is sent again, identical,
+ * once the approval is approved. A body is replayable when
  * it is a string, byte array, file or nothing from {@link HttpRequest.BodyPublishers}; any other
  * publisher (an input stream, a {@code Flow.Publisher}) is streamed once and never sent again.
+ * Under {@code caracal run} ({@code CARACAL_RUN} set) a held request prints one line to stderr
+ * with the command that approves it.
  *
  * <p>Both bodies stream: a request body is read from its publisher as it is sent, and a response
  * body is handed to the caller's {@link HttpResponse.BodyHandler} as it arrives, so
@@ -43,6 +49,7 @@ public final class Transport {
 
   private final Caracal client;
   private final TransportOptions options;
+  private final Set<String> announced = ConcurrentHashMap.newKeySet();
 
   Transport(Caracal client, TransportOptions options) {
     this.client = client;
@@ -102,7 +109,11 @@ public final class Transport {
     Route route = Route.plan(client, request.uri().toString(), headers);
     boolean idempotent = IDEMPOTENT.contains(method) && Delivery.replayable(body);
     HttpClient http = route.gatewayBound ? client.gatewayHttp : client.plainHttp;
+    boolean waits = !options.waitForApproval().isZero() && Delivery.replayable(body);
+    boolean readsHolds = route.gatewayBound && (waits || client.environment("CARACAL_RUN") != null);
     boolean renewed = false;
+    boolean waited = false;
+    long deadline = 0;
     for (int attempt = 0; ; attempt++) {
       HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(route.url)).method(method, body)
           .expectContinue(request.expectContinue()).version(request.version().orElse(HttpClient.Version.HTTP_1_1));
@@ -112,9 +123,9 @@ public final class Transport {
       });
       HttpRequest outgoing = builder.build();
       boolean mayRetry = idempotent && attempt < options.retries();
-      boolean mayRenew = idempotent && !renewed && route.canRenew();
+      boolean mayRenew = (idempotent || waited) && !renewed && route.canRenew();
       IntPredicate hold = status -> (mayRetry && RETRY_STATUSES.contains(status)) || (mayRenew && status == 401)
-          || (options.throwOnError() && status >= 400);
+          || (options.throwOnError() && status >= 400) || (readsHolds && status == 403);
       HttpResponse<Delivery<T>> response;
       try {
         response = http.send(outgoing, Delivery.handler(handler, hold));
@@ -146,6 +157,25 @@ public final class Transport {
         if (error.isPresent() && "token_expired".equals(error.get().reason())) {
           renewed = true;
           route.renew();
+          continue;
+        }
+      }
+      Optional<ApprovalWait.Held> approval = held.statusCode() == 403 && readsHolds ? ApprovalWait.Held.of(held) : Optional.empty();
+      if (approval.isPresent()) {
+        ApprovalWait.Held h = approval.get();
+        if (!h.denied() && client.environment("CARACAL_RUN") != null && announced.add(h.approvalId())) {
+          byte[] line = (ApprovalWait.hint(h.approvalId()) + "\n").getBytes(StandardCharsets.UTF_8);
+          System.err.write(line, 0, line.length);
+          System.err.flush();
+        }
+        if (waits) {
+          if (h.denied()) throw new ApprovalDeniedException(h.approvalId(), h.requestId());
+          if (deadline == 0) deadline = System.nanoTime() + options.waitForApproval().toNanos();
+          ApprovalWait.await(http, client.profile().gatewayUrl().replaceAll("/+$", ""), () -> first(route.headers, "Authorization"),
+              route.canRenew() ? route::renew : null, h, deadline, request.timeout());
+          waited = true;
+          renewed = false;
+          attempt = -1;
           continue;
         }
       }
