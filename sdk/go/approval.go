@@ -41,10 +41,10 @@ func heldForApproval(resp *http.Response) (held, bool) {
 		return held{}, false
 	}
 	return held{denied: reason == "approval_denied", approvalID: id, requestID: str(body, "request_id"),
-		retryAfter: retryAfter(resp)}, true
+		retryAfter: approvalRetryAfter(resp)}, true
 }
 
-func retryAfter(resp *http.Response) time.Duration {
+func approvalRetryAfter(resp *http.Response) time.Duration {
 	seconds, err := strconv.ParseFloat(strings.TrimSpace(resp.Header.Get("Retry-After")), 64)
 	if err != nil || seconds < 0 {
 		return -1
@@ -137,7 +137,7 @@ func awaitApproval(ctx context.Context, base http.RoundTripper, gateway string, 
 				return approvalError("approval_expired", h.approvalID, h.requestID, 0,
 					fmt.Sprintf("approval %s expired before it was used", h.approvalID))
 			}
-			delay = pollDelay(retryAfter(resp))
+			delay = pollDelay(approvalRetryAfter(resp))
 		case resp.StatusCode == http.StatusUnauthorized && renew != nil && !renewed && str(body, "reason") == "token_expired":
 			renewed = true
 			if err := renew(); err != nil {
@@ -145,7 +145,7 @@ func awaitApproval(ctx context.Context, base http.RoundTripper, gateway string, 
 			}
 			delay = 0
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-			delay = pollDelay(retryAfter(resp))
+			delay = pollDelay(approvalRetryAfter(resp))
 		case str(body, "reason") == "approval_unknown":
 			return approvalError("approval_unknown", h.approvalID, resp.Header.Get("X-Caracal-Request-Id"), resp.StatusCode,
 				fmt.Sprintf("the gateway does not know approval %s for this token", h.approvalID))
