@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -17,11 +19,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -72,6 +76,8 @@ class ApprovalsIT {
   static int stsPort;
   static int gatewayPort;
   static String token;
+  static JsonNode app;
+  static String zoneId;
 
   @BeforeAll
   static void start() throws Exception {
@@ -92,8 +98,8 @@ class ApprovalsIT {
       gatewayPort = b.getLocalPort();
     }
     server = ServeProcess.startOn(home, dir, stsPort, gatewayPort);
-    server.admin("POST", "/admin/v1/zones", Map.of("name", "prod"), 201);
-    JsonNode app = server.admin("POST", "/admin/v1/zones/prod/apps", Map.of("name", "payer"), 201);
+    zoneId = server.admin("POST", "/admin/v1/zones", Map.of("name", "prod"), 201).get("id").asText();
+    app = server.admin("POST", "/admin/v1/zones/prod/apps", Map.of("name", "payer"), 201);
     server.admin("PUT", "/admin/v1/zones/prod/resources", Map.of("id", "resource://payouts", "scopes", List.of("payouts:write"),
         "upstream", "http://127.0.0.1:" + upstream.getAddress().getPort()), 200);
     server.admin("POST", "/admin/v1/zones/prod/policies", Map.of("files", List.of(Map.of("name", "payouts.yaml", "content", POLICY))),
@@ -218,6 +224,55 @@ class ApprovalsIT {
     assertTrue(explain.out().contains("satisfied by approval " + a), explain.out());
     assertTrue(explain.out().contains("large-payouts"), explain.out());
     assertTrue(explain.out().contains("allowed_by_approval"), explain.out());
-    assertTrue(Files.exists(home.resolve("server.json")));
+
+    agentUnderCaracalRun_waitsForApproval_andTheTerminalIsToldHowToApprove();
+  }
+
+  /**
+   * `caracal run -- python3 agent` (the Python SDK, `wait_for_approval`): the held request's
+   * approve command on stderr, the CLI approves it, the agent's identical request goes through.
+   */
+  private static void agentUnderCaracalRun_waitsForApproval_andTheTerminalIsToldHowToApprove() throws Exception {
+    Path profile = Files.writeString(dir.resolve("caracal.toml"), "sts_url = \"http://127.0.0.1:" + stsPort + "\"\n"
+        + "gateway_url = \"http://127.0.0.1:" + gatewayPort + "\"\nzone_id = \"" + zoneId + "\"\n"
+        + "application_id = \"" + app.get("id").asText() + "\"\napp_client_secret = \"" + app.get("client_secret").asText() + "\"\n"
+        + "[[credentials]]\nresource = \"resource://payouts\"\nscopes = [\"payouts:write\"]\n");
+    String agent = String.join("\n",
+        "from caracalai import Caracal",
+        "caracal = Caracal()",
+        "with caracal.spawn():",
+        "    request = caracal.gateway_request('resource://payouts', '/payouts')",
+        "    with caracal.transport(wait_for_approval=45) as client:",
+        "        response = client.post(request.url, headers=request.headers, json={'amount': 77})",
+        "print('agent got', response.status_code)");
+    List<String> command = new ArrayList<>(CaracalProcess.cliCommand());
+    command.addAll(List.of("run", "--", "python3", "-c", agent));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+    pb.environment().put("CARACAL_CONFIG", profile.toString());
+    pb.environment().put("PYTHONPATH", CaracalProcess.root().resolve("sdk/python").toString());
+    pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+    pb.environment().put("PYTHONIOENCODING", "utf-8");
+    pb.environment().remove("CARACAL_RUN");
+    Process run = pb.start();
+    try (BufferedReader err = new BufferedReader(new InputStreamReader(run.getErrorStream(),
+        StandardCharsets.UTF_8))) {
+      StringBuilder before = new StringBuilder();
+      String line;
+      while ((line = err.readLine()) != null && !line.contains("request held for approval")) {
+        before.append(line).append('\n');
+      }
+      assertTrue(line != null && line.matches("caracal: request held for approval (apr_\\w+) — approve with: "
+          + "caracal approvals approve \\1"), "stderr of `caracal run`: " + before + line);
+      String id = line.substring(line.lastIndexOf(' ') + 1);
+      cli("approvals", "approve", id);
+      assertTrue(run.waitFor(60, TimeUnit.SECONDS), "the agent did not finish");
+      String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, run.exitValue(), out + err.lines().collect(Collectors.joining("\n")));
+      assertEquals("agent got 200\n", out);
+      String last = forwarded.get(forwarded.size() - 1);
+      assertTrue(last.startsWith("/payouts {") && last.contains("77"), "the identical request reached the upstream: " + forwarded);
+    } finally {
+      run.destroyForcibly();
+    }
   }
 }
