@@ -34,6 +34,25 @@ public final class AdminPaths {
     return ROOT + "/approvals/" + segment(id);
   }
 
+  /** The approvals a request opened. */
+  public static String approvalsOfRequest(String requestId) {
+    return ROOT + "/approvals?request_id=" + URLEncoder.encode(requestId, StandardCharsets.UTF_8);
+  }
+
+  /** Adds to a zone's approvers (POST). */
+  public static String approvers(String zone) {
+    return zone(zone) + "/approvers";
+  }
+
+  /** Every approver, or a zone's. */
+  public static String allApprovers(String zone) {
+    return ROOT + "/approvers" + (zone == null ? "" : "?zone=" + URLEncoder.encode(zone, StandardCharsets.UTF_8));
+  }
+
+  public static String approver(String zone, String name) {
+    return approvers(zone) + "/" + segment(name);
+  }
+
   public static String resources(String zone) {
     return zone(zone) + "/resources";
   }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,6 +21,32 @@ import run.caracal.cli.ExitCode;
     subcommands = {ApprovalsCommand.ListApprovals.class, ApprovalsCommand.Show.class, ApprovalsCommand.Approve.class,
         ApprovalsCommand.Deny.class})
 public final class ApprovalsCommand {
+  /** Whose token the command presents: an approver's when given, else the admin token of `$CARACAL_HOME`. */
+  static final class Credentials {
+    @Option(names = "--approver-token", paramLabel = "TOKEN",
+        description = "Act as this approver (`apv_...`, from `caracal approver add`; or set CARACAL_APPROVER_TOKEN). "
+            + "Default: the admin token of $CARACAL_HOME (break-glass).")
+    String approverToken;
+
+    AdminClient client() {
+      String token = approverToken != null ? approverToken : System.getenv().getOrDefault("CARACAL_APPROVER_TOKEN", "");
+      return token.isBlank() ? AdminClient.fromHome() : AdminClient.fromHome(token.strip());
+    }
+
+    /** Runs a call, naming the reason code when the server refused the approver. */
+    JsonNode call(Function<AdminClient, JsonNode> call) {
+      try {
+        return call.apply(client());
+      } catch (AdminClient.AdminException e) {
+        String reason = e.body().path("reason").asText("");
+        if (reason.startsWith("approver_") || reason.equals("app_credential_cannot_approve")) {
+          throw new IllegalStateException(e.getMessage() + " (" + reason + ")", e);
+        }
+        throw e;
+      }
+    }
+  }
+
   /** `caracal approvals list --zone Z [--state S]`. */
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List a zone's approvals (at most 500, newest first).")
   static final class ListApprovals implements Callable<Integer> {
@@ -29,6 +56,9 @@ public final class ApprovalsCommand {
     @Mixin
     OutputOptions output;
 
+    @Mixin
+    Credentials credentials;
+
     @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "Zone name or id.")
     String zone;
 
@@ -37,7 +67,7 @@ public final class ApprovalsCommand {
 
     @Override
     public Integer call() {
-      JsonNode approvals = AdminClient.fromHome().get(AdminPaths.approvals(zone, state));
+      JsonNode approvals = credentials.call(c -> c.get(AdminPaths.approvals(zone, state)));
       AdminOutput out = new AdminOutput(spec, output);
       if (out.isJson()) {
         out.json(approvals);
@@ -61,12 +91,15 @@ public final class ApprovalsCommand {
     @Mixin
     OutputOptions output;
 
+    @Mixin
+    Credentials credentials;
+
     @Parameters(paramLabel = "ID", description = "Approval id (apr_...).")
     String id;
 
     @Override
     public Integer call() {
-      print(spec, output, AdminClient.fromHome().get(AdminPaths.approval(id)));
+      print(spec, output, credentials.call(c -> c.get(AdminPaths.approval(id))));
       return ExitCode.OK.code();
     }
   }
@@ -85,6 +118,9 @@ public final class ApprovalsCommand {
     @Option(names = "--comment", paramLabel = "TEXT", description = "Why (kept in the ledger).")
     String comment;
 
+    @Mixin
+    Credentials credentials;
+
     abstract String verb();
 
     @Override
@@ -93,7 +129,7 @@ public final class ApprovalsCommand {
       if (comment != null) {
         body.put("comment", comment);
       }
-      print(spec, output, AdminClient.fromHome().post(AdminPaths.approval(id) + "/" + verb(), body));
+      print(spec, output, credentials.call(c -> c.post(AdminPaths.approval(id) + "/" + verb(), body)));
       return ExitCode.OK.code();
     }
   }
