@@ -19,15 +19,15 @@ import run.caracal.sts.api.RequestIds;
  */
 @ServerFilter("/admin/**")
 public final class AdminAuth {
+  /** Exactly the approval routes: no dot segments or escapes that a router could resolve to another route. */
+  private static final Pattern APPROVAL_ROUTES = Pattern.compile(
+      "/admin/v1/(approvals(/[A-Za-z0-9_-]+(/(approve|deny))?)?|zones/[A-Za-z0-9][A-Za-z0-9_.-]*/approvals)");
+
   private final AdminContext admin;
 
   public AdminAuth(AdminContext admin) {
     this.admin = admin;
   }
-
-  /** Exactly the approval routes: no dot segments or escapes that a router could resolve to another route. */
-  private static final Pattern APPROVAL_ROUTES = Pattern.compile(
-      "/admin/v1/(approvals(/[A-Za-z0-9_-]+(/(approve|deny))?)?|zones/[A-Za-z0-9][A-Za-z0-9_.-]*/approvals)");
 
   @RequestFilter
   @Nullable
