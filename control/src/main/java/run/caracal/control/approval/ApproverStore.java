@@ -25,7 +25,7 @@ import run.caracal.policy.parse.Names;
 /**
  * Approvers in the database, with their tokens: `apv_` and 32 random bytes (base64url), shown
  * once when created and stored only as their SHA-256, so a token is found by its hash. Adding and
- * removing one are ledger events (`approver.added`, `approver.removed`). Thread-safe.
+ * removing one are ledger events (`approval.approver_added`, `approval.approver_removed`). Thread-safe.
  */
 public final class ApproverStore {
   /** The prefix of approver tokens, which secret scanners and the admin API recognise. */
@@ -74,7 +74,7 @@ public final class ApproverStore {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("approver", name);
         details.put("groups", distinct);
-        audit.record("approver.added", zoneId, actor, details);
+        audit.record("approval.approver_added", zoneId, actor, details);
       });
     } catch (StoreException e) {
       if (e.isDuplicate()) {
@@ -113,7 +113,7 @@ public final class ApproverStore {
       if (jdbc.update("delete from approvers where zone_id = ? and name = ?", zoneId, name) == 0) {
         return false;
       }
-      audit.record("approver.removed", zoneId, actor, Map.of("approver", name));
+      audit.record("approval.approver_removed", zoneId, actor, Map.of("approver", name));
       return true;
     });
     if (!removed) {

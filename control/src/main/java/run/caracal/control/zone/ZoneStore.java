@@ -31,7 +31,8 @@ public final class ZoneStore {
 
   /** The URL that hears of each new pending approval in the zone, when one is set. */
   public Optional<String> approvalWebhook(String id) {
-    return jdbc.queryOne("select approval_webhook from zones where id = ?", rs -> rs.getString(1), id).filter(u -> u != null && !u.isEmpty());
+    return jdbc.queryOne("select approval_webhook from zones where id = ?", rs -> Optional.ofNullable(rs.getString(1)), id)
+        .flatMap(u -> u).filter(u -> !u.isEmpty());
   }
 
   /** Sets the zone's approval webhook, or clears it with an empty value. */

@@ -112,8 +112,8 @@ class ApproverStoreTest {
     String stored = jdbc.queryOne("select token_hash from approvers where name = ?", rs -> rs.getString(1), "alice").orElseThrow();
     assertEquals(ApproverStore.hash(issued.token()), stored);
     assertFalse(stored.contains(issued.token().substring(4)), "the token itself is never stored");
-    assertEquals(1, events("approver.added").size());
-    assertFalse(events("approver.added").get(0).contains(issued.token()), "nor recorded in the ledger");
+    assertEquals(1, events("approval.approver_added").size());
+    assertFalse(events("approval.approver_added").get(0).contains(issued.token()), "nor recorded in the ledger");
   }
 
   @ParameterizedTest
@@ -147,7 +147,7 @@ class ApproverStoreTest {
     assertEquals(Reason.APPROVER_TOKEN_INVALID, refused.reason());
     assertEquals(ControlException.Kind.NOT_FOUND,
         assertThrows(ControlException.class, () -> approvers.remove("zone_prod", "alice", "admin")).kind());
-    assertEquals(1, events("approver.removed").size());
+    assertEquals(1, events("approval.approver_removed").size());
   }
 
   @ParameterizedTest
