@@ -502,6 +502,8 @@ final class AdminVerbsIT {
     String token = added.out().lines().filter(l -> l.startsWith("token:")).map(l -> l.substring(6).strip()).findFirst().orElse("");
     Result listed = ok("approver", "list", "--zone", "apv");
     JsonNode listedJson = json(ok("approver", "list", "--json"));
+    JsonNode pendingForAlice = json(caracalWith(Map.of("CARACAL_APPROVER_TOKEN", token), "approvals", "list", "--state", "pending",
+        "--json"));
     Result byApp = caracalWith(Map.of("CARACAL_APPROVER_TOKEN", secret), "approvals", "approve", approvalId);
     Result byUnknown = caracal("approvals", "approve", approvalId, "--approver-token", "apv_not-a-real-token");
     Result approved = ok("approvals", "approve", approvalId, "--approver-token", token, "--comment", "month end");
@@ -511,6 +513,7 @@ final class AdminVerbsIT {
     assertTrue(added.err().contains("not shown again"), added::toString);
     assertTrue(listed.out().lines().anyMatch(l -> l.startsWith("alice") && l.contains("finance")), listed::toString);
     assertFalse(listed.out().contains(token) || listedJson.toString().contains(token), "the token is shown once only");
+    assertEquals(List.of(approvalId), names(pendingForAlice, "id"), "an approver's list without --zone is their zone's");
     assertEquals(1, byApp.exit(), byApp::toString);
     assertTrue(byApp.err().contains("(app_credential_cannot_approve)"), byApp::toString);
     assertEquals(1, byUnknown.exit(), byUnknown::toString);

@@ -193,10 +193,13 @@ class ApprovalApiTest {
     String id = held("5100");
 
     var listed = client.as("Bearer " + alice, "GET", "/admin/v1/zones/prod/approvals?state=pending", null);
+    var ownZone = client.as("Bearer " + alice, "GET", "/admin/v1/approvals?state=pending", null);
     var approved = client.as("Bearer " + alice, "POST", "/admin/v1/approvals/" + id + "/approve", Map.of("comment", "looks right"));
     HttpResponse<String> through = pay("5100");
 
     assertEquals(200, listed.status(), listed.raw().body());
+    assertEquals(200, ownZone.status(), ownZone.raw().body());
+    assertTrue(ownZone.raw().body().contains(id), ownZone.raw().body());
     assertEquals(200, approved.status(), approved.raw().body());
     assertEquals("approver:alice", approved.json().path("decided_by").asText());
     assertEquals(200, through.statusCode(), through.body());
@@ -235,12 +238,16 @@ class ApprovalApiTest {
     var approve = client.as("Bearer " + other, "POST", "/admin/v1/approvals/" + id + "/approve", Map.of());
     var show = client.as("Bearer " + other, "GET", "/admin/v1/approvals/" + id, null);
     var list = client.as("Bearer " + other, "GET", "/admin/v1/zones/prod/approvals", null);
+    var ownZone = client.as("Bearer " + other, "GET", "/admin/v1/approvals", null);
 
     for (var r : List.of(approve, show, list)) {
       assertEquals(403, r.status(), r.raw().body());
       assertEquals("approver_not_in_zone", r.json().path("reason").asText());
     }
     assertEquals("pending", client.admin("GET", "/admin/v1/approvals/" + id, null).json().path("state").asText());
+    assertEquals(200, ownZone.status(), ownZone.raw().body());
+    assertEquals(0, ownZone.json().size(), "an approver sees only their own zone's approvals: " + ownZone.raw().body());
+    assertTrue(client.admin("GET", "/admin/v1/approvals?state=pending", null).raw().body().contains(id), "the admin sees every zone's");
   }
 
   @Test

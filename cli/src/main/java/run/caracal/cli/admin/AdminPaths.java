@@ -25,9 +25,10 @@ public final class AdminPaths {
     return ROOT + "/apps/" + segment(id);
   }
 
-  /** A zone's approvals, optionally in one state. */
+  /** A zone's approvals (without a zone: those the caller may see), optionally in one state. */
   public static String approvals(String zone, String state) {
-    return zone(zone) + "/approvals" + (state == null ? "" : "?state=" + URLEncoder.encode(state, StandardCharsets.UTF_8));
+    return (zone == null ? ROOT : zone(zone)) + "/approvals"
+        + (state == null ? "" : "?state=" + URLEncoder.encode(state, StandardCharsets.UTF_8));
   }
 
   public static String approval(String id) {

@@ -47,8 +47,9 @@ public final class ApprovalsCommand {
     }
   }
 
-  /** `caracal approvals list --zone Z [--state S]`. */
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List a zone's approvals (at most 500, newest first).")
+  /** `caracal approvals list [--zone Z] [--state S]`. */
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "List approvals (at most 500, newest first): a zone's, the approver's zone's, or every zone's.")
   static final class ListApprovals implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -59,7 +60,8 @@ public final class ApprovalsCommand {
     @Mixin
     Credentials credentials;
 
-    @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "Zone name or id.")
+    @Option(names = "--zone", paramLabel = "ZONE",
+        description = "Zone name or id (default: the approver's zone, or every zone with the admin token).")
     String zone;
 
     @Option(names = "--state", paramLabel = "STATE", description = "Only pending, approved, denied, expired or used ones.")
@@ -77,7 +79,7 @@ public final class ApprovalsCommand {
       approvals.forEach(a -> rows.add(List.of(a.path("id").asText(), a.path("state").asText(), a.path("app_id").asText(),
           a.path("resource").asText(), summary(a.path("request")), a.path("requested_at").asText())));
       out.table(List.of("ID", "STATE", "APP", "RESOURCE", "REQUEST", "REQUESTED"), rows,
-          "no " + (state == null ? "" : state + " ") + "approvals in zone `" + zone + "`");
+          "no " + (state == null ? "" : state + " ") + "approvals" + (zone == null ? "" : " in zone `" + zone + "`"));
       return ExitCode.OK.code();
     }
   }

@@ -1,5 +1,6 @@
 package run.caracal.control.approval;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import run.caracal.control.ControlException;
@@ -59,6 +60,16 @@ public final class ApproverAccess {
   public List<Approval> list(Caller caller, String zoneId, Optional<Approval.State> state, int limit) {
     requireZone(caller, zoneId, "list approvals of");
     return approvals.list(zoneId, state, limit);
+  }
+
+  /**
+   * The approvals of the caller's zone (an approver's), or of every zone in {@code allZoneIds} (the
+   * admin's), newest first.
+   */
+  public List<Approval> listVisible(Caller caller, List<String> allZoneIds, Optional<Approval.State> state, int limit) {
+    List<String> zones = caller.approver().map(a -> List.of(a.zoneId())).orElse(allZoneIds);
+    return zones.stream().flatMap(z -> approvals.list(z, state, limit).stream())
+        .sorted(Comparator.comparing(Approval::requestedAt).reversed()).limit(limit).toList();
   }
 
   /** One approval, or the ones a request opened (by its request id). */

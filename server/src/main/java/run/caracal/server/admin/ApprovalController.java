@@ -48,20 +48,28 @@ public final class ApprovalController {
   @Get(uri = "/zones/{zone}/approvals", produces = MediaType.APPLICATION_JSON)
   public List<Map<String, Object>> approvals(HttpRequest<?> request, @PathVariable String zone, @Nullable @QueryValue String state) {
     Caller caller = caller(request);
-    Optional<Approval.State> wanted = Optional.ofNullable(state).filter(x -> !x.isBlank()).map(x -> Approval.State.fromId(x)
-        .orElseThrow(() -> new ControlException(ControlException.Kind.INVALID_REQUEST,
-            "state `" + x + "` is not pending, approved, denied, expired or used")));
-    return access.list(caller, control.zone(zone).id(), wanted, 500).stream().map(AdminViews::approval).toList();
+    return access.list(caller, control.zone(zone).id(), state(state), 500).stream().map(AdminViews::approval).toList();
   }
 
-  /** The approvals a request opened: `?request_id=` (for `caracal explain`). */
+  private static Optional<Approval.State> state(String state) {
+    return Optional.ofNullable(state).filter(x -> !x.isBlank()).map(x -> Approval.State.fromId(x)
+        .orElseThrow(() -> new ControlException(ControlException.Kind.INVALID_REQUEST,
+            "state `" + x + "` is not pending, approved, denied, expired or used")));
+  }
+
+  /**
+   * The approvals a request opened (`?request_id=`, for `caracal explain`), else those of the
+   * approver's zone, or of every zone for the admin (`?state=` narrows them).
+   */
   @Get(uri = "/approvals", produces = MediaType.APPLICATION_JSON)
-  public List<Map<String, Object>> approvalsOfRequest(HttpRequest<?> request, @Nullable @QueryValue("request_id") String requestId) {
+  public List<Map<String, Object>> approvalsOfCaller(HttpRequest<?> request, @Nullable @QueryValue("request_id") String requestId,
+      @Nullable @QueryValue String state) {
     Caller caller = caller(request);
-    if (requestId == null || requestId.isBlank()) {
-      throw new ControlException(ControlException.Kind.INVALID_REQUEST, "`request_id` is required");
+    if (requestId != null && !requestId.isBlank()) {
+      return access.ofRequest(caller, requestId).stream().map(AdminViews::approval).toList();
     }
-    return access.ofRequest(caller, requestId).stream().map(AdminViews::approval).toList();
+    List<String> zones = control.zones().stream().map(z -> z.id()).toList();
+    return access.listVisible(caller, zones, state(state), 500).stream().map(AdminViews::approval).toList();
   }
 
   @Get(uri = "/approvals/{id}", produces = MediaType.APPLICATION_JSON)
