@@ -469,7 +469,8 @@ public final class GatewayAuthorizer {
           resourceId, summary, decision.approvalTtl().orElseThrow(),
           decision.approvalReuse().filter(r -> r.id().equals(Approval.Reuse.UNTIL_EXPIRY.id())).isPresent()
               ? Approval.Reuse.UNTIL_EXPIRY : Approval.Reuse.ONCE,
-          decision.approvals().stream().flatMap(a -> a.approval().approvers().stream()).distinct().toList(), request.requestId()));
+          decision.approvals().stream().flatMap(a -> a.approval().approvers().stream()).distinct().toList(), request.requestId(),
+          decision.approvals().stream().filter(a -> !a.approval().anyApprover()).map(a -> a.approval().approvers()).toList()));
       if (approval.state() == Approval.State.DENIED) {
         return GatewayException.of(Reason.APPROVAL_DENIED, "an approver denied this request (approval " + approval.id() + ")")
             .withApproval(approval.id());
