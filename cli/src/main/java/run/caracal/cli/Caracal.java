@@ -10,6 +10,7 @@ import picocli.CommandLine;
 import run.caracal.cli.admin.AdminClient;
 import run.caracal.cli.admin.AppCommand;
 import run.caracal.cli.admin.ApprovalsCommand;
+import run.caracal.cli.admin.ApproverCommand;
 import run.caracal.cli.admin.ResourceCommand;
 import run.caracal.cli.admin.SessionCommand;
 import run.caracal.cli.admin.ZoneCommand;
@@ -34,7 +35,7 @@ import run.caracal.cli.server.UpCommand;
     mixinStandardHelpOptions = true,
     versionProvider = Caracal.Version.class,
     description = "Authority for AI agents: policies, tokens, gateway and ledger.",
-    subcommands = {PolicyCommand.class, ZoneCommand.class, AppCommand.class, ResourceCommand.class, SessionCommand.class, ApprovalsCommand.class, ExplainCommand.class, TraceCommand.class, AuditCommand.class, ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class, PurgeCommand.class, SetupCommand.class, RunCommand.class, QuickstartCommand.class, DemoUpstreamCommand.class, ConsoleCommand.class, VersionCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {PolicyCommand.class, ZoneCommand.class, AppCommand.class, ResourceCommand.class, SessionCommand.class, ApprovalsCommand.class, ApproverCommand.class, ExplainCommand.class, TraceCommand.class, AuditCommand.class, ServeCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class, PurgeCommand.class, SetupCommand.class, RunCommand.class, QuickstartCommand.class, DemoUpstreamCommand.class, ConsoleCommand.class, VersionCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Caracal {
   /** `--server URL` on any command: the admin and STS URL instead of the one found in `$CARACAL_HOME`. */
   @Option(names = "--server", paramLabel = "URL", scope = ScopeType.INHERIT,

@@ -60,6 +60,27 @@ final class AdminVerbsIT {
       spec: {policies: [docs-access]}
       """;
 
+  /** Payouts above 1000 wait for an approver of the `finance` group. */
+  private static final String APPROVAL_POLICY = """
+      apiVersion: caracal.run/v1
+      kind: Policy
+      metadata: {name: payouts}
+      spec:
+        resources: ["resource://payouts"]
+        rules:
+          - {name: pay, effect: allow, scopes: ["payouts:write"]}
+          - name: large-payouts
+            effect: require_approval
+            scopes: ["payouts:write"]
+            when: "request.query.amount != '' && int(request.query.amount) > 1000"
+            approval: {approvers: [finance]}
+      ---
+      apiVersion: caracal.run/v1
+      kind: PolicySet
+      metadata: {name: payouts}
+      spec: {policies: [payouts]}
+      """;
+
   /** One CEL error: the unknown field `nmae` on line 10, column 23. */
   private static final String BROKEN = """
       apiVersion: caracal.run/v1
@@ -459,6 +480,92 @@ final class AdminVerbsIT {
     assertEquals("caracal: session `ses_nothing` not found\n", unknown.err());
   }
 
+  // approvers
+
+  @Test
+  void approver_addApproveWithItsToken_appCredentialRefused_explainNamesTheApprover() throws Exception {
+    ok("zone", "create", "apv");
+    JsonNode app = json(ok("app", "create", "payer", "--zone", "apv", "--json"));
+    ok("resource", "create", "--zone", "apv", "--id", "resource://payouts", "--scopes", "payouts:write", "--upstream",
+        "http://127.0.0.1:9");
+    write("apv/payouts.yaml", APPROVAL_POLICY);
+    ok("policy", "push", "apv", "--zone", "apv");
+    ok("policy", "activate", "payouts", "--zone", "apv");
+    String appId = app.path("id").asText();
+    String secret = app.path("client_secret").asText();
+    HttpResponse<String> held = pay(accessToken(appId, secret), "5000");
+    assertEquals(403, held.statusCode(), held::body);
+    JsonNode refusal = JSON.readTree(held.body());
+    String approvalId = refusal.path("approval_id").asText();
+
+    Result added = ok("approver", "add", "alice", "--zone", "apv", "--group", "finance");
+    String token = added.out().lines().filter(l -> l.startsWith("token:")).map(l -> l.substring(6).strip()).findFirst().orElse("");
+    Result listed = ok("approver", "list", "--zone", "apv");
+    JsonNode listedJson = json(ok("approver", "list", "--json"));
+    JsonNode pendingForAlice = json(caracalWith(Map.of("CARACAL_APPROVER_TOKEN", token), "approvals", "list", "--state", "pending",
+        "--json"));
+    Result byApp = caracalWith(Map.of("CARACAL_APPROVER_TOKEN", secret), "approvals", "approve", approvalId);
+    Result byUnknown = caracal("approvals", "approve", approvalId, "--approver-token", "apv_not-a-real-token");
+    Result approved = ok("approvals", "approve", approvalId, "--approver-token", token, "--comment", "month end");
+    Result explained = ok("explain", refusal.path("request_id").asText());
+
+    assertTrue(token.matches("apv_[A-Za-z0-9_-]{43}"), added::toString);
+    assertTrue(added.err().contains("not shown again"), added::toString);
+    assertTrue(listed.out().lines().anyMatch(l -> l.startsWith("alice") && l.contains("finance")), listed::toString);
+    assertFalse(listed.out().contains(token) || listedJson.toString().contains(token), "the token is shown once only");
+    assertEquals(List.of(approvalId), names(pendingForAlice, "id"), "an approver's list without --zone is their zone's");
+    assertEquals(1, byApp.exit(), byApp::toString);
+    assertTrue(byApp.err().contains("(app_credential_cannot_approve)"), byApp::toString);
+    assertEquals(1, byUnknown.exit(), byUnknown::toString);
+    assertTrue(byUnknown.err().contains("(approver_token_invalid)"), byUnknown::toString);
+    assertTrue(approved.out().lines().anyMatch(l -> l.matches("decided_by:\\s+approver:alice")), approved::toString);
+    assertTrue(explained.out().contains(approvalId + " approved: approved by approver:alice at "), explained::toString);
+    assertTrue(explained.out().contains("comment \"month end\""), explained::toString);
+
+    ok("approver", "remove", "alice", "--zone", "apv");
+    Result removed = caracal("approvals", "show", approvalId, "--approver-token", token);
+    assertEquals(1, removed.exit(), removed::toString);
+    assertTrue(removed.err().contains("(approver_token_invalid)"), removed::toString);
+  }
+
+  @Test
+  void zoneUpdate_approvalWebhook_setShownAndCleared() throws Exception {
+    ok("zone", "create", "hooked");
+
+    JsonNode set = json(ok("zone", "update", "hooked", "--approval-webhook", "https://hooks.example.com/caracal", "--json"));
+    Result bad = caracal("zone", "update", "hooked", "--approval-webhook", "not a url");
+    JsonNode cleared = json(ok("zone", "update", "hooked", "--approval-webhook", "", "--json"));
+
+    assertEquals("https://hooks.example.com/caracal", set.path("approval_webhook").asText(), set::toString);
+    assertEquals(1, bad.exit(), bad::toString);
+    assertTrue(bad.err().contains("must be an http or https URL"), bad::toString);
+    assertTrue(cleared.path("approval_webhook").isNull(), cleared::toString);
+  }
+
+  private static String accessToken(String appId, String secret) throws IOException, InterruptedException {
+    String basic = Base64.getEncoder().encodeToString((appId + ":" + secret).getBytes(StandardCharsets.UTF_8));
+    HttpRequest request = HttpRequest.newBuilder(URI.create(stsUrl + "/oauth2/token"))
+        .timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Basic " + basic)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&resource=resource%3A%2F%2Fpayouts&scope=payouts%3Awrite"))
+        .build();
+    HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r::body);
+    return JSON.readTree(r.body()).path("access_token").asText();
+  }
+
+  private static HttpResponse<String> pay(String token, String amount) throws IOException, InterruptedException {
+    String gateway = JSON.readTree(Files.readString(home.resolve("server.json"))).path("gateway_url").asText("");
+    HttpRequest request = HttpRequest.newBuilder(URI.create(gateway + "/payouts?amount=" + amount))
+        .timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + token)
+        .header("X-Caracal-Resource", "resource://payouts")
+        .POST(HttpRequest.BodyPublishers.noBody())
+        .build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
   // running things
 
   private static Result ok(String... args) throws Exception {
@@ -469,6 +576,11 @@ final class AdminVerbsIT {
 
   /** Runs the CLI jar in {@code work} against the test server's home. */
   private static Result caracal(String... args) throws IOException, InterruptedException {
+    return caracalWith(Map.of(), args);
+  }
+
+  /** As {@link #caracal}, with more environment variables. */
+  private static Result caracalWith(Map<String, String> env, String... args) throws IOException, InterruptedException {
     List<String> command = CaracalProcess.cliCommand();
     command.addAll(List.of(args));
     Path out = Files.createTempFile(temp, "out", ".txt");
@@ -476,6 +588,8 @@ final class AdminVerbsIT {
     ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile())
         .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(nullFile()));
     builder.environment().put("CARACAL_HOME", home.toString());
+    builder.environment().remove("CARACAL_APPROVER_TOKEN");
+    builder.environment().putAll(env);
     Process process = builder.start();
     if (!process.waitFor(HANG_GUARD_SECONDS, TimeUnit.SECONDS)) {
       process.destroyForcibly();

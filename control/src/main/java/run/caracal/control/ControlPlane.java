@@ -1,5 +1,6 @@
 package run.caracal.control;
 
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,6 +10,9 @@ import java.util.Optional;
 import run.caracal.control.app.AppStore;
 import run.caracal.control.app.Application;
 import run.caracal.control.approval.ApprovalStore;
+import run.caracal.control.approval.ApprovalWebhook;
+import run.caracal.control.approval.ApproverAccess;
+import run.caracal.control.approval.ApproverStore;
 import run.caracal.control.audit.AdminAudit;
 import run.caracal.control.cache.ShortCache;
 import run.caracal.control.crypto.ClientSecrets;
@@ -64,6 +68,9 @@ public final class ControlPlane {
   private final DecisionPipeline pipeline;
   private final Tracing tracing;
   private final ApprovalStore approvals;
+  private final ApprovalWebhook webhook;
+  private final ApproverStore approvers;
+  private final ApproverAccess approverAccess;
 
   public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock) {
     this(jdbc, box, ledger, clock, InputMasker.DEFAULT_PATHS);
@@ -96,7 +103,11 @@ public final class ControlPlane {
     this.active = new ActivePolicies(policies);
     this.metrics.bindLedger(ledger);
     this.notifier = new ChangeNotifier(jdbc.dataSource());
-    this.approvals = new ApprovalStore(jdbc, audit, clock);
+    this.webhook = new ApprovalWebhook(zoneId -> zones.find(zoneId).flatMap(z -> zones.approvalWebhook(z.id())
+        .map(url -> new ApprovalWebhook.Target(z.name(), URI.create(url)))), ApprovalWebhook.BACKOFF);
+    this.approvals = new ApprovalStore(jdbc, audit, clock, webhook);
+    this.approvers = new ApproverStore(jdbc, audit, clock);
+    this.approverAccess = new ApproverAccess(approvers, approvals);
     this.pipeline = new DecisionPipeline(sessions, appReads(), active,
         TracedDecisionLog.wrap(new LedgerDecisionLog(ledger), tracing),
         new InputMasker(maskPaths, box.derive("caracal decision record masking v1")), clock, metrics);
@@ -105,6 +116,50 @@ public final class ControlPlane {
   /** Requests held for a person's approval. */
   public ApprovalStore approvals() {
     return approvals;
+  }
+
+  /** Named approvers and their tokens. */
+  public ApproverStore approvers() {
+    return approvers;
+  }
+
+  /** Who may read and answer approvals: the admin, or an approver of the zone in the rule's groups. */
+  public ApproverAccess approverAccess() {
+    return approverAccess;
+  }
+
+  /**
+   * Sets (or with an empty value clears) the URL that hears of each new pending approval in a
+   * zone; the ledger event names only its host.
+   */
+  public Zone setApprovalWebhook(String zoneIdOrName, Optional<String> url, String actor) {
+    Zone zone = zone(zoneIdOrName);
+    Optional<String> set = url.map(String::strip).filter(u -> !u.isEmpty());
+    set.filter(u -> !isHttpUrl(u)).ifPresent(u -> {
+      throw new ControlException(ControlException.Kind.INVALID_REQUEST, "approval webhook `" + u + "` must be an http or https URL");
+    });
+    audit.change(() -> {
+      zones.setApprovalWebhook(zone.id(), set);
+      audit.record("zone.updated", zone.id(), actor,
+          Map.of("approval_webhook", set.map(u -> "set (host " + URI.create(u).getHost() + ")").orElse("cleared")));
+    });
+    return zone;
+  }
+
+  private static boolean isHttpUrl(String url) {
+    if (!url.matches("https?://[^\\s/?#]+(/[^\\s]*)?")) {
+      return false;
+    }
+    try {
+      return URI.create(url).getHost() != null;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** The zone's approval webhook URL, when it has one. */
+  public Optional<String> approvalWebhook(String zoneIdOrName) {
+    return zones.approvalWebhook(zone(zoneIdOrName).id());
   }
 
   /** The one decision pipeline every caller of the engine goes through. */

@@ -96,6 +96,11 @@ public enum Reason {
   // a person's approval (require_approval rules)
   APPROVAL_REQUIRED(Stage.POLICY, 403, "access_denied", 403),
   APPROVAL_DENIED(Stage.POLICY, 403, "access_denied", 403),
+  // who may answer an approval at the admin API (an approver token, or the admin token)
+  APPROVER_TOKEN_INVALID(Stage.CLIENT, 401, "invalid_client", 401),
+  APP_CREDENTIAL_CANNOT_APPROVE(Stage.CLIENT, 403, "access_denied", 403),
+  APPROVER_NOT_IN_ZONE(Stage.BOUNDS, 403, "access_denied", 403),
+  APPROVER_NOT_IN_GROUP(Stage.BOUNDS, 403, "access_denied", 403),
   /** The Gateway's approval status endpoint: no approval of this id belongs to the caller (whether one exists is not said). */
   APPROVAL_UNKNOWN(Stage.ROUTING, 404, "invalid_request", 400),
   // the decision could not be made durable, or the service could not decide

@@ -36,6 +36,26 @@ final class StreamingDecisions {
       .collect(Collectors.toUnmodifiableMap(ReasonCode::id, r -> r));
   private StreamingDecisions() {}
 
+  /**
+   * Only the verdict and phase of the decision the parser is at ({@code t}, its current token),
+   * the rest skipped unread: what a replay compares a recorded decision by.
+   */
+  static Decision verdict(JsonToken t, JsonParser p) throws IOException {
+    Unusual.unless(t == JsonToken.START_OBJECT);
+    Verdict verdict = Verdict.DENY;
+    Phase phase = Phase.fromId("");
+    for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+      JsonToken v = p.nextToken();
+      switch (name) {
+        case "decision" -> verdict = Verdict.fromId(Unusual.text(v, p)).orElseThrow(() -> Unusual.INSTANCE);
+        case "phase" -> phase = Phase.fromId(Unusual.text(v, p));
+        default -> p.skipChildren();
+      }
+    }
+    return new Decision(verdict, phase, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+        new PolicySetRef("", 0, ""), 0);
+  }
+
   /** The decision the parser is at ({@code t}, its current token). */
   static Decision decision(JsonToken t, JsonParser p) throws IOException {
     Unusual.unless(t == JsonToken.START_OBJECT);

@@ -45,17 +45,17 @@ final class StreamingRecords {
   /** The record {@code text} holds, or empty when the tree reader must read it. */
   static Optional<DecisionRecord> read(String text) {
     char[] chars = text.toCharArray();
-    return read(chars, 0, chars.length);
+    return read(chars, 0, chars.length, DecisionRecordJson.Detail.FULL);
   }
 
   /**
    * The record {@code text[offset, offset + length)} holds, or empty when the tree reader must
    * read it. The characters are only read during the call.
    */
-  static Optional<DecisionRecord> read(char[] text, int offset, int length) {
+  static Optional<DecisionRecord> read(char[] text, int offset, int length, DecisionRecordJson.Detail detail) {
     try (JsonParser p = JSON.createParser(text, offset, length)) {
       Unusual.unless(p.nextToken() == JsonToken.START_OBJECT);
-      DecisionRecord r = record(p, new Chars(text, offset, offset + length));
+      DecisionRecord r = record(p, new Chars(text, offset, offset + length), detail);
       Unusual.unless(p.nextToken() == null);
       return Optional.of(r);
     } catch (IOException | RuntimeException e) {
@@ -69,10 +69,10 @@ final class StreamingRecords {
    * object): leaves the parser at the object's END_OBJECT, or empty (the parser anywhere inside
    * it) when the tree reader must read it. The bytes are only read during the call.
    */
-  static Optional<DecisionRecord> read(JsonParser p, byte[] source, int from) {
+  static Optional<DecisionRecord> read(JsonParser p, byte[] source, int from, DecisionRecordJson.Detail detail) {
     try {
       Unusual.unless(p.currentToken() == JsonToken.START_OBJECT);
-      return Optional.of(record(p, new Bytes(source, from)));
+      return Optional.of(record(p, new Bytes(source, from), detail));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
@@ -120,7 +120,7 @@ final class StreamingRecords {
     }
   }
 
-  private static DecisionRecord record(JsonParser p, Text text) throws IOException {
+  private static DecisionRecord record(JsonParser p, Text text, DecisionRecordJson.Detail detail) throws IOException {
     int version = -1;
     String requestId = "";
     String traceId = "";
@@ -151,7 +151,8 @@ final class StreamingRecords {
         case "call" -> call = call(t, p);
         case "input" -> input = input(t, p, text);
         case "masked" -> masked = strings(t, p);
-        case "decision" -> decision = Optional.of(StreamingDecisions.decision(t, p));
+        case "decision" -> decision = Optional.of(detail == DecisionRecordJson.Detail.VERDICT
+            ? StreamingDecisions.verdict(t, p) : StreamingDecisions.decision(t, p));
         case "shadow" -> shadow = Optional.of(StreamingDecisions.decision(t, p));
         case "refusal" -> refusal = Optional.of(refusal(t, p));
         default -> p.skipChildren();

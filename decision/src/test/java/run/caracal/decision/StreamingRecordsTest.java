@@ -148,10 +148,28 @@ class StreamingRecordsTest {
     String text = DecisionRecordJson.write(records().get(0));
     char[] buffer = ("xx" + text + "yy").toCharArray();
 
-    DecisionRecord streamed = StreamingRecords.read(buffer, 2, text.length()).orElseThrow();
+    DecisionRecord streamed = StreamingRecords.read(buffer, 2, text.length(), DecisionRecordJson.Detail.FULL).orElseThrow();
 
     assertEquals(byTree(text), streamed);
     assertEquals(byTree(text).input().get().json(), streamed.input().get().json());
+  }
+
+  @Test
+  void read_verdictOnly_keepsTheVerdictAndPhase_andEverythingElseOfTheRecord() throws Exception {
+    for (DecisionRecord r : records()) {
+      char[] text = DecisionRecordJson.write(r).toCharArray();
+
+      DecisionRecord full = StreamingRecords.read(text, 0, text.length, DecisionRecordJson.Detail.FULL).orElseThrow();
+      DecisionRecord light = StreamingRecords.read(text, 0, text.length, DecisionRecordJson.Detail.VERDICT).orElseThrow();
+
+      assertEquals(full.decision().map(Decision::verdict), light.decision().map(Decision::verdict));
+      assertEquals(full.decision().map(Decision::phase), light.decision().map(Decision::phase));
+      light.decision().ifPresent(d -> assertTrue(d.evaluated().isEmpty() && d.rules().isEmpty(), "the rest is not read"));
+      assertEquals(full.shadow(), light.shadow(), "a shadow decision is read whole (shadow reports name its rules)");
+      assertEquals(full.input(), light.input());
+      assertEquals(full.refusal(), light.refusal());
+      assertEquals(full.requestId(), light.requestId());
+    }
   }
 
   @Test

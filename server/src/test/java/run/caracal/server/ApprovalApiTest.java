@@ -19,11 +19,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Base64;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import run.caracal.ledger.event.AppendedEvent;
+import run.caracal.ledger.query.EventFilter;
+import run.caracal.ledger.query.PageRequest;
 import run.caracal.server.home.CaracalHome;
 
 /** A request held for approval through the real server: the Gateway's 403, the admin API's answer, the identical request once. */
@@ -42,6 +49,11 @@ class ApprovalApiTest {
             scopes: ["payouts:write"]
             when: "request.query.amount != '' && int(request.query.amount) > 1000"
             approval: {ttl: 10m, reuse: once}
+          - name: huge-payouts
+            effect: require_approval
+            scopes: ["payouts:write"]
+            when: "request.query.amount != '' && int(request.query.amount) > 1000000"
+            approval: {approvers: [treasury]}
       ---
       apiVersion: caracal.run/v1
       kind: PolicySet
@@ -55,6 +67,8 @@ class ApprovalApiTest {
   static final AtomicInteger forwarded = new AtomicInteger();
   static TestClient client;
   static String token;
+  static String appId;
+  static String secret;
   static final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
@@ -74,8 +88,8 @@ class ApprovalApiTest {
     client = new TestClient(server.stsUrl(), Files.readString(home.resolve("admin.token")).trim());
     client.admin("POST", "/admin/v1/zones", Map.of("name", "prod"));
     var app = client.admin("POST", "/admin/v1/zones/prod/apps", Map.of("name", "payer"));
-    String appId = app.json().get("id").asText();
-    String secret = app.json().get("client_secret").asText();
+    appId = app.json().get("id").asText();
+    secret = app.json().get("client_secret").asText();
     client.admin("PUT", "/admin/v1/zones/prod/resources", Map.of("id", "resource://payouts", "scopes", List.of("payouts:write"),
         "upstream", "http://127.0.0.1:" + upstream.getAddress().getPort()));
     client.admin("POST", "/admin/v1/zones/prod/policies", Map.of("files", List.of(Map.of("name", "p.yaml", "content", POLICY))));
@@ -112,8 +126,12 @@ class ApprovalApiTest {
     assertEquals("5", held.headers().firstValue("retry-after").orElseThrow());
     assertEquals(id, JSON.readTree(heldAgain.body()).path("approval_id").asText(), "identical requests share the approval");
     JsonNode pending = client.admin("GET", "/admin/v1/zones/prod/approvals?state=pending", null).json();
-    assertEquals(1, pending.size());
-    assertEquals("POST", pending.get(0).path("request").path("method").asText());
+    JsonNode mine = null;
+    for (JsonNode a : pending) {
+      mine = a.path("id").asText().equals(id) ? a : mine;
+    }
+    assertTrue(mine != null, "the approval is pending: " + pending);
+    assertEquals("POST", mine.path("request").path("method").asText());
     assertEquals(before, forwarded.get(), "nothing reached the upstream while held");
 
     JsonNode approved = client.admin("POST", "/admin/v1/approvals/" + id + "/approve", Map.of("comment", "quarterly bonus")).json();
@@ -147,5 +165,160 @@ class ApprovalApiTest {
   @Test
   void smallPayout_isNotHeld() throws Exception {
     assertEquals(200, pay("10").statusCode());
+  }
+
+  // approvers
+
+  private static String addApprover(String zone, String name, String... groups) {
+    var added = client.admin("POST", "/admin/v1/zones/" + zone + "/approvers", Map.of("name", name, "groups", List.of(groups)));
+    assertEquals(201, added.status(), added.raw().body());
+    assertEquals("no-store", added.raw().headers().firstValue("cache-control").orElse(""));
+    return added.json().path("token").asText();
+  }
+
+  private static String held(String amount) throws Exception {
+    HttpResponse<String> r = pay(amount);
+    assertEquals(403, r.statusCode(), r.body());
+    return JSON.readTree(r.body()).path("approval_id").asText();
+  }
+
+  private static List<String> ledger(String type) {
+    return server.ledger().list(EventFilter.all(), PageRequest.first(10_000)).events().stream().map(AppendedEvent::event)
+        .filter(e -> e.type().equals(type)).map(e -> e.actor() + " " + e.explanation()).toList();
+  }
+
+  @Test
+  void approverToken_approves_namedAsActorInTheApprovalAndTheLedger() throws Exception {
+    String alice = addApprover("prod", "alice", "finance");
+    String id = held("5100");
+
+    var listed = client.as("Bearer " + alice, "GET", "/admin/v1/zones/prod/approvals?state=pending", null);
+    var ownZone = client.as("Bearer " + alice, "GET", "/admin/v1/approvals?state=pending", null);
+    var approved = client.as("Bearer " + alice, "POST", "/admin/v1/approvals/" + id + "/approve", Map.of("comment", "looks right"));
+    HttpResponse<String> through = pay("5100");
+
+    assertEquals(200, listed.status(), listed.raw().body());
+    assertEquals(200, ownZone.status(), ownZone.raw().body());
+    assertTrue(ownZone.raw().body().contains(id), ownZone.raw().body());
+    assertEquals(200, approved.status(), approved.raw().body());
+    assertEquals("approver:alice", approved.json().path("decided_by").asText());
+    assertEquals(200, through.statusCode(), through.body());
+    assertTrue(ledger("approval.approved").stream().anyMatch(e -> e.startsWith("approver:alice ") && e.contains(id)
+        && e.contains("looks right")), () -> ledger("approval.approved").toString());
+    var byRequest = client.admin("GET", "/admin/v1/approvals?request_id=" + approved.json().path("request_id").asText(), null);
+    assertEquals(id, byRequest.json().path(0).path("id").asText(), byRequest.raw().body());
+    JsonNode list = client.admin("GET", "/admin/v1/approvers?zone=prod", null).json();
+    assertTrue(list.toString().contains("\"alice\""), list::toString);
+    assertTrue(!list.toString().contains(alice) && !list.toString().contains("token"), "tokens are never listed");
+  }
+
+  @Test
+  void approverOutsideTheRulesGroup_refusedApproverNotInGroup() throws Exception {
+    String fin = addApprover("prod", "fin", "finance");
+    String tre = addApprover("prod", "tre", "treasury");
+    String id = held("2000000");
+
+    var refused = client.as("Bearer " + fin, "POST", "/admin/v1/approvals/" + id + "/approve", Map.of());
+    var approved = client.as("Bearer " + tre, "POST", "/admin/v1/approvals/" + id + "/approve", Map.of());
+
+    assertEquals(403, refused.status(), refused.raw().body());
+    assertEquals("approver_not_in_group", refused.json().path("reason").asText());
+    assertEquals("forbidden", refused.json().path("error").asText());
+    assertTrue(refused.json().path("message").asText().contains("treasury"), refused.raw().body());
+    assertEquals(200, approved.status(), approved.raw().body());
+    assertEquals("approver:tre", approved.json().path("decided_by").asText());
+  }
+
+  @Test
+  void approverOfAnotherZone_refusedApproverNotInZone() throws Exception {
+    client.admin("POST", "/admin/v1/zones", Map.of("name", "elsewhere"));
+    String other = addApprover("elsewhere", "olga", "finance");
+    String id = held("5200");
+
+    var approve = client.as("Bearer " + other, "POST", "/admin/v1/approvals/" + id + "/approve", Map.of());
+    var show = client.as("Bearer " + other, "GET", "/admin/v1/approvals/" + id, null);
+    var list = client.as("Bearer " + other, "GET", "/admin/v1/zones/prod/approvals", null);
+    var ownZone = client.as("Bearer " + other, "GET", "/admin/v1/approvals", null);
+
+    for (var r : List.of(approve, show, list)) {
+      assertEquals(403, r.status(), r.raw().body());
+      assertEquals("approver_not_in_zone", r.json().path("reason").asText());
+    }
+    assertEquals("pending", client.admin("GET", "/admin/v1/approvals/" + id, null).json().path("state").asText());
+    assertEquals(200, ownZone.status(), ownZone.raw().body());
+    assertEquals(0, ownZone.json().size(), "an approver sees only their own zone's approvals: " + ownZone.raw().body());
+    assertTrue(client.admin("GET", "/admin/v1/approvals?state=pending", null).raw().body().contains(id), "the admin sees every zone's");
+  }
+
+  @Test
+  void applicationCredentials_neverApprove() throws Exception {
+    String id = held("5300");
+    String basic = "Basic " + Base64.getEncoder().encodeToString((appId + ":" + secret).getBytes(StandardCharsets.UTF_8));
+
+    for (String credential : List.of("Bearer " + secret, "Bearer " + token, basic)) {
+      var r = client.as(credential, "POST", "/admin/v1/approvals/" + id + "/approve", Map.of());
+      assertEquals(403, r.status(), r.raw().body());
+      assertEquals("app_credential_cannot_approve", r.json().path("reason").asText(), r.raw().body());
+    }
+    assertEquals("pending", client.admin("GET", "/admin/v1/approvals/" + id, null).json().path("state").asText());
+  }
+
+  @Test
+  void unknownOrRemovedApproverToken_is401_andApproverTokensOpenNothingElse() throws Exception {
+    String gone = addApprover("prod", "gone", "finance");
+    client.admin("DELETE", "/admin/v1/zones/prod/approvers/gone", null);
+    String kept = addApprover("prod", "kept", "finance");
+    String id = held("5400");
+
+    var removed = client.as("Bearer " + gone, "POST", "/admin/v1/approvals/" + id + "/approve", Map.of());
+    var unknown = client.as("Bearer apv_nobody", "GET", "/admin/v1/approvals/" + id, null);
+    var none = client.as(null, "GET", "/admin/v1/approvals/" + id, null);
+    var adminRoute = client.as("Bearer " + kept, "GET", "/admin/v1/zones", null);
+    var dotted = client.as("Bearer " + kept, "GET", "/admin/v1/approvals/../zones", null);
+    var dottedZone = client.as("Bearer " + kept, "GET", "/admin/v1/zones/./approvals", null);
+    var addByApprover = client.as("Bearer " + kept, "POST", "/admin/v1/zones/prod/approvers", Map.of("name", "x", "groups", List.of("g")));
+
+    for (var r : List.of(removed, unknown, none)) {
+      assertEquals(401, r.status(), r.raw().body());
+      assertEquals("approver_token_invalid", r.json().path("reason").asText());
+    }
+    assertEquals(401, adminRoute.status());
+    assertEquals("admin_token_invalid", adminRoute.json().path("reason").asText());
+    assertEquals(401, addByApprover.status());
+    assertEquals(401, dotted.status(), dotted.raw().body());
+    assertEquals(401, dottedZone.status(), dottedZone.raw().body());
+  }
+
+  @Test
+  void zoneApprovalWebhook_receivesEachNewApprovalWithoutTokens() throws Exception {
+    BlockingQueue<String> received = new LinkedBlockingQueue<>();
+    HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    hook.createContext("/hook", exchange -> {
+      received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    hook.start();
+    try {
+      String url = "http://127.0.0.1:" + hook.getAddress().getPort() + "/hook";
+      var bad = client.admin("PATCH", "/admin/v1/zones/prod", Map.of("approval_webhook", "ftp://nope"));
+      var set = client.admin("PATCH", "/admin/v1/zones/prod", Map.of("approval_webhook", url));
+      String id = held("5500");
+      String body = received.poll(20, TimeUnit.SECONDS);
+      var cleared = client.admin("PATCH", "/admin/v1/zones/prod", Map.of("approval_webhook", ""));
+
+      assertEquals(400, bad.status(), bad.raw().body());
+      assertEquals(url, set.json().path("approval_webhook").asText(), set.raw().body());
+      JsonNode notice = JSON.readTree(body);
+      assertEquals(id, notice.path("approval_id").asText(), body);
+      assertEquals("prod", notice.path("zone").asText());
+      assertEquals("/payouts", notice.path("summary").path("path").asText());
+      assertEquals("payouts/large-payouts", notice.path("rule").asText());
+      assertEquals("caracal approvals approve " + id, notice.path("approve").asText());
+      assertTrue(!body.contains(token) && !body.contains(secret), body);
+      assertTrue(cleared.json().path("approval_webhook").isNull(), cleared.raw().body());
+    } finally {
+      hook.stop(0);
+    }
   }
 }

@@ -32,6 +32,15 @@ final class TestClient {
     return send(b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(Json.write(body))));
   }
 
+  /** A call with any `Authorization` header (an approver's token, an app's credentials), or none when null. */
+  Response as(String authorization, String method, String path, Object body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json");
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    return send(b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(Json.write(body))));
+  }
+
   Response app(String method, String path, String clientId, String secret, String contentType, String body) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
     if (clientId != null) {

@@ -75,6 +75,29 @@ public final class AdminClient {
     }
   }
 
+  /**
+   * The same server, authenticated with another bearer token (an approver's) instead of the admin
+   * token.
+   */
+  public AdminClient withToken(String otherToken) {
+    return new AdminClient(baseUrl, otherToken);
+  }
+
+  /**
+   * The client for the server given by `--server` or `CARACAL_SERVER_URL`, else the one recorded in
+   * {@code $CARACAL_HOME}, authenticated with {@code token} (an approver's): the admin token file is
+   * not needed.
+   */
+  public static AdminClient fromHome(String token) {
+    CaracalHome home = CaracalHome.fromEnvironment();
+    Optional<String> explicit = explicitServer();
+    Optional<ProcessRecord> recorded = explicit.isPresent() ? Optional.empty() : home.processes().admin();
+    if (explicit.isEmpty() && recorded.isEmpty()) {
+      throw new UsageException("no Caracal server found in `" + home.root() + "` (give --server URL, set CARACAL_SERVER_URL, or set CARACAL_HOME)");
+    }
+    return new AdminClient(explicit.orElseGet(() -> recorded.get().adminBaseUrl()), token);
+  }
+
   /** Sets the `--server` option's URL (the root command does, before a subcommand runs); null clears it. */
   public static void serverOption(String url) {
     serverOption = url;
@@ -104,6 +127,10 @@ public final class AdminClient {
 
   public JsonNode put(String path, Object body) {
     return send("PUT", path, body);
+  }
+
+  public JsonNode patch(String path, Object body) {
+    return send("PATCH", path, body);
   }
 
   public JsonNode delete(String path) {

@@ -25,13 +25,33 @@ public final class AdminPaths {
     return ROOT + "/apps/" + segment(id);
   }
 
-  /** A zone's approvals, optionally in one state. */
+  /** A zone's approvals (without a zone: those the caller may see), optionally in one state. */
   public static String approvals(String zone, String state) {
-    return zone(zone) + "/approvals" + (state == null ? "" : "?state=" + URLEncoder.encode(state, StandardCharsets.UTF_8));
+    return (zone == null ? ROOT : zone(zone)) + "/approvals"
+        + (state == null ? "" : "?state=" + URLEncoder.encode(state, StandardCharsets.UTF_8));
   }
 
   public static String approval(String id) {
     return ROOT + "/approvals/" + segment(id);
+  }
+
+  /** The approvals a request opened. */
+  public static String approvalsOfRequest(String requestId) {
+    return ROOT + "/approvals?request_id=" + URLEncoder.encode(requestId, StandardCharsets.UTF_8);
+  }
+
+  /** Adds to a zone's approvers (POST). */
+  public static String approvers(String zone) {
+    return zone(zone) + "/approvers";
+  }
+
+  /** Every approver, or a zone's. */
+  public static String allApprovers(String zone) {
+    return ROOT + "/approvers" + (zone == null ? "" : "?zone=" + URLEncoder.encode(zone, StandardCharsets.UTF_8));
+  }
+
+  public static String approver(String zone, String name) {
+    return approvers(zone) + "/" + segment(name);
   }
 
   public static String resources(String zone) {

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,8 +21,35 @@ import run.caracal.cli.ExitCode;
     subcommands = {ApprovalsCommand.ListApprovals.class, ApprovalsCommand.Show.class, ApprovalsCommand.Approve.class,
         ApprovalsCommand.Deny.class})
 public final class ApprovalsCommand {
-  /** `caracal approvals list --zone Z [--state S]`. */
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List a zone's approvals (at most 500, newest first).")
+  /** Whose token the command presents: an approver's when given, else the admin token of `$CARACAL_HOME`. */
+  static final class Credentials {
+    @Option(names = "--approver-token", paramLabel = "TOKEN",
+        description = "Act as this approver (`apv_...`, from `caracal approver add`; or set CARACAL_APPROVER_TOKEN). "
+            + "Default: the admin token of $CARACAL_HOME (break-glass).")
+    String approverToken;
+
+    AdminClient client() {
+      String token = approverToken != null ? approverToken : System.getenv().getOrDefault("CARACAL_APPROVER_TOKEN", "");
+      return token.isBlank() ? AdminClient.fromHome() : AdminClient.fromHome(token.strip());
+    }
+
+    /** Runs a call, naming the reason code when the server refused the approver. */
+    JsonNode call(Function<AdminClient, JsonNode> call) {
+      try {
+        return call.apply(client());
+      } catch (AdminClient.AdminException e) {
+        String reason = e.body().path("reason").asText("");
+        if (reason.startsWith("approver_") || reason.equals("app_credential_cannot_approve")) {
+          throw new IllegalStateException(e.getMessage() + " (" + reason + ")", e);
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** `caracal approvals list [--zone Z] [--state S]`. */
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "List approvals (at most 500, newest first): a zone's, the approver's zone's, or every zone's.")
   static final class ListApprovals implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -29,7 +57,11 @@ public final class ApprovalsCommand {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "Zone name or id.")
+    @Mixin
+    Credentials credentials;
+
+    @Option(names = "--zone", paramLabel = "ZONE",
+        description = "Zone name or id (default: the approver's zone, or every zone with the admin token).")
     String zone;
 
     @Option(names = "--state", paramLabel = "STATE", description = "Only pending, approved, denied, expired or used ones.")
@@ -37,7 +69,7 @@ public final class ApprovalsCommand {
 
     @Override
     public Integer call() {
-      JsonNode approvals = AdminClient.fromHome().get(AdminPaths.approvals(zone, state));
+      JsonNode approvals = credentials.call(c -> c.get(AdminPaths.approvals(zone, state)));
       AdminOutput out = new AdminOutput(spec, output);
       if (out.isJson()) {
         out.json(approvals);
@@ -47,7 +79,7 @@ public final class ApprovalsCommand {
       approvals.forEach(a -> rows.add(List.of(a.path("id").asText(), a.path("state").asText(), a.path("app_id").asText(),
           a.path("resource").asText(), summary(a.path("request")), a.path("requested_at").asText())));
       out.table(List.of("ID", "STATE", "APP", "RESOURCE", "REQUEST", "REQUESTED"), rows,
-          "no " + (state == null ? "" : state + " ") + "approvals in zone `" + zone + "`");
+          "no " + (state == null ? "" : state + " ") + "approvals" + (zone == null ? "" : " in zone `" + zone + "`"));
       return ExitCode.OK.code();
     }
   }
@@ -61,12 +93,15 @@ public final class ApprovalsCommand {
     @Mixin
     OutputOptions output;
 
+    @Mixin
+    Credentials credentials;
+
     @Parameters(paramLabel = "ID", description = "Approval id (apr_...).")
     String id;
 
     @Override
     public Integer call() {
-      print(spec, output, AdminClient.fromHome().get(AdminPaths.approval(id)));
+      print(spec, output, credentials.call(c -> c.get(AdminPaths.approval(id))));
       return ExitCode.OK.code();
     }
   }
@@ -85,6 +120,9 @@ public final class ApprovalsCommand {
     @Option(names = "--comment", paramLabel = "TEXT", description = "Why (kept in the ledger).")
     String comment;
 
+    @Mixin
+    Credentials credentials;
+
     abstract String verb();
 
     @Override
@@ -93,7 +131,7 @@ public final class ApprovalsCommand {
       if (comment != null) {
         body.put("comment", comment);
       }
-      print(spec, output, AdminClient.fromHome().post(AdminPaths.approval(id) + "/" + verb(), body));
+      print(spec, output, credentials.call(c -> c.post(AdminPaths.approval(id) + "/" + verb(), body)));
       return ExitCode.OK.code();
     }
   }

@@ -2,12 +2,14 @@ package run.caracal.cli.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import run.caracal.cli.ExitCode;
@@ -15,7 +17,8 @@ import run.caracal.cli.ExitCode;
 /** `caracal zone ...`: create, list, show and delete zones through the admin API. */
 @Command(name = "zone", mixinStandardHelpOptions = true,
     description = "Manage zones (each has its own apps, resources, policies and signing keys).",
-    subcommands = {ZoneCommand.Create.class, ZoneCommand.ListZones.class, ZoneCommand.Get.class, ZoneCommand.Delete.class})
+    subcommands = {ZoneCommand.Create.class, ZoneCommand.ListZones.class, ZoneCommand.Get.class, ZoneCommand.Update.class,
+        ZoneCommand.Delete.class})
 public final class ZoneCommand {
   /** `caracal zone create NAME`. */
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a zone.")
@@ -76,6 +79,32 @@ public final class ZoneCommand {
     @Override
     public Integer call() {
       JsonNode z = AdminClient.fromHome().get(AdminPaths.zone(zone));
+      printZone(new AdminOutput(spec, output), z);
+      return ExitCode.OK.code();
+    }
+  }
+
+  /** `caracal zone update ZONE --approval-webhook URL` (an empty URL clears it). */
+  @Command(name = "update", mixinStandardHelpOptions = true, description = "Change a zone's settings.")
+  static final class Update implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OutputOptions output;
+
+    @Parameters(paramLabel = "ZONE", description = "Zone name or id.")
+    String zone;
+
+    @Option(names = "--approval-webhook", required = true, paramLabel = "URL",
+        description = "POST a JSON notice of each new pending approval to this http(s) URL; '' clears it (docs/approvals.md).")
+    String approvalWebhook;
+
+    @Override
+    public Integer call() {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("approval_webhook", approvalWebhook.isBlank() ? null : approvalWebhook);
+      JsonNode z = AdminClient.fromHome().patch(AdminPaths.zone(zone), body);
       printZone(new AdminOutput(spec, output), z);
       return ExitCode.OK.code();
     }

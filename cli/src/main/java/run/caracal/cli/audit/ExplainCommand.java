@@ -41,9 +41,11 @@ public final class ExplainCommand implements Callable<Integer> {
     RequestReport report = Explanations.report(api, requestId, found.get());
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(AuditJson.pretty(summary(report, found.get())));
+      ObjectNode summary = summary(report, found.get());
+      ExplainText.approvalOf(report, api.approvals()).ifPresent(a -> summary.set("approval", a));
+      out.println(AuditJson.pretty(summary));
     } else {
-      new ExplainText(report, api::session, api::zone).render().forEach(out::println);
+      new ExplainText(report, api::session, api::zone, api.approvals()).render().forEach(out::println);
     }
     out.flush();
     return ExitCode.OK.code();

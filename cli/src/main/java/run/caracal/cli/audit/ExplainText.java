@@ -23,6 +23,7 @@ final class ExplainText {
   private final RequestReport report;
   private final Function<String, Optional<JsonNode>> sessions;
   private final Function<String, Optional<JsonNode>> zones;
+  private final ApprovalLookup approvals;
   private final Map<String, List<String>> lines = new LinkedHashMap<>();
 
   /**
@@ -31,9 +32,32 @@ final class ExplainText {
    */
   ExplainText(RequestReport report, Function<String, Optional<JsonNode>> sessions,
       Function<String, Optional<JsonNode>> zones) {
+    this(report, sessions, zones, ApprovalLookup.NONE);
+  }
+
+  /** @param approvals the control plane's approvals: the one this request used, or the one it opened */
+  ExplainText(RequestReport report, Function<String, Optional<JsonNode>> sessions,
+      Function<String, Optional<JsonNode>> zones, ApprovalLookup approvals) {
     this.report = report;
     this.sessions = sessions;
     this.zones = zones;
+    this.approvals = approvals;
+  }
+
+  /**
+   * The approval of a request, as the admin API shows it: the one its recorded input names
+   * (`context.approval_id`: the request went through with it), else the one it opened when held.
+   */
+  static Optional<JsonNode> approvalOf(RequestReport report, ApprovalLookup approvals) {
+    if (report.decision().map(d -> d.approvals().isEmpty()).orElse(true)) {
+      return Optional.empty();
+    }
+    String used = usedApprovalId(report);
+    return used.isEmpty() ? approvals.openedBy(report.requestId()) : approvals.byId(used);
+  }
+
+  private static String usedApprovalId(RequestReport report) {
+    return report.record().flatMap(DecisionRecord::input).map(i -> i.toDecisionInput().context().getApprovalId()).orElse("");
   }
 
   /** The lines to print. */
@@ -188,8 +212,7 @@ final class ExplainText {
       return;
     }
     Decision d = decision.get();
-    String approvalId = report.record().flatMap(DecisionRecord::input)
-        .map(i -> i.toDecisionInput().context().getApprovalId()).orElse("");
+    String approvalId = usedApprovalId(report);
     List<String> lines = new ArrayList<>();
     for (RequiredApproval a : d.approvals()) {
       lines.add(ruleName(a.policy(), a.version(), a.rule()) + ": ttl " + a.approval().ttl().toString().substring(2).toLowerCase(Locale.ROOT)
@@ -198,7 +221,29 @@ final class ExplainText {
     }
     lines.add(d.allowed() ? "satisfied by approval " + (approvalId.isEmpty() ? "(id not recorded)" : approvalId)
         : "required: the request waits for a person's approval");
+    Optional<JsonNode> approval = approvalOf(report, approvals);
+    if (approval.isPresent()) {
+      lines.add(answer(approval.get()));
+    } else if (!d.allowed() && approvals != ApprovalLookup.NONE) {
+      lines.add("its approval was opened by an earlier identical request (`caracal approvals list --zone "
+          + (report.zone().isEmpty() ? "ZONE" : report.zone()) + "`)");
+    }
     put("approval", lines);
+  }
+
+  /** `apr_… used: approved by approver:alice at T ("comment")`, or what it still waits for. */
+  static String answer(JsonNode a) {
+    String id = a.path("id").asText("?");
+    String state = a.path("state").asText("?");
+    String decidedBy = a.path("decided_by").asText("");
+    if (decidedBy.isEmpty() || a.path("decided_by").isNull()) {
+      return id + " " + state + (state.equals("pending") ? ": no one has answered yet (`caracal approvals approve " + id + "`)"
+          : ": no one answered");
+    }
+    boolean denied = state.equals("denied");
+    String comment = a.path("comment").isTextual() ? ", comment \"" + a.path("comment").asText() + "\"" : "";
+    return id + " " + state + ": " + (denied ? "denied" : "approved") + " by " + decidedBy + " at " + a.path("decided_at").asText("?")
+        + comment;
   }
 
   static String ruleName(String policy, int version, String rule) {

@@ -15,7 +15,7 @@ public final class Explanations {
   /** The `caracal explain` lines of one request; empty when no ledger event has that request id. */
   public static Optional<List<String>> explain(AdminClient client, String requestId) {
     LedgerApi api = new LedgerApi(client);
-    return api.request(requestId).map(found -> new ExplainText(report(api, requestId, found), api::session, api::zone).render());
+    return api.request(requestId).map(found -> new ExplainText(report(api, requestId, found), api::session, api::zone, api.approvals()).render());
   }
 
   /** The `caracal trace` timeline of a trace or request id; empty when no ledger event has that id. */

@@ -76,6 +76,30 @@ public final class LedgerApi {
     return found(() -> client.get("/admin/v1/zones/" + AdminClient.encode(zoneId)));
   }
 
+  /** Approvals through the admin API; a failed lookup is no approval (explain still explains the rest). */
+  ApprovalLookup approvals() {
+    return new ApprovalLookup() {
+      @Override
+      public Optional<JsonNode> byId(String approvalId) {
+        return quietly(() -> client.get("/admin/v1/approvals/" + AdminClient.encode(approvalId)));
+      }
+
+      @Override
+      public Optional<JsonNode> openedBy(String requestId) {
+        return quietly(() -> client.get("/admin/v1/approvals?request_id=" + AdminClient.encode(requestId)))
+            .filter(list -> list.isArray() && list.size() > 0).map(list -> list.get(0));
+      }
+    };
+  }
+
+  private static Optional<JsonNode> quietly(Supplier<JsonNode> call) {
+    try {
+      return Optional.of(call.get());
+    } catch (AdminClient.AdminException e) {
+      return Optional.empty();
+    }
+  }
+
   private static Optional<JsonNode> found(Supplier<JsonNode> call) {
     try {
       return Optional.of(call.get());

@@ -18,6 +18,8 @@ import run.caracal.decision.DecisionRecordJson;
 final class RecordedEvent {
   /** Reads export lines; a key given twice counts with its last value, as in the tree. */
   static final JsonFactory JSON = new JsonFactory();
+  /** Replays compare verdicts: a streamed record keeps only its decision's verdict (its shadow whole). */
+  private static final DecisionRecordJson.Detail REPLAY = DecisionRecordJson.Detail.VERDICT;
 
   /** The event as a tree, or null for an export line. */
   private final JsonNode tree;
@@ -55,7 +57,8 @@ final class RecordedEvent {
 
   /**
    * The record the event holds, as {@link DecisionRecordJson#read} reads it: an export line's
-   * version-1 explanation in one streaming pass, anything else through its tree.
+   * version-1 explanation in one streaming pass (its decision read down to the verdict), anything
+   * else through its tree.
    *
    * @throws IllegalArgumentException when it holds no record this version can read
    */
@@ -78,8 +81,8 @@ final class RecordedEvent {
   private Optional<DecisionRecord> explanation() {
     try (JsonParser p = JSON.createParser(line, from, to - from)) {
       Optional<DecisionRecord> record = switch (p.nextToken()) {
-        case START_OBJECT -> DecisionRecordJson.readVersion1(p, line, from);
-        case VALUE_STRING -> DecisionRecordJson.readVersion1(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+        case START_OBJECT -> DecisionRecordJson.readVersion1(p, line, from, REPLAY);
+        case VALUE_STRING -> DecisionRecordJson.readVersion1(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(), REPLAY);
         default -> Optional.empty();
       };
       return p.nextToken() == null ? record : Optional.empty();
@@ -107,8 +110,8 @@ final class RecordedEvent {
         }
         if (name.equals("explanation")) {
           record = switch (t) {
-            case START_OBJECT -> DecisionRecordJson.readVersion1(p, line, 0);
-            case VALUE_STRING -> DecisionRecordJson.readVersion1(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+            case START_OBJECT -> DecisionRecordJson.readVersion1(p, line, 0, REPLAY);
+            case VALUE_STRING -> DecisionRecordJson.readVersion1(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(), REPLAY);
             default -> Optional.empty();
           };
           if (record.isEmpty()) {

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** The analysis and text of `caracal explain` over ledger events as the server returns them. */
@@ -225,6 +227,97 @@ class ExplainTextTest {
     assertTrue(lines.stream().anyMatch(l -> l.contains("required: the request waits for a person's approval")), lines::toString);
     assertTrue(lines.stream().anyMatch(l -> l.startsWith("decision:") && l.contains("approval_required")), lines::toString);
     assertTrue(last(lines).contains("rule `large-payouts` of policy `payouts` v2 holds this request"), lines::toString);
+  }
+
+  private static final String HELD = """
+      [{"type":"gateway.decision","decision":"deny","occurred_at":"2026-01-31T09:00:00Z","request_id":"req_a",
+        "resource":"resource://payouts-api","explanation":{"gateway":"deny","method":"POST","path":"/v1/payouts",
+          "resource":"resource://payouts-api","status":403,"reason":"approval_required",
+          "decision":{"decision":"approval_required","phase":"request",
+            "scopes":{"requested":["payouts:send"],"granted":["payouts:send"]},
+            "rules":[{"policy":"payouts","version":2,"rule":"large-payouts","effect":"require_approval","scope":"payouts:send"}],
+            "approvals":[{"policy":"payouts","version":2,"rule":"large-payouts","ttlSeconds":1800,"reuse":"once",
+              "approvers":["finance"]}],
+            "reasons":["approval_required"],"policySet":{"name":"payouts","version":4,"sha256":"ab12"},
+            "evaluated":[],"errors":[]}}}]""";
+
+  @Test
+  void explain_heldRequestLaterApproved_showsTheApprovalItOpenedWithApproverTimeAndComment() throws Exception {
+    JsonNode approval = JSON.readTree("""
+        {"id":"apr_1","state":"approved","request_id":"req_a","decided_by":"approver:alice",
+         "decided_at":"2026-01-31T09:05:00Z","comment":"quarterly bonus"}""");
+    List<String> asked = new ArrayList<>();
+
+    List<String> lines = new ExplainText(report(HELD), id -> Optional.empty(), id -> Optional.empty(),
+        lookup(Optional.empty(), requestId -> {
+          asked.add(requestId);
+          return Optional.of(approval);
+        })).render();
+
+    assertEquals(List.of("req_a"), asked);
+    assertTrue(lines.contains("             apr_1 approved: approved by approver:alice at 2026-01-31T09:05:00Z, comment \"quarterly bonus\""),
+        lines::toString);
+    assertTrue(lines.stream().anyMatch(l -> l.contains("payouts v2 rule large-payouts: ttl 30m, reuse once, approvers finance")),
+        lines::toString);
+  }
+
+  @Test
+  void explain_heldRequestStillPending_saysNoOneAnsweredAndHowToApprove() throws Exception {
+    JsonNode approval = JSON.readTree("""
+        {"id":"apr_2","state":"pending","request_id":"req_a","decided_by":null,"decided_at":null,"comment":null}""");
+
+    List<String> lines = new ExplainText(report(HELD), id -> Optional.empty(), id -> Optional.empty(),
+        lookup(Optional.empty(), requestId -> Optional.of(approval))).render();
+
+    assertTrue(lines.contains("             apr_2 pending: no one has answered yet (`caracal approvals approve apr_2`)"), lines::toString);
+  }
+
+  @Test
+  void explain_heldRepeatOfAnIdenticalRequest_pointsAtTheZonesApprovals() throws Exception {
+    List<String> lines = new ExplainText(report(HELD), id -> Optional.empty(), id -> Optional.empty(),
+        lookup(Optional.empty(), requestId -> Optional.empty())).render();
+
+    assertTrue(lines.stream().anyMatch(l -> l.contains("its approval was opened by an earlier identical request")), lines::toString);
+  }
+
+  @Test
+  void explain_requestThroughWithAnApproval_looksItUpByTheRecordedIdAndNamesTheApprover() throws Exception {
+    RequestReport report = report("""
+        [{"type":"gateway.decision","decision":"allow","occurred_at":"2026-12-05T09:10:00Z","request_id":"req_u",
+          "explanation":{"record":1,"requestId":"req_u","phase":"request","time":"2026-12-05T09:10:00Z","zone":"zone_1",
+            "app":{"id":"app_1","name":"payer","zone":"zone_1"},"session":{"id":"ses_1","root":"ses_1","depth":0,"oneShot":true,"chain":[]},
+            "resource":"resource://payouts-api","call":{"method":"POST","path":"/v1/payouts","grantType":""},
+            "input":{"request":{"phase":"request","scopes":["payouts:send"],"method":"POST","path":"/v1/payouts"},
+              "context":{"approval_id":"apr_3"},"now":"2026-12-05T09:10:00Z"},
+            "masked":[],
+            "decision":{"decision":"allow","phase":"request","scopes":{"requested":["payouts:send"],"granted":["payouts:send"]},
+              "rules":[{"policy":"payouts","version":2,"rule":"pay","effect":"allow","scope":"payouts:send"},
+                {"policy":"payouts","version":2,"rule":"large-payouts","effect":"require_approval","scope":"payouts:send"}],
+              "approvals":[{"policy":"payouts","version":2,"rule":"large-payouts","ttlSeconds":600,"reuse":"once","approvers":[]}],
+              "reasons":["allowed_by_approval"],"policySet":{"name":"prod","version":2,"sha256":"ab"},"evaluated":[],"errors":[]}}}]""");
+    JsonNode approval = JSON.readTree("""
+        {"id":"apr_3","state":"used","request_id":"req_a","decided_by":"approver:bob","decided_at":"2026-12-05T09:09:00Z",
+         "comment":null}""");
+
+    List<String> lines = new ExplainText(report, id -> Optional.empty(), id -> Optional.empty(),
+        lookup(Optional.of(approval), requestId -> Optional.empty())).render();
+
+    assertTrue(lines.stream().anyMatch(l -> l.contains("satisfied by approval apr_3")), lines::toString);
+    assertTrue(lines.contains("             apr_3 used: approved by approver:bob at 2026-12-05T09:09:00Z"), lines::toString);
+  }
+
+  private static ApprovalLookup lookup(Optional<JsonNode> byId, Function<String, Optional<JsonNode>> openedBy) {
+    return new ApprovalLookup() {
+      @Override
+      public Optional<JsonNode> byId(String approvalId) {
+        return byId.filter(a -> a.path("id").asText().equals(approvalId));
+      }
+
+      @Override
+      public Optional<JsonNode> openedBy(String requestId) {
+        return openedBy.apply(requestId);
+      }
+    };
   }
 
   @Test

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ import run.caracal.decision.InputMasker;
 import run.caracal.engine.decision.Decision;
 import run.caracal.engine.decision.DecisionInput;
 import run.caracal.engine.decision.Phase;
+import run.caracal.engine.decision.PolicySetRef;
 import run.caracal.policy.input.Principal;
 import run.caracal.policy.input.Request;
 import run.caracal.policy.input.Resource;
@@ -66,15 +68,35 @@ class RecordedEventTest {
     byte[] v1Line = v1.toString().getBytes(StandardCharsets.UTF_8);
     byte[] v2Line = v2.toString().getBytes(StandardCharsets.UTF_8);
 
-    List<DecisionRecord> read = List.of(RecordedEvent.of(v1).record(), RecordedEvent.of(v2).record(),
-        RecordedEvent.ofExportLine(v1Line).record(), RecordedEvent.ofExportLine(v2Line).record(), scanned(v1Line),
-        scanned(v2Line));
+    List<DecisionRecord> trees = List.of(RecordedEvent.of(v1).record(), RecordedEvent.of(v2).record());
+    List<DecisionRecord> streamed = List.of(RecordedEvent.ofExportLine(v1Line).record(), RecordedEvent.ofExportLine(v2Line).record(),
+        scanned(v1Line), scanned(v2Line));
 
-    for (DecisionRecord each : read) {
+    for (DecisionRecord each : trees) {
       assertEquals(r, each);
+    }
+    for (DecisionRecord each : streamed) {
+      assertEquals(verdictOnly(r), each, "a streamed record keeps its decision's verdict and phase, the rest unread");
+    }
+    for (DecisionRecord each : concat(trees, streamed)) {
       assertEquals(r.input().get().json(), each.input().get().json());
       assertEquals(r.input().get().toDecisionInput(), each.input().get().toDecisionInput());
     }
+  }
+
+  private static List<DecisionRecord> concat(List<DecisionRecord> a, List<DecisionRecord> b) {
+    List<DecisionRecord> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /** {@code r} with its decision down to what a replay compares. */
+  private static DecisionRecord verdictOnly(DecisionRecord r) {
+    Decision d = r.decision().orElseThrow();
+    Decision kept = new Decision(d.verdict(), d.phase(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+        new PolicySetRef("", 0, ""), 0);
+    return new DecisionRecord(r.version(), r.requestId(), r.traceId(), r.phase(), r.time(), r.zone(), r.app(), r.session(), r.resource(),
+        r.call(), r.input(), Optional.of(kept), r.refusal(), r.shadow());
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import run.caracal.control.ControlException;
 import run.caracal.control.audit.AdminAudit;
 import run.caracal.control.db.Ids;
@@ -27,16 +28,38 @@ public final class ApprovalStore {
   private final Jdbc jdbc;
   private final AdminAudit audit;
   private final Clock clock;
+  private final Consumer<Approval> requested;
 
   public ApprovalStore(Jdbc jdbc, AdminAudit audit, Clock clock) {
+    this(jdbc, audit, clock, a -> {});
+  }
+
+  /**
+   * @param requested told of each new pending approval after it is committed (on the caller's
+   *     thread: it must return at once, as {@link ApprovalWebhook} does)
+   */
+  public ApprovalStore(Jdbc jdbc, AdminAudit audit, Clock clock, Consumer<Approval> requested) {
     this.jdbc = jdbc;
     this.audit = audit;
     this.clock = clock;
+    this.requested = requested;
   }
 
-  /** What a held request asks for: the approval to open when none is open for its digest. */
+  /**
+   * What a held request asks for: the approval to open when none is open for its digest.
+   *
+   * @param approvers every group the holding rules name
+   * @param approverGroups the groups of each holding rule that names groups
+   */
   public record Hold(String zoneId, String digest, String appId, Optional<String> sessionId, String resource,
-      Map<String, Object> summary, Duration ttl, Approval.Reuse reuse, List<String> approvers, String requestId) {}
+      Map<String, Object> summary, Duration ttl, Approval.Reuse reuse, List<String> approvers, String requestId,
+      List<List<String>> approverGroups) {
+    /** A hold whose rules' groups are not told apart: an approver in any of {@code approvers} may answer. */
+    public Hold(String zoneId, String digest, String appId, Optional<String> sessionId, String resource, Map<String, Object> summary,
+        Duration ttl, Approval.Reuse reuse, List<String> approvers, String requestId) {
+      this(zoneId, digest, appId, sessionId, resource, summary, ttl, reuse, approvers, requestId, List.of());
+    }
+  }
 
   /**
    * The open approval of this request's digest (pending, approved, or denied), or a new pending
@@ -52,10 +75,11 @@ public final class ApprovalStore {
     try {
       audit.change(() -> {
         jdbc.update("insert into approvals (id, zone_id, digest, open_digest, state, app_id, session_id, resource, summary, ttl_seconds,"
-                + " reuse, approvers, request_id, requested_at, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                + " reuse, approvers, request_id, requested_at, expires_at, approver_groups)"
+                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             id, h.zoneId(), h.digest(), h.digest(), Approval.State.PENDING.id(), h.appId(), h.sessionId().orElse(null), h.resource(),
             Json.write(h.summary()), h.ttl().toSeconds(), h.reuse().id(), Json.write(h.approvers()), h.requestId(),
-            now.toEpochMilli(), now.plus(Approval.PENDING_FOR).toEpochMilli());
+            now.toEpochMilli(), now.plus(Approval.PENDING_FOR).toEpochMilli(), Json.write(h.approverGroups()));
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("approval_id", id);
         details.put("request_id", h.requestId());
@@ -69,7 +93,9 @@ public final class ApprovalStore {
       }
       throw e;
     }
-    return find(id).orElseThrow();
+    Approval opened = find(id).orElseThrow();
+    requested.accept(opened);
+    return opened;
   }
 
   /** The open approval of a digest, after expiring it when its time has passed. */
@@ -137,6 +163,12 @@ public final class ApprovalStore {
     return jdbc.queryOne("select * from approvals where id = ?", ApprovalStore::map, id).map(this::expireIfDue);
   }
 
+  /** The approvals the request with this id opened (at most one per zone), oldest first. */
+  public List<Approval> ofRequest(String requestId) {
+    return jdbc.query("select * from approvals where request_id = ? order by requested_at, id", ApprovalStore::map, requestId).stream()
+        .map(this::expireIfDue).toList();
+  }
+
   /** A zone's approvals, newest first, optionally in one state. */
   public List<Approval> list(String zoneId, Optional<Approval.State> state, int limit) {
     List<Approval> out = new ArrayList<>();
@@ -173,6 +205,10 @@ public final class ApprovalStore {
         rs.getString("reuse").equals("until_expiry") ? Approval.Reuse.UNTIL_EXPIRY : Approval.Reuse.ONCE,
         Json.stringList(rs.getString("approvers")), rs.getString("request_id"), Instant.ofEpochMilli(rs.getLong("requested_at")),
         Instant.ofEpochMilli(rs.getLong("expires_at")), Jdbc.optionalLong(rs, "decided_at").map(Instant::ofEpochMilli),
-        Optional.ofNullable(rs.getString("decided_by")), Optional.ofNullable(rs.getString("comment")));
+        Optional.ofNullable(rs.getString("decided_by")), Optional.ofNullable(rs.getString("comment")), groups(rs.getString("approver_groups")));
+  }
+
+  private static List<List<String>> groups(String json) {
+    return json == null || json.isBlank() ? List.of() : Json.read(json, new TypeReference<List<List<String>>>() {});
   }
 }

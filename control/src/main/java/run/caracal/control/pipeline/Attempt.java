@@ -30,16 +30,27 @@ import run.caracal.policy.input.Request;
  * @param bounds the edge's checks of the request against the live session (scopes and
  *     resources within it), run after liveness and before the engine
  * @param approvals where a request a `require_approval` rule holds finds its approval
+ * @param answer the status the edge answers a refusal with, for the record (the phase's protocol
+ *     status, {@link Answer#of(Phase)}, unless the edge says otherwise: an MCP policy refusal is a
+ *     JSON-RPC error in a 200)
  */
 public record Attempt(
     String requestId, String traceId, String clientIp, Phase phase, String zoneId, String appId, SessionRef session,
     String resourceId, Optional<ResourceBinding> binding, Call call, Request request, ScopeMatch scopeMatch, Bounds bounds,
-    Approvals approvals) {
+    Approvals approvals, Answer answer) {
+  /** An attempt answered in its phase's protocol. */
+  public Attempt(String requestId, String traceId, String clientIp, Phase phase, String zoneId, String appId, SessionRef session,
+      String resourceId, Optional<ResourceBinding> binding, Call call, Request request, ScopeMatch scopeMatch, Bounds bounds,
+      Approvals approvals) {
+    this(requestId, traceId, clientIp, phase, zoneId, appId, session, resourceId, binding, call, request, scopeMatch, bounds,
+        approvals, null);
+  }
+
   /** An attempt whose held requests stay held ({@link Approvals#NONE}). */
   public Attempt(String requestId, String traceId, String clientIp, Phase phase, String zoneId, String appId, SessionRef session,
       String resourceId, Optional<ResourceBinding> binding, Call call, Request request, ScopeMatch scopeMatch, Bounds bounds) {
     this(requestId, traceId, clientIp, phase, zoneId, appId, session, resourceId, binding, call, request, scopeMatch, bounds,
-        Approvals.NONE);
+        Approvals.NONE, null);
   }
 
   public Attempt {
@@ -55,6 +66,18 @@ public record Attempt(
     scopeMatch = Objects.requireNonNullElse(scopeMatch, ScopeMatch.ALL);
     bounds = Objects.requireNonNullElse(bounds, Bounds.NONE);
     approvals = Objects.requireNonNullElse(approvals, Approvals.NONE);
+    answer = Objects.requireNonNullElse(answer, Answer.of(phase));
+  }
+
+  /** The HTTP status an edge answers a refusal with. */
+  @FunctionalInterface
+  public interface Answer {
+    int status(Reason reason);
+
+    /** The protocol's own: the STS's OAuth status at phase `issue`, the Gateway's HTTP status at `request`. */
+    static Answer of(Phase phase) {
+      return phase == Phase.ISSUE ? Reason::oauthStatus : Reason::httpStatus;
+    }
   }
 
   /** The session a request belongs to. */

@@ -180,6 +180,14 @@ public final class DecisionPipeline {
   public CompletableFuture<Outcome> refuse(String requestId, String traceId, String clientIp, Phase phase,
       String zoneId, Optional<String> app, Optional<String> sessionId, Optional<String> tokenId, String resourceId,
       DecisionRecord.Call call, Request request, Refusal refusal) {
+    return refuse(requestId, traceId, clientIp, phase, zoneId, app, sessionId, tokenId, resourceId, call, request, refusal,
+        Attempt.Answer.of(phase));
+  }
+
+  /** {@link #refuse} answered with {@code answer}'s status rather than the phase's. */
+  public CompletableFuture<Outcome> refuse(String requestId, String traceId, String clientIp, Phase phase,
+      String zoneId, Optional<String> app, Optional<String> sessionId, Optional<String> tokenId, String resourceId,
+      DecisionRecord.Call call, Request request, Refusal refusal, Attempt.Answer answer) {
     Instant now = clock.instant();
     Optional<Application> known = app.flatMap(id -> {
       try {
@@ -194,7 +202,7 @@ public final class DecisionPipeline {
     Optional<DecisionRecord.SessionRef> session = sessionId.map(id -> new DecisionRecord.SessionRef(id, "", 0, false, List.of()));
     DecisionRecord record = new DecisionRecord(DecisionRecord.VERSION, requestId, traceId, phase, now, zoneId,
         known.map(a -> new AppRef(a.id(), a.name(), a.zoneId())), session, resourceId, call, Optional.of(masker.record(input)),
-        Optional.empty(), Optional.of(DecisionRecord.Refusal.of(refusal.reason(), status(phase, refusal.reason()))),
+        Optional.empty(), Optional.of(DecisionRecord.Refusal.of(refusal.reason(), answer.status(refusal.reason()))),
         Optional.empty());
     return durable(record, tokenId, new Outcome.Refused(record, refusal.reason(), refusal.message()), phase);
   }
@@ -211,7 +219,7 @@ public final class DecisionPipeline {
         now, attempt.zoneId(), app.map(a -> new AppRef(a.id(), a.name(), a.zoneId())), sessionRef, attempt.resourceId(),
         attempt.call(), Optional.of(masker.record(input, attempt.binding().flatMap(ResourceBinding::mcp)
             .map(ResourceBinding.Mcp::maskedPaths).orElse(List.of()))), decision,
-        Optional.ofNullable(refusal).map(r -> DecisionRecord.Refusal.of(r.reason(), status(attempt.phase(), r.reason()))), shadow);
+        Optional.ofNullable(refusal).map(r -> DecisionRecord.Refusal.of(r.reason(), attempt.answer().status(r.reason()))), shadow);
     Outcome outcome = refusal != null ? new Outcome.Refused(record, refusal.reason(), refusal.message())
         : new Outcome.Granted(record, granted, app.get(), session.get(), input);
     return durable(record, attempt.session().tokenId(), outcome, attempt.phase());
@@ -248,10 +256,6 @@ public final class DecisionPipeline {
   }
 
   /** The status the edge answers a refusal with: OAuth's at the STS, plain HTTP's at the Gateway. */
-  private static int status(Phase phase, Reason reason) {
-    return phase == Phase.ISSUE ? reason.oauthStatus() : reason.httpStatus();
-  }
-
   private static Refusal liveness(Optional<SessionStore.Checked> checked, Instant now) {
     return Liveness.check(checked, now).map(r -> new Refusal(r, Liveness.message(r))).orElse(null);
   }

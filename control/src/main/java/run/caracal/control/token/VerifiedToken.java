@@ -5,9 +5,12 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** A token whose signature, type, issuer, audience and times were checked. Immutable. */
 public record VerifiedToken(String typ, String kid, JWTClaimsSet claims) {
+  private static final Pattern SPACES = Pattern.compile("\\s+");
+
   public String subject() {
     return claims.getSubject();
   }
@@ -42,7 +45,7 @@ public record VerifiedToken(String typ, String kid, JWTClaimsSet claims) {
 
   /** Space-separated {@code scope} as a list. */
   public List<String> scopes() {
-    return stringClaim("scope").filter(s -> !s.isBlank()).map(s -> Arrays.asList(s.trim().split("\\s+"))).orElse(List.of());
+    return stringClaim("scope").filter(s -> !s.isBlank()).map(s -> Arrays.asList(SPACES.split(s.trim()))).orElse(List.of());
   }
 
   public Optional<String> stringClaim(String name) {

@@ -29,10 +29,22 @@ public final class ZoneStore {
     return jdbc.queryOne("select * from zones where id = ? or name = ?", ZoneStore::map, idOrName, idOrName);
   }
 
-  /** Deletes the zone with its signing keys, which live and die with it (one transaction). */
+  /** The URL that hears of each new pending approval in the zone, when one is set. */
+  public Optional<String> approvalWebhook(String id) {
+    return jdbc.queryOne("select approval_webhook from zones where id = ?", rs -> Optional.ofNullable(rs.getString(1)), id)
+        .flatMap(u -> u).filter(u -> !u.isEmpty());
+  }
+
+  /** Sets the zone's approval webhook, or clears it with an empty value. */
+  public void setApprovalWebhook(String id, Optional<String> url) {
+    jdbc.update("update zones set approval_webhook = ? where id = ?", url.orElse(null), id);
+  }
+
+  /** Deletes the zone with its signing keys and approvers, which live and die with it (one transaction). */
   public boolean delete(String id) {
     return jdbc.transaction(c -> {
       Jdbc.update(c, "delete from signing_keys where zone_id = ?", id);
+      Jdbc.update(c, "delete from approvers where zone_id = ?", id);
       return Jdbc.update(c, "delete from zones where id = ?", id) > 0;
     });
   }

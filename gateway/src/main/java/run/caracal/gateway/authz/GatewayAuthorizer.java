@@ -249,7 +249,7 @@ public final class GatewayAuthorizer {
       return tracing.decision(() -> pipeline.refuse(request.requestId(), request.traceId(), request.clientIp(), Phase.REQUEST,
               checked.zoneId, Optional.ofNullable(checked.appId), Optional.ofNullable(checked.sessionId),
               Optional.ofNullable(checked.jti), checked.resourceId, checked.call(), recorded.build(),
-              new Attempt.Refusal(reason, refusal.getMessage())))
+              new Attempt.Refusal(reason, refusal.getMessage()), checked::answeredStatus))
           .thenApply(outcome -> {
             throw new CompletionException(outcome instanceof Outcome.Unrecorded u ? unrecorded(u) : checked.mcpRefusal(refusal));
           });
@@ -316,6 +316,12 @@ public final class GatewayAuthorizer {
       }
       boolean refusedCall = e.status() == 403;
       return e.asJsonRpc(id, McpMessage.FORBIDDEN, refusedCall ? 200 : e.status());
+    }
+
+    /** The status a refusal for {@code reason} is answered with, for its record (see {@link #mcpRefusal}). */
+    int answeredStatus(Reason reason) {
+      GatewayException answer = mcpRefusal(GatewayException.of(reason, ""));
+      return answer.jsonRpc().map(GatewayException.JsonRpc::httpStatus).orElse(answer.status());
     }
 
     /** The RFC 9728 metadata URL of this MCP resource, on the host the client used. */
@@ -421,7 +427,7 @@ public final class GatewayAuthorizer {
       return new Attempt(request.requestId(), request.traceId(), request.clientIp(), Phase.REQUEST, zoneId, appId,
           new Attempt.SessionRef.Existing(sessionId, Optional.of(jti)), resourceId, Optional.of(binding), call(),
           req.addAllScopes(verified.scopes()).build(), declaredTool ? ScopeMatch.ALL : ScopeMatch.ANY,
-          (session, scopes) -> mcpBounds(settings, scopes), held());
+          (session, scopes) -> mcpBounds(settings, scopes), held(), this::answeredStatus);
     }
 
     /** With declared tools, a call maps to its tool's one scope, which the token must hold; an undeclared tool is refused. */
@@ -504,7 +510,8 @@ public final class GatewayAuthorizer {
           resourceId, summary, decision.approvalTtl().orElseThrow(),
           decision.approvalReuse().filter(r -> r.id().equals(Approval.Reuse.UNTIL_EXPIRY.id())).isPresent()
               ? Approval.Reuse.UNTIL_EXPIRY : Approval.Reuse.ONCE,
-          decision.approvals().stream().flatMap(a -> a.approval().approvers().stream()).distinct().toList(), request.requestId()));
+          decision.approvals().stream().flatMap(a -> a.approval().approvers().stream()).distinct().toList(), request.requestId(),
+          decision.approvals().stream().filter(a -> !a.approval().anyApprover()).map(a -> a.approval().approvers()).toList()));
       if (approval.state() == Approval.State.DENIED) {
         return GatewayException.of(Reason.APPROVAL_DENIED, "an approver denied this request (approval " + approval.id() + ")")
             .withApproval(approval.id());

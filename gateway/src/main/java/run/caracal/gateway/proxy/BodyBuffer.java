@@ -37,8 +37,18 @@ final class BodyBuffer {
 
   /** The refusal of a body past the limit: 413 `body_too_large`. */
   GatewayException tooLarge() {
+    return tooLarge(limit);
+  }
+
+  /** The refusal of a body past {@code limit} bytes: 413 `body_too_large`. */
+  static GatewayException tooLarge(long limit) {
     return new GatewayException(413, "payload_too_large", "body_too_large",
         "this resource reads bodies up to " + limit + " bytes before deciding");
+  }
+
+  /** The request without its body. */
+  GatewayRequest request() {
+    return request;
   }
 
   /** The request to decide, carrying the whole body (once its last part was added). */

@@ -48,6 +48,9 @@ import run.caracal.gateway.net.UpstreamTls;
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private enum State { IDLE, AUTHORIZING, BUFFERING, FORWARDING_BODY, AWAITING_RESPONSE, CLOSING }
 
+  /** Bodies of known length up to this size are read before the decision (see {@link #start}). */
+  static final int EARLY_BODY_BYTES = 64 * 1024;
+
   private final GatewayAuthorizer authorizer;
   private final Executor blocking;
   private final GatewaySettings settings;
@@ -142,20 +145,43 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     GatewayRequest gatewayRequest = new GatewayRequest(request.method().name(), request.uri(), ForwardedRequest.headerMap(request.headers()),
         clientIp(), exchange.requestId, exchange.traceId, Optional.empty());
     Exchange current = exchange;
-    blocking.execute(current.trace.wrap(current.traceId, () -> {
-      OptionalInt limit;
-      try {
-        limit = authorizer.bufferLimit(gatewayRequest);
-      } catch (RuntimeException e) {
-        limit = OptionalInt.empty();
-      }
-      if (limit.isPresent()) {
-        int wanted = limit.getAsInt();
-        ctx.executor().execute(() -> startBuffering(current, gatewayRequest, wanted));
-      } else {
-        authorize(current, gatewayRequest);
-      }
-    }));
+    long length = HttpUtil.getContentLength(request, -1L);
+    if (length > 0 && length <= EARLY_BODY_BYTES && !HttpUtil.is100ContinueExpected(request)) {
+      // a small body of known length is read before asking whether the decision needs it: one
+      // hand-off to a worker instead of three when it does (an MCP message, an inspected body)
+      current.readEarly = true;
+      startBuffering(current, gatewayRequest, EARLY_BODY_BYTES);
+      return;
+    }
+    blocking.execute(current.trace.wrap(current.traceId, () -> decide(current, gatewayRequest, null)));
+  }
+
+  /**
+   * On a worker: asks whether the decision needs the body, then decides, or first reads the body
+   * on the event loop. {@code read} is the request with its body when it was read early, else null.
+   */
+  private void decide(Exchange current, GatewayRequest request, GatewayRequest read) {
+    OptionalInt limit;
+    try {
+      limit = authorizer.bufferLimit(request);
+    } catch (RuntimeException e) {
+      limit = OptionalInt.empty();
+    }
+    if (limit.isEmpty()) {
+      authorize(current, request); // a body read early is forwarded once allowed
+    } else if (read == null) {
+      int wanted = limit.getAsInt();
+      ctx.executor().execute(() -> startBuffering(current, request, wanted));
+    } else if (read.body().orElseThrow().length > limit.getAsInt()) {
+      GatewayException tooLarge = BodyBuffer.tooLarge(limit.getAsInt());
+      ctx.executor().execute(() -> {
+        if (current == exchange && state == State.AUTHORIZING) {
+          fail(tooLarge);
+        }
+      });
+    } else {
+      authorize(current, read);
+    }
   }
 
   /**
@@ -211,7 +237,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       GatewayRequest withBody = ex.body.requestWithBody();
       state = State.AUTHORIZING;
       ctx.channel().config().setAutoRead(false);
-      blocking.execute(ex.trace.wrap(ex.traceId, () -> authorize(ex, withBody)));
+      if (ex.readEarly) {
+        GatewayRequest plain = ex.body.request();
+        blocking.execute(ex.trace.wrap(ex.traceId, () -> decide(ex, plain, withBody)));
+      } else {
+        blocking.execute(ex.trace.wrap(ex.traceId, () -> authorize(ex, withBody)));
+      }
     }
   }
 

@@ -29,6 +29,8 @@ final class Exchange {
   ScheduledFuture<?> revocationCheck;
   /** The body read before deciding, while it is held; null when the request is not buffered. */
   BodyBuffer body;
+  /** Whether the body was read before the Gateway knew the decision needs it (small, of known length). */
+  boolean readEarly;
   /** The MCP list answer held to be filtered; null until one arrives. */
   HeldListAnswer held;
   List<String> hidden = List.of();

@@ -59,7 +59,8 @@ final class UpstreamConnector {
           }
         });
     b.connect(a.address()).addListener((ChannelFutureListener) f -> {
-      if (!client.isCurrent(ex)) {
+      if (!client.isLive(ex)) {
+        // the client left (or the exchange ended) while the connection opened: nothing is sent
         f.channel().close();
         return;
       }

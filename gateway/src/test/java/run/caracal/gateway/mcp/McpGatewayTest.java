@@ -232,6 +232,7 @@ class McpGatewayTest {
     assertTrue(upstreamBodies.isEmpty(), "nothing reached the MCP server");
     DecisionRecord record = f.log.last();
     assertEquals(requestId, record.requestId());
+    assertEquals(200, record.refusal().orElseThrow().status(), "the record says what the client got");
     JsonNode arguments = record.input().orElseThrow().tree().path("request").path("mcp").path("arguments");
     assertEquals("/etc/passwd", arguments.path("path").asText());
     assertTrue(arguments.path("token").asText().startsWith("hmac:"), "a masked argument is fingerprinted: " + arguments);
@@ -256,6 +257,7 @@ class McpGatewayTest {
     String challenge = r.headers().firstValue("www-authenticate").orElseThrow();
     assertTrue(challenge.contains("error=\"insufficient_scope\"") && challenge.contains("scope=\"files:write\""), challenge);
     assertEquals("scope_not_in_token", JSON.readTree(r.body()).path("error").path("data").path("reason").asText());
+    assertEquals(403, f.log.last().refusal().orElseThrow().status());
   }
 
   @Test
@@ -356,5 +358,6 @@ class McpGatewayTest {
 
     assertEquals(400, r.statusCode());
     assertEquals(McpMessage.PARSE_ERROR, JSON.readTree(r.body()).path("error").path("code").asInt());
+    assertEquals(400, f.log.last().refusal().orElseThrow().status());
   }
 }

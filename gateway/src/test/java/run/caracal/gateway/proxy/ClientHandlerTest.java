@@ -115,13 +115,29 @@ class ClientHandlerTest {
   void refusedRequestWithAnUnreadBody_closesTheConnection() throws Exception {
     EmbeddedChannel ch = channel();
 
-    ch.writeInbound(raw("POST /items HTTP/1.1\r\nHost: a\r\nX-Caracal-Resource: resource://api\r\nContent-Length: 5\r\n\r\nhello"));
+    // a chunked body (no length known up front) is not read before the decision
+    ch.writeInbound(raw("POST /items HTTP/1.1\r\nHost: a\r\nX-Caracal-Resource: resource://api\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "5\r\nhello\r\n"));
     String r = response(ch);
 
     assertTrue(r.startsWith("HTTP/1.1 401"), r);
     assertTrue(r.toLowerCase().contains("connection: close"), r);
     ch.runPendingTasks();
     assertFalse(ch.isOpen(), "the body was not read: the connection cannot be reused");
+  }
+
+  @Test
+  void refusedRequestWithASmallBody_wasReadWhole_soTheConnectionServesTheNextRequest() throws Exception {
+    EmbeddedChannel ch = channel();
+
+    ch.writeInbound(raw("POST /items HTTP/1.1\r\nHost: a\r\nX-Caracal-Resource: resource://api\r\nContent-Length: 5\r\n\r\nhello"
+        + "GET /items HTTP/1.1\r\nHost: a\r\nX-Caracal-Resource: resource://api\r\n\r\n"));
+    String r = responses(ch, 2);
+
+    assertTrue(r.startsWith("HTTP/1.1 401"), r);
+    assertFalse(r.toLowerCase().contains("connection: close"), r);
+    assertEquals(2, r.split("HTTP/1.1 401", -1).length - 1, "both requests answered: " + r);
+    assertTrue(ch.isOpen());
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Patch;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.Put;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import run.caracal.control.ControlException;
 import run.caracal.control.ControlPlane;
-import run.caracal.control.approval.Approval;
 import run.caracal.control.db.Json;
 import run.caracal.control.policy.PushResult;
 import run.caracal.control.resource.ResourceBinding;
@@ -37,6 +37,7 @@ import run.caracal.sts.api.StsController;
 /**
  * The admin API (JSON, admin token required): zones, apps, resources, policy push, activation
  * and history, sessions and key rotation. Each handler turns JSON into one control-plane call.
+ * Approvals and approvers are in {@link ApprovalController}.
  */
 @Controller("/admin/v1")
 public final class AdminController {
@@ -68,7 +69,20 @@ public final class AdminController {
     Map<String, Object> out = AdminViews.zone(z);
     out.put("active_policy_set", control.policies().store().current(z.id(), false).map(AdminViews::activation).orElse(null));
     out.put("shadow_policy_set", control.policies().store().current(z.id(), true).map(AdminViews::activation).orElse(null));
+    out.put("approval_webhook", control.approvalWebhook(z.id()).orElse(null));
     return out;
+  }
+
+  /** `{"approval_webhook": URL}` sets the zone's approval webhook; an empty or null URL clears it. */
+  @Patch(uri = "/zones/{zone}", produces = MediaType.APPLICATION_JSON)
+  public Map<String, Object> updateZone(@PathVariable String zone, @Body String body) {
+    JsonNode json = json(body);
+    if (!json.has("approval_webhook")) {
+      throw new ControlException(ControlException.Kind.INVALID_REQUEST, "nothing to update: give `approval_webhook`");
+    }
+    JsonNode url = json.get("approval_webhook");
+    control.setApprovalWebhook(zone, url.isNull() ? Optional.empty() : Optional.of(url.asText()), ACTOR);
+    return zone(zone);
   }
 
   @Delete(uri = "/zones/{zone}", produces = MediaType.APPLICATION_JSON)
@@ -228,37 +242,6 @@ public final class AdminController {
 
   // sessions
 
-  // approvals of requests a require_approval rule held
-
-  @Get(uri = "/zones/{zone}/approvals", produces = MediaType.APPLICATION_JSON)
-  public List<Map<String, Object>> approvals(@PathVariable String zone, @Nullable @QueryValue String state) {
-    Optional<Approval.State> wanted = Optional.ofNullable(state).filter(x -> !x.isBlank()).map(x -> Approval.State.fromId(x)
-        .orElseThrow(() -> new ControlException(ControlException.Kind.INVALID_REQUEST,
-            "state `" + x + "` is not pending, approved, denied, expired or used")));
-    return control.approvals().list(control.zone(zone).id(), wanted, 500).stream().map(AdminViews::approval).toList();
-  }
-
-  @Get(uri = "/approvals/{id}", produces = MediaType.APPLICATION_JSON)
-  public Map<String, Object> approval(@PathVariable String id) {
-    return AdminViews.approval(control.approvals().find(id).orElseThrow(() -> ControlException.notFound("approval `" + id + "`")));
-  }
-
-  @Post(uri = "/approvals/{id}/approve", produces = MediaType.APPLICATION_JSON)
-  public Map<String, Object> approve(@PathVariable String id, @Nullable @Body String body) {
-    return AdminViews.approval(control.approvals().decide(id, true, ACTOR, comment(body)));
-  }
-
-  @Post(uri = "/approvals/{id}/deny", produces = MediaType.APPLICATION_JSON)
-  public Map<String, Object> deny(@PathVariable String id, @Nullable @Body String body) {
-    return AdminViews.approval(control.approvals().decide(id, false, ACTOR, comment(body)));
-  }
-
-  private static Optional<String> comment(String body) {
-    JsonNode json = json(body);
-    return json.hasNonNull("comment") && !json.get("comment").asText().isBlank() ? Optional.of(json.get("comment").asText())
-        : Optional.empty();
-  }
-
   @Get(uri = "/zones/{zone}/sessions", produces = MediaType.APPLICATION_JSON)
   public List<Map<String, Object>> sessions(@PathVariable String zone, @Nullable @QueryValue Boolean all) {
     Zone z = control.zone(zone);
@@ -331,7 +314,7 @@ public final class AdminController {
     return Map.of("name", i.name(), "version", i.version(), "sha256", i.sha256(), "created", i.created());
   }
 
-  private static JsonNode json(String body) {
+  static JsonNode json(String body) {
     if (body == null || body.isBlank()) {
       return Json.MAPPER.createObjectNode();
     }

@@ -3,6 +3,7 @@ package run.caracal.server.admin;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Error;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.caracal.control.ControlException;
+import run.caracal.control.approval.ApprovalAccessException;
 import run.caracal.control.db.StoreException;
 import run.caracal.decision.Reason;
 import run.caracal.policy.diag.Diagnostic;
@@ -40,6 +42,19 @@ public final class AdminErrors {
       body.put("diagnostics", diagnostics);
     }
     return HttpResponse.<Map<String, Object>>status(HttpStatus.valueOf(e.kind().status())).body(body);
+  }
+
+  /** An approval the caller may not read or answer: 401 or 403 with the approver reason code. */
+  @Error(global = true, exception = ApprovalAccessException.class)
+  public HttpResponse<Map<String, Object>> approvalAccess(HttpRequest<?> request, ApprovalAccessException e) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", e.reason().httpError());
+    body.put("reason", e.reason().id());
+    body.put("message", e.getMessage());
+    body.put("request_id", RequestIds.of(request).requestId());
+    MutableHttpResponse<Map<String, Object>> response =
+        HttpResponse.<Map<String, Object>>status(HttpStatus.valueOf(e.reason().httpStatus())).body(body);
+    return e.reason().httpStatus() == 401 ? response.header("WWW-Authenticate", "Bearer realm=\"caracal-approvals\"") : response;
   }
 
   @Error(global = true, exception = StoreException.class)

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import run.caracal.control.app.Application;
 import run.caracal.control.approval.Approval;
+import run.caracal.control.approval.Approver;
 import run.caracal.control.db.Json;
 import run.caracal.control.policy.Activation;
 import run.caracal.control.policy.PolicySetVersion;
@@ -48,11 +49,22 @@ final class AdminViews {
     out.put("ttl_seconds", a.ttl().toSeconds());
     out.put("reuse", a.reuse().id());
     out.put("approvers", a.approvers());
+    out.put("approver_groups", a.approverGroups());
     out.put("requested_at", a.requestedAt().toString());
     out.put("expires_at", a.expiresAt().toString());
     out.put("decided_at", a.decidedAt().map(Object::toString).orElse(null));
     out.put("decided_by", a.decidedBy().orElse(null));
     out.put("comment", a.comment().orElse(null));
+    return out;
+  }
+
+  static Map<String, Object> approver(Approver a, String zoneName) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", a.name());
+    out.put("zone_id", a.zoneId());
+    out.put("zone", zoneName);
+    out.put("groups", a.groups());
+    out.put("created_at", a.createdAt().toString());
     return out;
   }
 

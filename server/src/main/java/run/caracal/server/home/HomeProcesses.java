@@ -35,13 +35,14 @@ public final class HomeProcesses {
    */
   public void join(ProcessRecord process) {
     createRunDirectory();
-    home.writePrivate(home.processFile(process.pid()), process.toMap());
     Optional<ProcessRecord> named = serverFile();
     boolean replace = process.roles().contains("control") || named.isEmpty() || !named.get().alive()
         || (process.servesAdmin() && !named.get().servesAdmin());
     if (replace) {
       home.writePrivate(home.serverFile(), process.toMap());
     }
+    // the run record last: whoever sees it sees `server.json` as this process left it
+    home.writePrivate(home.processFile(process.pid()), process.toMap());
   }
 
   /**

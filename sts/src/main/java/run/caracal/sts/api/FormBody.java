@@ -7,11 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import run.caracal.decision.Reason;
 import run.caracal.sts.OAuthException;
 
 /** An `application/x-www-form-urlencoded` body, keeping repeated parameters (RFC 8707 `resource`). */
 public final class FormBody {
+  private static final Pattern SPACES = Pattern.compile("\\s+");
+
   private static final int MAX_CHARS = 64 * 1024;
   private final Map<String, List<String>> values;
 
@@ -69,6 +72,6 @@ public final class FormBody {
 
   /** Space-separated scopes. */
   public List<String> scopes() {
-    return single("scope").map(s -> s.trim().isEmpty() ? List.<String>of() : List.of(s.trim().split("\\s+"))).orElse(List.of());
+    return single("scope").map(s -> s.trim().isEmpty() ? List.<String>of() : List.of(SPACES.split(s.trim()))).orElse(List.of());
   }
 }
