@@ -2,7 +2,7 @@
 # Builds what the Python, TypeScript and Java SDK suites need and runs them against a real Caracal
 # server (the built CLI jar, started by each suite on a temporary CARACAL_HOME).
 #
-#   sdk/run-tests.sh              # all suites
+#   sdk/run-tests.sh              # all suites, in two lanes side by side (CARACAL_SDK_SERIAL=1: one by one)
 #   sdk/run-tests.sh python       # one of them
 #   sdk/run-tests.sh typescript
 #   sdk/run-tests.sh java
@@ -14,7 +14,8 @@
 set -euo pipefail
 sdk="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$sdk")"
-if [ $# -eq 0 ]; then suites=(python typescript java go); else suites=("$@"); fi
+# the default order balances the two lanes: TypeScript then Python beside Go then Java
+if [ $# -eq 0 ]; then suites=(typescript go python java); else suites=("$@"); fi
 
 jar="${CARACAL_JAR:-$root/cli/target/caracal.jar}"
 if [ ! -f "$jar" ]; then
@@ -79,15 +80,51 @@ run_java() {
   (cd "$root" && ./mvnw -q -B -f sdk/java/pom.xml verify)
 }
 
+run_suite() {
+  case "$1" in
+    python) run_python ;;
+    typescript) run_typescript ;;
+    java) run_java ;;
+    go) run_go ;;
+  esac
+}
+
 for suite in "${suites[@]}"; do
   case "$suite" in
-    python) run_python || failed+=(python) ;;
-    typescript) run_typescript || failed+=(typescript) ;;
-    java) run_java || failed+=(java) ;;
-    go) run_go || failed+=(go) ;;
+    python|typescript|java|go) ;;
     *) echo "usage: sdk/run-tests.sh [python] [typescript] [java] [go]" >&2; exit 2 ;;
   esac
 done
+
+if [ "${#suites[@]}" -eq 1 ] || [ "${CARACAL_SDK_SERIAL:-0}" = 1 ]; then
+  for suite in "${suites[@]}"; do
+    run_suite "$suite" || failed+=("$suite")
+  done
+else
+  # Two lanes side by side (each suite waits on its own servers much of the time); every suite's
+  # output is kept in a file and printed whole, in the order asked, once both lanes are done.
+  # CARACAL_SDK_SERIAL=1 runs them one after another instead.
+  logs="$(mktemp -d)"
+  trap 'rm -rf "$logs"' EXIT
+  lane() {
+    for suite in "$@"; do
+      if run_suite "$suite" >"$logs/$suite.log" 2>&1; then echo ok >"$logs/$suite.rc"; else echo failed >"$logs/$suite.rc"; fi
+    done
+  }
+  first=() second=()
+  for i in "${!suites[@]}"; do
+    if [ $((i % 2)) -eq 0 ]; then first+=("${suites[$i]}"); else second+=("${suites[$i]}"); fi
+  done
+  lane "${first[@]}" &
+  lane_one=$!
+  lane "${second[@]}" &
+  lane_two=$!
+  wait "$lane_one" "$lane_two" || true
+  for suite in "${suites[@]}"; do
+    cat "$logs/$suite.log"
+    if [ "$(cat "$logs/$suite.rc" 2>/dev/null)" != ok ]; then failed+=("$suite"); fi
+  done
+fi
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "sdk: FAILED: ${failed[*]}" >&2
