@@ -20,9 +20,16 @@ import run.caracal.policy.source.SourceFile;
 /** The admin API calls the console makes. */
 final class ConsoleApi {
   private final AdminClient client;
+  /** Who answers approvals: an approver's token when the console was given one, else the admin token. */
+  private final AdminClient approvals;
 
   ConsoleApi(AdminClient client) {
+    this(client, client);
+  }
+
+  ConsoleApi(AdminClient client, AdminClient approvals) {
     this.client = client;
+    this.approvals = approvals;
   }
 
   String baseUrl() {
@@ -102,12 +109,12 @@ final class ConsoleApi {
 
   /** The approvals of a zone waiting for an answer. */
   JsonNode pendingApprovals(String zone) {
-    return client.get(AdminPaths.approvals(zone, "pending"));
+    return approvals.get(AdminPaths.approvals(zone, "pending"));
   }
 
   /** Approves or denies a pending approval; the answer is final. */
   JsonNode answerApproval(String id, boolean approve) {
-    return client.post(AdminPaths.approval(id) + (approve ? "/approve" : "/deny"), Map.of());
+    return approvals.post(AdminPaths.approval(id) + (approve ? "/approve" : "/deny"), Map.of());
   }
 
   /** All sessions of a zone, live and ended. */

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import run.caracal.cli.ExitCode;
 import run.caracal.cli.admin.AdminClient;
@@ -22,6 +23,11 @@ public final class ConsoleCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  @Option(names = "--approver-token", paramLabel = "TOKEN",
+      description = "Answer approvals (view 9) as this approver (`apv_...`, from `caracal approver add`; or set "
+          + "CARACAL_APPROVER_TOKEN), so the ledger names them. Default: the admin token of $CARACAL_HOME (break-glass).")
+  String approverToken;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     String term = System.getenv("TERM");
@@ -30,7 +36,9 @@ public final class ConsoleCommand implements Callable<Integer> {
           + "without one use `caracal status`, `caracal audit list`, `caracal explain ID` or `caracal zone list`");
       return ExitCode.USAGE.code();
     }
-    ConsoleApi api = new ConsoleApi(AdminClient.fromHome());
+    String approver = approverToken != null ? approverToken : System.getenv().getOrDefault("CARACAL_APPROVER_TOKEN", "");
+    AdminClient admin = AdminClient.fromHome();
+    ConsoleApi api = new ConsoleApi(admin, approver.isBlank() ? admin : admin.withToken(approver.strip()));
     DefaultTerminalFactory factory = new DefaultTerminalFactory().setForceTextTerminal(true);
     try (Screen screen = new TerminalScreen(factory.createTerminal())) {
       screen.startScreen();

@@ -414,7 +414,7 @@ final class ConsoleScreen {
 
   // changes, each behind a y/n question
 
-  /** y or n on a pending approval: asks again (y/n), then answers it with the console's admin credentials. */
+  /** y or n on a pending approval: asks again (y/n), then answers it as the console's approver (else the admin). */
   private void askAnswer(boolean approve) {
     if (view != View.APPROVALS || panel.isPresent()) {
       return;
@@ -428,7 +428,9 @@ final class ConsoleScreen {
     confirm = Optional.of(new Confirm((approve ? "approve " : "deny ") + id + ": " + ConsoleText.approvalSummary(approvals, id) + "?", () -> {
       JsonNode answered = api.answerApproval(id, approve);
       load(View.APPROVALS);
-      return id + " is " + answered.path("state").asText() + (approve ? ": the identical request goes through" : "");
+      String by = answered.path("decided_by").asText("");
+      return id + " is " + answered.path("state").asText() + (by.isEmpty() ? "" : " by " + by)
+          + (approve ? ": the identical request goes through" : "");
     }));
   }
 
