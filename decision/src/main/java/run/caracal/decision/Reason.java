@@ -98,6 +98,7 @@ public enum Reason {
   APPROVAL_DENIED(Stage.POLICY, 403, "access_denied", 403),
   // who may answer an approval at the admin API (an approver token, or the admin token)
   APPROVER_TOKEN_INVALID(Stage.CLIENT, 401, "invalid_client", 401),
+  APPROVER_TOKEN_EXPIRED(Stage.CLIENT, 401, "invalid_client", 401),
   APP_CREDENTIAL_CANNOT_APPROVE(Stage.CLIENT, 403, "access_denied", 403),
   APPROVER_NOT_IN_ZONE(Stage.BOUNDS, 403, "access_denied", 403),
   APPROVER_NOT_IN_GROUP(Stage.BOUNDS, 403, "access_denied", 403),

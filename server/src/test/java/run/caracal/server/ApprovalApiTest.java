@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -261,6 +262,27 @@ class ApprovalApiTest {
       assertEquals("app_credential_cannot_approve", r.json().path("reason").asText(), r.raw().body());
     }
     assertEquals("pending", client.admin("GET", "/admin/v1/approvals/" + id, null).json().path("state").asText());
+  }
+
+  @Test
+  void approverTokenPastItsValidity_is401ApproverTokenExpired() throws Exception {
+    var added = client.admin("POST", "/admin/v1/zones/prod/approvers",
+        Map.of("name", "brief", "groups", List.of("finance"), "valid_for_seconds", 1));
+    assertEquals(201, added.status(), added.raw().body());
+    Instant expires = Instant.parse(added.json().path("expires_at").asText());
+    assertEquals(Instant.parse(added.json().path("created_at").asText()).plusSeconds(1), expires);
+    var tooLong = client.admin("POST", "/admin/v1/zones/prod/approvers",
+        Map.of("name", "forever", "groups", List.of("finance"), "valid_for_seconds", 400L * 86_400));
+    String id = held("5500");
+    while (Instant.now().isBefore(expires.plusMillis(50))) {
+      Thread.sleep(50);
+    }
+
+    var r = client.as("Bearer " + added.json().path("token").asText(), "POST", "/admin/v1/approvals/" + id + "/approve", Map.of());
+
+    assertEquals(400, tooLong.status(), tooLong.raw().body());
+    assertEquals(401, r.status(), r.raw().body());
+    assertEquals("approver_token_expired", r.json().path("reason").asText());
   }
 
   @Test

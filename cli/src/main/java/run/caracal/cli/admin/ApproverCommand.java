@@ -1,6 +1,7 @@
 package run.caracal.cli.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import run.caracal.cli.ExitCode;
+import run.caracal.cli.UsageException;
+import run.caracal.cli.audit.Since;
 
 /**
  * `caracal approver ...`: the named people who answer approvals, each with a token shown once (on
@@ -42,11 +45,18 @@ public final class ApproverCommand {
         description = "An approver group (the names a rule's `approvers:` lists); repeatable.")
     List<String> groups = new ArrayList<>();
 
+    @Option(names = "--valid-for", defaultValue = "90d", paramLabel = "DURATION",
+        description = "How long the token works: 30m, 12h, 30d... up to 366d (default: ${DEFAULT-VALUE}).")
+    String validFor;
+
     @Override
     public Integer call() {
+      Duration valid = Since.duration(validFor)
+          .orElseThrow(() -> new UsageException("--valid-for `" + validFor + "` is not a duration (30m, 12h, 30d)"));
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("name", name);
       body.put("groups", groups);
+      body.put("valid_for_seconds", valid.toSeconds());
       JsonNode approver = AdminClient.fromHome().post(AdminPaths.approvers(zone), body);
       AdminOutput out = new AdminOutput(spec, output);
       if (out.isJson()) {
@@ -81,8 +91,8 @@ public final class ApproverCommand {
       }
       List<List<String>> rows = new ArrayList<>();
       approvers.forEach(a -> rows.add(List.of(a.path("name").asText(), a.path("zone").asText(), AdminOutput.text(a.get("groups")),
-          a.path("created_at").asText())));
-      out.table(List.of("NAME", "ZONE", "GROUPS", "CREATED"), rows,
+          a.path("created_at").asText(), a.path("expires_at").asText())));
+      out.table(List.of("NAME", "ZONE", "GROUPS", "CREATED", "EXPIRES"), rows,
           zone == null ? "no approvers (add one with `caracal approver add NAME --zone Z --group G`)" : "no approvers in zone `" + zone + "`");
       return ExitCode.OK.code();
     }

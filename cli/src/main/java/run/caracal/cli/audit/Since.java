@@ -7,6 +7,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import run.caracal.cli.UsageException;
@@ -17,23 +18,36 @@ public final class Since {
 
   private Since() {}
 
-  public static Instant parse(String value, Instant now) {
+  /** A duration written `90s`, `15m`, `2h`, `7d` or `PT30M`; empty when {@code value} is not one. */
+  public static Optional<Duration> duration(String value) {
     String v = value.trim();
     Matcher m = SHORT.matcher(v.toLowerCase(Locale.ROOT));
     if (m.matches()) {
       long n = Long.parseLong(m.group(1));
-      Duration d = switch (m.group(2)) {
+      return Optional.of(switch (m.group(2)) {
         case "s" -> Duration.ofSeconds(n);
         case "m" -> Duration.ofMinutes(n);
         case "h" -> Duration.ofHours(n);
         default -> Duration.ofDays(n);
-      };
-      return now.minus(d);
+      });
+    }
+    if (v.toUpperCase(Locale.ROOT).startsWith("P")) {
+      try {
+        return Optional.of(Duration.parse(v.toUpperCase(Locale.ROOT)));
+      } catch (DateTimeParseException e) {
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
+  }
+
+  public static Instant parse(String value, Instant now) {
+    String v = value.trim();
+    Optional<Duration> d = duration(v);
+    if (d.isPresent()) {
+      return now.minus(d.get());
     }
     try {
-      if (v.toUpperCase(Locale.ROOT).startsWith("P")) {
-        return now.minus(Duration.parse(v.toUpperCase(Locale.ROOT)));
-      }
       if (v.length() == 10) {
         return LocalDate.parse(v).atStartOfDay().toInstant(ZoneOffset.UTC);
       }

@@ -5,9 +5,10 @@ import java.util.List;
 
 /**
  * A named person who answers approvals in one zone, a member of approver groups (the names a
- * require_approval rule's `approvers:` lists). Their token is never part of this record.
+ * require_approval rule's `approvers:` lists). Their token is never part of this record; it works
+ * until {@code expiresAt}.
  */
-public record Approver(String id, String zoneId, String name, List<String> groups, Instant createdAt) {
+public record Approver(String id, String zoneId, String name, List<String> groups, Instant createdAt, Instant expiresAt) {
   public Approver {
     groups = List.copyOf(groups);
   }

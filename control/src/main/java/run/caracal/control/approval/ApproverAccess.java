@@ -36,8 +36,8 @@ public final class ApproverAccess {
    * The approver an `Authorization` header that is not the admin token presents.
    *
    * @throws ApprovalAccessException {@code app_credential_cannot_approve} for HTTP Basic, a client
-   *     secret or a JWT (an STS token); {@code approver_token_invalid} for anything else that is not
-   *     a current approver's token
+   *     secret or a JWT (an STS token); {@code approver_token_expired} for an approver's token past
+   *     its time; {@code approver_token_invalid} for anything else that is not a current approver's token
    */
   public Caller approver(String authorization) {
     String header = authorization == null ? "" : authorization.strip();
@@ -52,8 +52,13 @@ public final class ApproverAccess {
       throw new ApprovalAccessException(Reason.APPROVER_TOKEN_INVALID,
           "no approver token: send `Authorization: Bearer apv_...` (or the admin token)");
     }
-    return approvers.byToken(token).map(Caller::of).orElseThrow(() -> new ApprovalAccessException(Reason.APPROVER_TOKEN_INVALID,
+    Approver approver = approvers.byToken(token).orElseThrow(() -> new ApprovalAccessException(Reason.APPROVER_TOKEN_INVALID,
         "the approver token is not valid (unknown, or its approver was removed)"));
+    if (approvers.expired(approver)) {
+      throw new ApprovalAccessException(Reason.APPROVER_TOKEN_EXPIRED, "the token of approver `" + approver.name() + "` expired at "
+          + approver.expiresAt() + "; the admin adds them again (`caracal approver remove` then `add`) for a new one");
+    }
+    return Caller.of(approver);
   }
 
   /** A zone's approvals, newest first. */

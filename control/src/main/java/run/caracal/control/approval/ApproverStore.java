@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -45,12 +46,27 @@ public final class ApproverStore {
   /** A new approver with the only copy of their token. */
   public record Issued(Approver approver, String token) {}
 
-  /**
-   * Adds an approver to a zone.
-   *
-   * @throws ControlException a malformed name or group, no group, or a name the zone already has
-   */
+  /** How long an approver's token works unless the admin says otherwise. */
+  public static final Duration DEFAULT_VALIDITY = Duration.ofDays(90);
+  /** The longest an approver's token may work: a person's standing is checked at least yearly. */
+  public static final Duration MAX_VALIDITY = Duration.ofDays(366);
+
+  /** {@link #add(String, String, List, Duration, String)} with a token valid {@link #DEFAULT_VALIDITY}. */
   public Issued add(String zoneId, String name, List<String> groups, String actor) {
+    return add(zoneId, name, groups, DEFAULT_VALIDITY, actor);
+  }
+
+  /**
+   * Adds an approver to a zone, their token valid for {@code validFor}.
+   *
+   * @throws ControlException a malformed name or group, no group, a validity outside 1 s to
+   *     {@link #MAX_VALIDITY}, or a name the zone already has
+   */
+  public Issued add(String zoneId, String name, List<String> groups, Duration validFor, String actor) {
+    if (validFor.compareTo(Duration.ofSeconds(1)) < 0 || validFor.compareTo(MAX_VALIDITY) > 0) {
+      throw new ControlException(ControlException.Kind.INVALID_REQUEST,
+          "an approver's token is valid from 1 second to " + MAX_VALIDITY.toDays() + " days");
+    }
     if (name == null || !Names.NAME.matcher(name).matches()) {
       throw new ControlException(ControlException.Kind.INVALID_REQUEST,
           "approver name `" + name + "` must be lowercase letters, digits, `-`, `_` or `.`");
@@ -65,15 +81,19 @@ public final class ApproverStore {
             "approver group `" + g + "` must be lowercase letters, digits, `-`, `_` or `.`");
       }
     }
-    Approver approver = new Approver(Ids.newId("apv"), zoneId, name, distinct, clock.instant());
+    Instant now = clock.instant();
+    Approver approver = new Approver(Ids.newId("apv"), zoneId, name, distinct, now, now.plus(validFor));
     String token = newToken();
     try {
       audit.change(() -> {
-        jdbc.update("insert into approvers (id, zone_id, name, groups_json, token_hash, created_at) values (?, ?, ?, ?, ?, ?)",
-            approver.id(), zoneId, name, Json.write(distinct), hash(token), approver.createdAt().toEpochMilli());
+        jdbc.update("insert into approvers (id, zone_id, name, groups_json, token_hash, created_at, expires_at)"
+                + " values (?, ?, ?, ?, ?, ?, ?)",
+            approver.id(), zoneId, name, Json.write(distinct), hash(token), approver.createdAt().toEpochMilli(),
+            approver.expiresAt().toEpochMilli());
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("approver", name);
         details.put("groups", distinct);
+        details.put("expires_at", approver.expiresAt().toString());
         audit.record("approval.approver_added", zoneId, actor, details);
       });
     } catch (StoreException e) {
@@ -95,7 +115,12 @@ public final class ApproverStore {
     return jdbc.queryOne("select * from approvers where zone_id = ? and name = ?", ApproverStore::map, zoneId, name);
   }
 
-  /** The approver this token belongs to; empty for a token no approver (or a removed one) holds. */
+  /** Whether {@code approver}'s token no longer works. */
+  public boolean expired(Approver approver) {
+    return !clock.instant().isBefore(approver.expiresAt());
+  }
+
+  /** The approver this token belongs to (expired or not); empty for a token no approver (or a removed one) holds. */
   public Optional<Approver> byToken(String token) {
     if (token == null || !token.startsWith(TOKEN_PREFIX)) {
       return Optional.empty();
@@ -138,6 +163,6 @@ public final class ApproverStore {
 
   private static Approver map(ResultSet rs) throws SQLException {
     return new Approver(rs.getString("id"), rs.getString("zone_id"), rs.getString("name"), Json.stringList(rs.getString("groups_json")),
-        Instant.ofEpochMilli(rs.getLong("created_at")));
+        Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("expires_at")));
   }
 }

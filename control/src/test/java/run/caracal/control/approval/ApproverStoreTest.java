@@ -152,6 +152,29 @@ class ApproverStoreTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgresql"})
+  void token_worksUntilItsValidityEnds_thenIsExpired(String database) throws Exception {
+    open(database);
+    ApproverStore.Issued issued = approvers.add("zone_prod", "alice", List.of("finance"), Duration.ofHours(12), "admin");
+    String standard = approvers.add("zone_prod", "bob", List.of("finance"), "admin").token();
+
+    assertEquals(clock.instant().plus(Duration.ofHours(12)), issued.approver().expiresAt());
+    assertEquals(issued.approver().expiresAt(), approvers.byToken(issued.token()).orElseThrow().expiresAt(), "stored");
+    assertEquals("approver:alice", access.approver("Bearer " + issued.token()).actor());
+    clock.advance(Duration.ofHours(12));
+    ApprovalAccessException expired = assertThrows(ApprovalAccessException.class, () -> access.approver("Bearer " + issued.token()));
+    assertEquals(Reason.APPROVER_TOKEN_EXPIRED, expired.reason());
+    assertEquals("approver:bob", access.approver("Bearer " + standard).actor(), "the default is 90 days");
+    clock.advance(ApproverStore.DEFAULT_VALIDITY);
+    assertEquals(Reason.APPROVER_TOKEN_EXPIRED,
+        assertThrows(ApprovalAccessException.class, () -> access.approver("Bearer " + standard)).reason());
+    for (Duration outside : List.of(Duration.ZERO, ApproverStore.MAX_VALIDITY.plusSeconds(1))) {
+      assertEquals(ControlException.Kind.INVALID_REQUEST, assertThrows(ControlException.class,
+          () -> approvers.add("zone_prod", "carol", List.of("finance"), outside, "admin")).kind());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
   void decide_approverInTheRulesGroup_recordsTheApproverAsActor(String database) throws Exception {
     open(database);
     String token = approvers.add("zone_prod", "alice", List.of("finance"), "admin").token();

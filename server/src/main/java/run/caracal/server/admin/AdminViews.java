@@ -65,6 +65,7 @@ final class AdminViews {
     out.put("zone", zoneName);
     out.put("groups", a.groups());
     out.put("created_at", a.createdAt().toString());
+    out.put("expires_at", a.expiresAt().toString());
     return out;
   }
 

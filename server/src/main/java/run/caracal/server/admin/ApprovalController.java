@@ -12,6 +12,7 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -89,13 +90,16 @@ public final class ApprovalController {
 
   // approvers (admin token only)
 
-  /** `{"name", "groups": [...]}`: a new approver and their token, shown this once. */
+  /** `{"name", "groups": [...], "valid_for_seconds"?}`: a new approver and their token, shown this once. */
   @Post(uri = "/zones/{zone}/approvers", produces = MediaType.APPLICATION_JSON)
   public HttpResponse<Map<String, Object>> addApprover(@PathVariable String zone, @Body String body) {
     JsonNode json = AdminController.json(body);
     List<String> groups = new ArrayList<>();
     json.path("groups").forEach(g -> groups.add(g.asText()));
-    ApproverStore.Issued issued = control.approvers().add(control.zone(zone).id(), json.path("name").asText(""), groups, ACTOR);
+    Duration validFor = json.hasNonNull("valid_for_seconds") ? Duration.ofSeconds(json.path("valid_for_seconds").asLong(0))
+        : ApproverStore.DEFAULT_VALIDITY;
+    ApproverStore.Issued issued = control.approvers().add(control.zone(zone).id(), json.path("name").asText(""), groups, validFor,
+        ACTOR);
     Map<String, Object> out = AdminViews.approver(issued.approver(), control.zone(zone).name());
     out.put("token", issued.token());
     return HttpResponse.created(out).header("Cache-Control", "no-store");
