@@ -537,6 +537,9 @@ final class AdminVerbsIT {
     JsonNode cleared = json(ok("zone", "update", "hooked", "--approval-webhook", "", "--json"));
 
     assertEquals("https://hooks.example.com/caracal", set.path("approval_webhook").asText(), set::toString);
+    assertTrue(set.path("approval_webhook_secret").asText().startsWith("whsec_"), set::toString);
+    JsonNode again = json(ok("zone", "update", "hooked", "--approval-webhook", "https://hooks.example.com/caracal", "--json"));
+    assertEquals(set.path("approval_webhook_secret"), again.path("approval_webhook_secret"), "the same URL, the same secret");
     assertEquals(1, bad.exit(), bad::toString);
     assertTrue(bad.err().contains("must be an http or https URL"), bad::toString);
     assertTrue(cleared.path("approval_webhook").isNull(), cleared::toString);

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,6 +68,7 @@ public final class ControlPlane {
   private final ShortCache<String, AppStore.Credentials> credentials = ShortCache.oneSecond();
   private final DecisionPipeline pipeline;
   private final Tracing tracing;
+  private final SecretBox box;
   private final ApprovalStore approvals;
   private final ApprovalWebhook webhook;
   private final ApproverStore approvers;
@@ -91,6 +93,7 @@ public final class ControlPlane {
    */
   public ControlPlane(Jdbc jdbc, SecretBox box, Ledger ledger, Clock clock, List<String> maskPaths, Tracing tracing) {
     this.tracing = tracing;
+    this.box = box;
     ControlSchema.migrate(jdbc.dataSource());
     this.clock = clock;
     this.audit = new AdminAudit(ledger, jdbc);
@@ -104,7 +107,7 @@ public final class ControlPlane {
     this.metrics.bindLedger(ledger);
     this.notifier = new ChangeNotifier(jdbc.dataSource());
     this.webhook = new ApprovalWebhook(zoneId -> zones.find(zoneId).flatMap(z -> zones.approvalWebhook(z.id())
-        .map(url -> new ApprovalWebhook.Target(z.name(), URI.create(url)))), ApprovalWebhook.BACKOFF);
+        .map(url -> new ApprovalWebhook.Target(z.name(), URI.create(url), webhookSecret(box, z.id(), url)))), ApprovalWebhook.BACKOFF);
     this.approvals = new ApprovalStore(jdbc, audit, clock, webhook);
     this.approvers = new ApproverStore(jdbc, audit, clock);
     this.approverAccess = new ApproverAccess(approvers, approvals);
@@ -160,6 +163,20 @@ public final class ControlPlane {
   /** The zone's approval webhook URL, when it has one. */
   public Optional<String> approvalWebhook(String zoneIdOrName) {
     return zones.approvalWebhook(zone(zoneIdOrName).id());
+  }
+
+  /**
+   * The secret that signs the zone's webhook notices, when it has a webhook: derived from the
+   * master key, the zone and the URL (never stored; setting another URL gives another secret).
+   */
+  public Optional<String> approvalWebhookSecret(String zoneIdOrName) {
+    Zone zone = zone(zoneIdOrName);
+    return zones.approvalWebhook(zone.id()).map(url -> webhookSecret(box, zone.id(), url));
+  }
+
+  private static String webhookSecret(SecretBox box, String zoneId, String url) {
+    return "whsec_" + Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(box.derive("caracal/approval-webhook/v1\u0000" + zoneId + "\u0000" + url));
   }
 
   /** The one decision pipeline every caller of the engine goes through. */

@@ -1,6 +1,7 @@
 package run.caracal.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import run.caracal.control.approval.ApprovalWebhook;
 import run.caracal.ledger.event.AppendedEvent;
 import run.caracal.ledger.query.EventFilter;
 import run.caracal.ledger.query.PageRequest;
@@ -314,8 +316,10 @@ class ApprovalApiTest {
   @Test
   void zoneApprovalWebhook_receivesEachNewApprovalWithoutTokens() throws Exception {
     BlockingQueue<String> received = new LinkedBlockingQueue<>();
+    BlockingQueue<String> signatures = new LinkedBlockingQueue<>();
     HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     hook.createContext("/hook", exchange -> {
+      signatures.add(String.valueOf(exchange.getRequestHeaders().getFirst("Caracal-Signature")));
       received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       exchange.sendResponseHeaders(200, -1);
       exchange.close();
@@ -338,7 +342,14 @@ class ApprovalApiTest {
       assertEquals("payouts/large-payouts", notice.path("rule").asText());
       assertEquals("caracal approvals approve " + id, notice.path("approve").asText());
       assertTrue(!body.contains(token) && !body.contains(secret), body);
+      String hookSecret = set.json().path("approval_webhook_secret").asText();
+      assertTrue(hookSecret.startsWith("whsec_"), set.raw().body());
+      String signature = signatures.poll(1, TimeUnit.SECONDS);
+      long t = Long.parseLong(signature.substring(2, signature.indexOf(',')));
+      assertEquals(ApprovalWebhook.signature(hookSecret, t, body), signature, "signed with the secret the admin was given");
+      assertFalse(client.admin("GET", "/admin/v1/zones/prod", null).raw().body().contains(hookSecret), "shown only when set");
       assertTrue(cleared.json().path("approval_webhook").isNull(), cleared.raw().body());
+      assertTrue(cleared.json().path("approval_webhook_secret").isMissingNode(), cleared.raw().body());
     } finally {
       hook.stop(0);
     }

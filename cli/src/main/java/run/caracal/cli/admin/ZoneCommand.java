@@ -105,7 +105,12 @@ public final class ZoneCommand {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("approval_webhook", approvalWebhook.isBlank() ? null : approvalWebhook);
       JsonNode z = AdminClient.fromHome().patch(AdminPaths.zone(zone), body);
-      printZone(new AdminOutput(spec, output), z);
+      AdminOutput out = new AdminOutput(spec, output);
+      printZone(out, z);
+      if (!out.isJson() && z.hasNonNull("approval_webhook_secret")) {
+        out.note("the receiver checks each notice's Caracal-Signature with approval_webhook_secret (docs/approvals.md); "
+            + "setting the same URL again shows the same secret, another URL gives another");
+      }
       return ExitCode.OK.code();
     }
   }

@@ -1,5 +1,11 @@
 package run.caracal.control.approval;
 
+import javax.crypto.spec.SecretKeySpec;
+import javax.crypto.Mac;
+import java.util.HexFormat;
+import java.time.Instant;
+import java.security.GeneralSecurityException;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,7 +31,8 @@ import run.caracal.control.db.Json;
  * (`{"type": "approval.requested", "approval_id", "zone", "app", "resource", "summary", "rule",
  * "reason", "requested_at", "expires_at", "approve", "deny"}`) with what was asked (method, path,
  * scopes, MCP method and tool) and never a token, secret, body, argument or header. Delivered off
- * the request path on a small executor; a connection error or a 5xx answer is retried after each
+ * the request path on a small executor, signed with the zone's webhook secret
+ * ({@value #SIGNATURE_HEADER}, see {@link #signature}); a connection error or a 5xx answer is retried after each
  * delay of {@link #BACKOFF} (six attempts in all), a 4xx is not. Retries live in memory only: a
  * restart forgets them. Every failure is logged with the approval id. Thread-safe.
  */
@@ -35,8 +42,11 @@ public final class ApprovalWebhook implements Consumer<Approval>, AutoCloseable 
       Duration.ofSeconds(8), Duration.ofSeconds(16));
   private static final Logger LOG = LoggerFactory.getLogger(ApprovalWebhook.class);
 
-  /** Where a zone's notices go: its name and its webhook URL. */
-  public record Target(String zoneName, URI url) {}
+  /** The header that signs a notice: {@code t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">}. */
+  public static final String SIGNATURE_HEADER = "Caracal-Signature";
+
+  /** Where a zone's notices go: its name, its webhook URL and the secret that signs them. */
+  public record Target(String zoneName, URI url, String secret) {}
 
   private final Function<String, Optional<Target>> targets;
   private final List<Duration> backoff;
@@ -86,6 +96,7 @@ public final class ApprovalWebhook implements Consumer<Approval>, AutoCloseable 
     try {
       HttpResponse<Void> r = http.send(HttpRequest.newBuilder(target.url()).timeout(Duration.ofSeconds(10))
           .header("Content-Type", "application/json").header("User-Agent", "caracal-approval-webhook")
+          .header(SIGNATURE_HEADER, signature(target.secret(), Instant.now().getEpochSecond(), payload))
           .POST(HttpRequest.BodyPublishers.ofString(payload)).build(), HttpResponse.BodyHandlers.discarding());
       if (r.statusCode() < 300) {
         LOG.info("approval webhook delivered approval_id={} host={} status={} attempt={}", approvalId, target.url().getHost(),
@@ -116,6 +127,23 @@ public final class ApprovalWebhook implements Consumer<Approval>, AutoCloseable 
       executor.schedule(() -> attempt(target, payload, approvalId, attempt + 1), delay.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       LOG.warn("approval webhook retry dropped: the server is stopping approval_id={}", approvalId);
+    }
+  }
+
+  /**
+   * The signature of {@code payload} sent at {@code unixSeconds}: {@code t=<unixSeconds>,v1=<hex>},
+   * the hex being HMAC-SHA256 with {@code secret} of {@code "<unixSeconds>.<payload>"} (a receiver
+   * recomputes it and refuses old timestamps, so a notice can be neither forged nor replayed later).
+   * Each attempt is signed anew.
+   */
+  public static String signature(String secret, long unixSeconds, String payload) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      byte[] sig = mac.doFinal((unixSeconds + "." + payload).getBytes(StandardCharsets.UTF_8));
+      return "t=" + unixSeconds + ",v1=" + HexFormat.of().formatHex(sig);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("hmac-sha256 unavailable", e);
     }
   }
 

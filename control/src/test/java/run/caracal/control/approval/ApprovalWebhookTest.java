@@ -40,6 +40,7 @@ class ApprovalWebhookTest {
   @TempDir Path keys;
   private HttpServer receiver;
   private final BlockingQueue<String> bodies = new LinkedBlockingQueue<>();
+  private final BlockingQueue<String> signatures = new LinkedBlockingQueue<>();
   private final AtomicInteger attempts = new AtomicInteger();
   private volatile int failFirst;
   private volatile int failStatus = 503;
@@ -55,13 +56,14 @@ class ApprovalWebhookTest {
       int status = n <= failFirst ? failStatus : 204;
       if (status == 204) {
         bodies.add(body);
+        signatures.add(String.valueOf(exchange.getRequestHeaders().getFirst(ApprovalWebhook.SIGNATURE_HEADER)));
       }
       exchange.sendResponseHeaders(status, -1);
       exchange.close();
     });
     receiver.start();
     URI url = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
-    webhook = new ApprovalWebhook(zone -> zone.equals("zone_prod") ? Optional.of(new ApprovalWebhook.Target("prod", url))
+    webhook = new ApprovalWebhook(zone -> zone.equals("zone_prod") ? Optional.of(new ApprovalWebhook.Target("prod", url, "whsec_test"))
         : Optional.empty(), FAST);
   }
 
@@ -104,9 +106,14 @@ class ApprovalWebhookTest {
     assertEquals("caracal approvals approve apr_1", json.path("approve").asText());
     assertEquals("caracal approvals deny apr_1", json.path("deny").asText());
     assertEquals("2030-01-02T00:00:00Z", json.path("expires_at").asText());
-    for (String secret : List.of("SECRETISH", "api_key", "ceo@example.com", "arguments", "Bearer", "ses_1", "digest")) {
+    for (String secret : List.of("SECRETISH", "api_key", "ceo@example.com", "arguments", "Bearer", "ses_1", "digest", "whsec_")) {
       assertFalse(body.contains(secret), () -> "`" + secret + "` in " + body);
     }
+    String signature = signatures.poll(1, TimeUnit.SECONDS);
+    long t = Long.parseLong(signature.substring(2, signature.indexOf(',')));
+    assertTrue(Math.abs(t - Instant.now().getEpochSecond()) < 60, signature);
+    assertEquals(ApprovalWebhook.signature("whsec_test", t, body), signature, "HMAC-SHA256 of `t.body` with the zone's secret");
+    assertFalse(signature.equals(ApprovalWebhook.signature("whsec_other", t, body)));
   }
 
   @Test

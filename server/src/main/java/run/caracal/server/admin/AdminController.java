@@ -73,7 +73,10 @@ public final class AdminController {
     return out;
   }
 
-  /** `{"approval_webhook": URL}` sets the zone's approval webhook; an empty or null URL clears it. */
+  /**
+   * `{"approval_webhook": URL}` sets the zone's approval webhook, answering with the secret that
+   * signs its notices; an empty or null URL clears it.
+   */
   @Patch(uri = "/zones/{zone}", produces = MediaType.APPLICATION_JSON)
   public Map<String, Object> updateZone(@PathVariable String zone, @Body String body) {
     JsonNode json = json(body);
@@ -82,7 +85,10 @@ public final class AdminController {
     }
     JsonNode url = json.get("approval_webhook");
     control.setApprovalWebhook(zone, url.isNull() ? Optional.empty() : Optional.of(url.asText()), ACTOR);
-    return zone(zone);
+    Map<String, Object> out = zone(zone);
+    // the secret that signs the notices (Caracal-Signature), for the receiver to check them
+    control.approvalWebhookSecret(zone).ifPresent(secret -> out.put("approval_webhook_secret", secret));
+    return out;
   }
 
   @Delete(uri = "/zones/{zone}", produces = MediaType.APPLICATION_JSON)
