@@ -1,22 +1,17 @@
 package run.caracal.control.approval;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import run.caracal.control.ControlException;
 import run.caracal.control.audit.AdminAudit;
+import run.caracal.control.crypto.ClientSecrets;
 import run.caracal.control.db.Ids;
 import run.caracal.control.db.Jdbc;
 import run.caracal.control.db.Json;
@@ -25,13 +20,13 @@ import run.caracal.policy.parse.Names;
 
 /**
  * Approvers in the database, with their tokens: `apv_` and 32 random bytes (base64url), shown
- * once when created and stored only as their SHA-256, so a token is found by its hash. Adding and
+ * once when created and stored only as their SHA-256 ({@link ClientSecrets}, as application
+ * secrets), so a token is found by its hash. Adding and
  * removing one are ledger events (`approval.approver_added`, `approval.approver_removed`). Thread-safe.
  */
 public final class ApproverStore {
   /** The prefix of approver tokens, which secret scanners and the admin API recognise. */
   public static final String TOKEN_PREFIX = "apv_";
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Jdbc jdbc;
   private final AdminAudit audit;
@@ -83,12 +78,12 @@ public final class ApproverStore {
     }
     Instant now = clock.instant();
     Approver approver = new Approver(Ids.newId("apv"), zoneId, name, distinct, now, now.plus(validFor));
-    String token = newToken();
+    String token = ClientSecrets.generate(TOKEN_PREFIX);
     try {
       audit.change(() -> {
         jdbc.update("insert into approvers (id, zone_id, name, groups_json, token_hash, created_at, expires_at)"
                 + " values (?, ?, ?, ?, ?, ?, ?)",
-            approver.id(), zoneId, name, Json.write(distinct), hash(token), approver.createdAt().toEpochMilli(),
+            approver.id(), zoneId, name, Json.write(distinct), ClientSecrets.hash(token), approver.createdAt().toEpochMilli(),
             approver.expiresAt().toEpochMilli());
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("approver", name);
@@ -125,7 +120,7 @@ public final class ApproverStore {
     if (token == null || !token.startsWith(TOKEN_PREFIX)) {
       return Optional.empty();
     }
-    return jdbc.queryOne("select * from approvers where token_hash = ?", ApproverStore::map, hash(token));
+    return jdbc.queryOne("select * from approvers where token_hash = ?", ApproverStore::map, ClientSecrets.hash(token));
   }
 
   /**
@@ -143,21 +138,6 @@ public final class ApproverStore {
     });
     if (!removed) {
       throw ControlException.notFound("approver `" + name + "`");
-    }
-  }
-
-  static String newToken() {
-    byte[] bytes = new byte[32];
-    RANDOM.nextBytes(bytes);
-    return TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-  }
-
-  /** The stored form of a token: `sha256:` and the hex SHA-256 of its UTF-8 bytes. */
-  public static String hash(String token) {
-    try {
-      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("sha-256 is not available", e);
     }
   }
 

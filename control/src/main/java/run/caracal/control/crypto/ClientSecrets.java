@@ -19,11 +19,17 @@ public final class ClientSecrets {
   private ClientSecrets() {}
 
   public static String generate() {
-    byte[] bytes = new byte[32];
-    RANDOM.nextBytes(bytes);
-    return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    return generate(PREFIX);
   }
 
+  /** 256 random bits, base64url, after {@code prefix}: any shown-once credential stored as its {@link #hash}. */
+  public static String generate(String prefix) {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** The stored form of a secret: `sha256:` and the hex SHA-256 of its UTF-8 bytes. */
   public static String hash(String secret) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");

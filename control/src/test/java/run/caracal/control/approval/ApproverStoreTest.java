@@ -26,6 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.postgresql.ds.PGSimpleDataSource;
 import run.caracal.control.ControlException;
 import run.caracal.control.audit.AdminAudit;
+import run.caracal.control.crypto.ClientSecrets;
 import run.caracal.control.db.ControlSchema;
 import run.caracal.control.db.Jdbc;
 import run.caracal.control.keys.TestDatabase;
@@ -110,7 +111,7 @@ class ApproverStoreTest {
     assertEquals(Optional.empty(), approvers.byToken(issued.token() + "x"));
     assertEquals(Optional.empty(), approvers.byToken("cs_" + issued.token().substring(4)));
     String stored = jdbc.queryOne("select token_hash from approvers where name = ?", rs -> rs.getString(1), "alice").orElseThrow();
-    assertEquals(ApproverStore.hash(issued.token()), stored);
+    assertEquals(ClientSecrets.hash(issued.token()), stored);
     assertFalse(stored.contains(issued.token().substring(4)), "the token itself is never stored");
     assertEquals(1, events("approval.approver_added").size());
     assertFalse(events("approval.approver_added").get(0).contains(issued.token()), "nor recorded in the ledger");
