@@ -367,7 +367,7 @@ public final class ControlPlane {
     if (spec.scopes().isEmpty() || spec.scopes().stream().anyMatch(s -> !Names.SCOPE.matcher(s).matches() || s.equals("*"))) {
       throw new ControlException(ControlException.Kind.INVALID_REQUEST, "a resource needs concrete scopes without spaces");
     }
-    spec.upstream().filter(u -> !u.matches("https?://[^\\s/?#]+(/[^\\s]*)?")).ifPresent(u -> {
+    spec.upstream().filter(u -> !isHttpUrl(u)).ifPresent(u -> {
       throw new ControlException(ControlException.Kind.INVALID_REQUEST, "upstream `" + u + "` must be an http or https URL");
     });
     for (ResourceBinding.Operation op : spec.operations()) {
