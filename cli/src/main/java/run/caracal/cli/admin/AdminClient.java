@@ -84,6 +84,15 @@ public final class AdminClient {
   }
 
   /**
+   * The approver token a command acts with: {@code option} (`--approver-token`) when given, else
+   * `CARACAL_APPROVER_TOKEN`; empty when neither is set (the command then uses the admin token).
+   */
+  public static Optional<String> approverToken(String option) {
+    String token = option != null ? option : System.getenv().getOrDefault("CARACAL_APPROVER_TOKEN", "");
+    return token.isBlank() ? Optional.empty() : Optional.of(token.strip());
+  }
+
+  /**
    * The client for the server given by `--server` or `CARACAL_SERVER_URL`, else the one recorded in
    * {@code $CARACAL_HOME}, authenticated with {@code token} (an approver's): the admin token file is
    * not needed.

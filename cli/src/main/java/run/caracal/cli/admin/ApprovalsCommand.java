@@ -29,8 +29,7 @@ public final class ApprovalsCommand {
     String approverToken;
 
     AdminClient client() {
-      String token = approverToken != null ? approverToken : System.getenv().getOrDefault("CARACAL_APPROVER_TOKEN", "");
-      return token.isBlank() ? AdminClient.fromHome() : AdminClient.fromHome(token.strip());
+      return AdminClient.approverToken(approverToken).map(AdminClient::fromHome).orElseGet(AdminClient::fromHome);
     }
 
     /** Runs a call, naming the reason code when the server refused the approver. */

@@ -36,9 +36,8 @@ public final class ConsoleCommand implements Callable<Integer> {
           + "without one use `caracal status`, `caracal audit list`, `caracal explain ID` or `caracal zone list`");
       return ExitCode.USAGE.code();
     }
-    String approver = approverToken != null ? approverToken : System.getenv().getOrDefault("CARACAL_APPROVER_TOKEN", "");
     AdminClient admin = AdminClient.fromHome();
-    ConsoleApi api = new ConsoleApi(admin, approver.isBlank() ? admin : admin.withToken(approver.strip()));
+    ConsoleApi api = new ConsoleApi(admin, AdminClient.approverToken(approverToken).map(admin::withToken).orElse(admin));
     DefaultTerminalFactory factory = new DefaultTerminalFactory().setForceTextTerminal(true);
     try (Screen screen = new TerminalScreen(factory.createTerminal())) {
       screen.startScreen();
