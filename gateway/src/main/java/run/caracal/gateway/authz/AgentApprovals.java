@@ -1,7 +1,6 @@
 package run.caracal.gateway.authz;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -54,19 +53,13 @@ final class AgentApprovals {
    *     `approval_unknown` for an approval that is not the caller's (or does not exist)
    */
   Map<String, Object> status(Optional<ApprovalStore> store, String authorization, String id) throws GatewayException {
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      throw GatewayException.of(Reason.TOKEN_MISSING, "Authorization: Bearer <token> is required");
-    }
     VerifiedToken token;
     try {
-      token = verifier.verifyAnyAudience(authorization.substring(7).trim(), "at+jwt");
+      token = verifier.verifyAnyAudience(GatewayAuthorizer.bearer(authorization), "at+jwt");
     } catch (TokenRejected e) {
-      throw GatewayException.of(Reason.fromId(e.reason()).orElse(Reason.TOKEN_MALFORMED), e.getMessage());
+      throw GatewayAuthorizer.rejected(e);
     }
-    Optional<Duration> wait = limiter.tryAcquire(token.zone() + "/" + token.clientId());
-    if (wait.isPresent()) {
-      throw GatewayException.tooManyRequests(Math.max(1, (long) Math.ceil(wait.get().toMillis() / 1000.0)));
-    }
+    GatewayAuthorizer.throttle(limiter, token.zone(), token.clientId());
     Optional<SessionStore.Checked> checked = sessions.findChecked(token.sessionId(), token.jti());
     Optional<Reason> dead = Liveness.check(checked, clock.instant());
     if (dead.isPresent()) {

@@ -259,6 +259,27 @@ public final class GatewayAuthorizer {
     }
   }
 
+  /** The token of a `Bearer` authorization; 401 `token_missing` without one. */
+  static String bearer(String authorization) throws GatewayException {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw GatewayException.of(Reason.TOKEN_MISSING, "Authorization: Bearer <token> is required");
+    }
+    return authorization.substring(7).trim();
+  }
+
+  /** A token the verifier refused, as the Gateway answers it (401 with the verifier's reason). */
+  static GatewayException rejected(TokenRejected e) {
+    return GatewayException.of(Reason.fromId(e.reason()).orElse(Reason.TOKEN_MALFORMED), e.getMessage());
+  }
+
+  /** 429 `rate_limited` with the seconds to wait once the app is past its rate in the zone. */
+  static void throttle(RateLimiter limiter, String zoneId, String clientId) throws GatewayException {
+    Optional<Duration> wait = limiter.tryAcquire(zoneId + "/" + clientId);
+    if (wait.isPresent()) {
+      throw GatewayException.tooManyRequests(Math.max(1, (long) Math.ceil(wait.get().toMillis() / 1000.0)));
+    }
+  }
+
   private static GatewayException unrecorded(Outcome.Unrecorded outcome) {
     return GatewayException.of(outcome.reason(), outcome.message().replace("nothing was done", "nothing was forwarded"));
   }
@@ -340,17 +361,13 @@ public final class GatewayAuthorizer {
         throw GatewayException.of(Reason.RESOURCE_HEADER_MISSING, "X-Caracal-Resource names no resource");
       }
       resourceId = resource;
-      String authorization = request.headers().get("authorization");
-      if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        throw GatewayException.of(Reason.TOKEN_MISSING, "Authorization: Bearer <token> is required");
-      }
-      String token = authorization.substring(7).trim();
+      String token = bearer(request.headers().get("authorization"));
       Span verifying = tracing.child("caracal.token.verify");
       try {
         verified = verifier.verifyAnyAudience(token, "at+jwt");
       } catch (TokenRejected e) {
         verifying.setStatus(StatusCode.ERROR, e.reason());
-        throw GatewayException.of(Reason.fromId(e.reason()).orElse(Reason.TOKEN_MALFORMED), e.getMessage());
+        throw rejected(e);
       } finally {
         verifying.end();
       }
@@ -363,10 +380,7 @@ public final class GatewayAuthorizer {
       appId = verified.clientId();
       sessionId = verified.sessionId();
       jti = verified.jti();
-      Optional<Duration> wait = limiter.tryAcquire(zoneId + "/" + verified.clientId());
-      if (wait.isPresent()) {
-        throw GatewayException.tooManyRequests(Math.max(1, (long) Math.ceil(wait.get().toMillis() / 1000.0)));
-      }
+      throttle(limiter, zoneId, appId);
       upstream = binding.upstream().map(URI::create)
           .orElseThrow(() -> GatewayException.of(Reason.UPSTREAM_MISSING, "resource `" + resourceId + "` has no upstream"));
       if (route.isPresent() && binding.mcp().isEmpty()) {
